@@ -1,0 +1,40 @@
+from django.contrib import admin, messages
+
+from .models import AnalysisRun, Person
+from .runs import cancel, reprocess
+
+
+@admin.register(AnalysisRun)
+class AnalysisRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id", "video", "status", "sample_fps", "frames_done", "frames_total", "persons_count",
+        "created_at", "started_at", "finished_at", "duration_s",
+    )
+    list_filter = ("status", "detector", "model")
+    search_fields = ("video__title", "rq_job_id", "error")
+    readonly_fields = [f.name for f in AnalysisRun._meta.fields]
+    actions = ["reprocess_runs", "cancel_runs"]
+
+    @admin.display(description="Took (s)")
+    def duration_s(self, run: AnalysisRun):
+        return round(run.duration_s, 1) if run.duration_s is not None else None
+
+    @admin.action(description="Reprocess the selected runs' videos")
+    def reprocess_runs(self, request, queryset):
+        videos = {run.video for run in queryset.select_related("video")}
+        for video in videos:
+            reprocess(video)
+        messages.success(request, f"Queued {len(videos)} video(s) for analysis.")
+
+    @admin.action(description="Cancel the selected runs")
+    def cancel_runs(self, request, queryset):
+        cancelled = sum(cancel(run) for run in queryset.filter(status__in=AnalysisRun.ACTIVE))
+        messages.success(request, f"Cancelled {cancelled} run(s).")
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("id", "run", "number", "dominant", "first_s", "last_s", "sample_count")
+    list_filter = ("dominant",)
+    exclude = ("thumbnail_jpeg",)
+    readonly_fields = ("run", "track_key", "number", "first_s", "last_s", "sample_count", "dominant", "mean")

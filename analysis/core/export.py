@@ -1,0 +1,69 @@
+"""The JSON and CSV export formats, built from plain values (other tools read these)."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+
+from .emotions import EMOTIONS, dominant
+from .person_linker import LinkedFace, PersonSummary
+
+CSV_HEADER = ["person_id", "t", "frame", "x", "y", "w", "h", *EMOTIONS, "dominant"]
+
+
+def sample_dict(t: float, frame: int, box: Sequence[int], probabilities: Sequence[float]) -> dict:
+    return {
+        "t": round(float(t), 4),
+        "frame": int(frame),
+        "box": [int(v) for v in box],
+        "p": [round(float(p), 5) for p in probabilities],
+    }
+
+
+def person_dict(person_id: int, first_s: float, last_s: float, mean: Sequence[float], samples: list[dict]) -> dict:
+    return {
+        "id": person_id,
+        "first_s": round(float(first_s), 4),
+        "last_s": round(float(last_s), 4),
+        "dominant": dominant(mean),
+        "mean": {name: round(float(p), 5) for name, p in zip(EMOTIONS, mean)},
+        "samples": samples,
+    }
+
+
+def export_document(video: dict, analysis: dict, persons: list[dict]) -> dict:
+    """The export shape: {"video", "analysis", "emotions", "persons"}."""
+    return {"video": video, "analysis": analysis, "emotions": list(EMOTIONS), "persons": persons}
+
+
+def csv_rows(persons: Iterable[dict]) -> Iterator[list]:
+    """One row per person and sample, header first."""
+    yield CSV_HEADER
+    for person in persons:
+        for s in person["samples"]:
+            yield [person["id"], s["t"], s["frame"], *s["box"], *s["p"], dominant(s["p"])]
+
+
+class CollectingSink:
+    """A ResultSink that keeps every sample in memory: for the command line and tests."""
+
+    def __init__(self) -> None:
+        self._by_track: dict[int, list[dict]] = defaultdict(list)
+        self.persons: list[dict] = []
+        self.progress_calls: list[tuple[int, int]] = []
+
+    def add(self, faces: list[LinkedFace]) -> None:
+        for linked in faces:
+            self._by_track[linked.track_key].append(
+                sample_dict(linked.t, linked.frame, linked.face.box, linked.face.probabilities)
+            )
+
+    def progress(self, done: int, total: int, elapsed_s: float) -> None:
+        self.progress_calls.append((done, total))
+
+    def finish(self, persons: list[PersonSummary]) -> None:
+        self.summaries = persons
+        for person in persons:
+            samples = sorted(
+                (s for key in person.track_keys for s in self._by_track[key]), key=lambda s: s["t"]
+            )
+            self.persons.append(person_dict(person.number, person.first_s, person.last_s, person.mean, samples))
+        self._by_track.clear()

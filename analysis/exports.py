@@ -1,0 +1,56 @@
+"""The video's results in the export formats (analysis.core.export), read from the database."""
+
+from collections.abc import Iterator
+
+from videos.models import Video
+
+from .core.emotions import EMOTIONS
+from .core.export import csv_rows, export_document, person_dict, sample_dict
+from .models import AnalysisRun, Person
+
+
+def video_dict(video: Video | None, **overrides) -> dict:
+    fields = {"id": None, "title": "", "duration_s": 0.0, "fps": 0.0, "width": 0, "height": 0}
+    if video is not None:
+        fields.update(
+            id=video.pk,
+            title=video.title,
+            duration_s=round(video.duration_s, 4),
+            fps=round(video.fps, 4),
+            width=video.width,
+            height=video.height,
+        )
+    fields.update(overrides)
+    return fields
+
+
+def analysis_dict(run: AnalysisRun) -> dict:
+    return {
+        "status": run.status,
+        "sample_fps": run.sample_fps,
+        "frames_analyzed": run.frames_done,
+        "detector": run.detector,
+        "model": run.model,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+def person_samples(person: Person) -> Iterator[dict]:
+    rows = person.samples.order_by("t").values_list("t", "frame", "x", "y", "w", "h", *EMOTIONS)
+    for t, frame, x, y, w, h, *probabilities in rows.iterator(chunk_size=2000):
+        yield sample_dict(t, frame, (x, y, w, h), probabilities)
+
+
+def persons_dicts(run: AnalysisRun) -> Iterator[dict]:
+    for person in run.persons.order_by("number"):
+        mean = [person.mean.get(name, 0.0) for name in EMOTIONS]
+        yield person_dict(person.number, person.first_s, person.last_s, mean, list(person_samples(person)))
+
+
+def results_document(video: Video, run: AnalysisRun) -> dict:
+    return export_document(video_dict(video), analysis_dict(run), list(persons_dicts(run)))
+
+
+def results_csv_rows(run: AnalysisRun) -> Iterator[list]:
+    return csv_rows(persons_dicts(run))

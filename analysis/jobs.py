@@ -1,0 +1,63 @@
+"""The rq job: analyse one run's video on Ray and store the results."""
+
+import logging
+
+from django.conf import settings
+from rq.timeouts import JobTimeoutException
+
+from .core.frame_analyzer import AnalyzerConfig
+from .core.pipeline import analyze_video
+from .core.video_source import VideoError, VideoInfo
+from .models import AnalysisRun
+from .ray_executor import RayExecutor
+from .result_store import DatabaseSink, RunCancelled
+from .runs import claim, complete, discard_partial_results, fail_run
+from .video_files import local_video_path
+
+log = logging.getLogger(__name__)
+
+
+def analyzer_config(run: AnalysisRun) -> AnalyzerConfig:
+    return AnalyzerConfig(
+        detector=run.detector,
+        upsample=settings.FACE_UPSAMPLE,
+        detect_width=settings.FACE_DETECT_WIDTH,
+        emotion_model=run.model,
+    )
+
+
+def describe_failure(error: BaseException) -> str:
+    """A reason a user can act on."""
+    if isinstance(error, VideoError):
+        return str(error)
+    if isinstance(error, JobTimeoutException):
+        return "The analysis took longer than its time limit and was stopped. Try a lower sampling rate."
+    if type(error).__name__ in {"RayActorError", "ActorDiedError", "WorkerCrashedError", "OutOfMemoryError"}:
+        return "An analysis worker stopped unexpectedly (it may have run out of memory)."
+    if isinstance(error, FileNotFoundError):
+        return "The video file is missing from storage."
+    return f"The analysis failed: {type(error).__name__}: {error}"
+
+
+def run_analysis(run_id: int) -> str:
+    run = claim(run_id)
+    if run is None:
+        return "not queued (cancelled or already taken)"
+    video = run.video
+    info = VideoInfo(
+        duration_s=video.duration_s, fps=video.fps, width=video.width, height=video.height, frame_count=video.frame_count
+    )
+    try:
+        with local_video_path(video.file) as path, RayExecutor(
+            analyzer_config(run), workers=settings.ANALYSIS_WORKERS, address=settings.RAY_ADDRESS
+        ) as executor:
+            stats = analyze_video(path, info, run.sample_fps, executor, DatabaseSink(run))
+        complete(run, stats.frames_analyzed, stats.persons, stats.faces)
+    except RunCancelled:
+        discard_partial_results(run.pk)
+        return "cancelled"
+    except BaseException as error:
+        log.exception("Run %s failed", run.pk)
+        fail_run(run.pk, describe_failure(error))
+        raise
+    return f"{stats.frames_analyzed} frames, {stats.persons} persons"

@@ -1,0 +1,107 @@
+from django.db import models
+
+from analysis.core.emotions import EMOTIONS
+
+
+class AnalysisRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Processing"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    sample_fps = models.FloatField(null=True, blank=True, help_text="Empty: every frame")
+    detector = models.CharField(max_length=32)
+    model = models.CharField(max_length=100)
+    rq_job_id = models.CharField(max_length=64, blank=True)
+    frames_total = models.PositiveIntegerField(default=0)
+    frames_done = models.PositiveIntegerField(default=0)
+    persons_count = models.PositiveIntegerField(default=0)
+    faces_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} of video {self.video_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        return int(100 * self.frames_done / self.frames_total) if self.frames_total else 0
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.status != self.Status.RUNNING or not self.frames_done or not self.started_at or not self.heartbeat_at:
+            return None
+        elapsed = (self.heartbeat_at - self.started_at).total_seconds()
+        return max(0.0, elapsed / self.frames_done * (self.frames_total - self.frames_done))
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class Person(models.Model):
+    """One person of one run. While a run is processing, rows are its provisional tracks."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="persons")
+    track_key = models.PositiveIntegerField()
+    number = models.PositiveIntegerField(null=True, blank=True, help_text="1-based, by first appearance")
+    first_s = models.FloatField(default=0)
+    last_s = models.FloatField(default=0)
+    sample_count = models.PositiveIntegerField(default=0)
+    dominant = models.CharField(max_length=16, blank=True)
+    mean = models.JSONField(default=dict, blank=True)
+    thumbnail_jpeg = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "track_key"], name="unique_track_per_run")]
+
+    def __str__(self) -> str:
+        return f"Person {self.number} (run {self.run_id})"
+
+
+class Sample(models.Model):
+    """One face of one person at one analysed frame: box and the 7 probabilities."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="samples")
+    t = models.FloatField()
+    frame = models.PositiveIntegerField()
+    x = models.IntegerField()
+    y = models.IntegerField()
+    w = models.IntegerField()
+    h = models.IntegerField()
+    angry = models.FloatField()
+    disgust = models.FloatField()
+    fear = models.FloatField()
+    happy = models.FloatField()
+    sad = models.FloatField()
+    surprise = models.FloatField()
+    neutral = models.FloatField()
+
+    class Meta:
+        ordering = ["person", "t"]
+        indexes = [models.Index(fields=["person", "t"])]
+
+    @property
+    def probabilities(self) -> list[float]:
+        return [getattr(self, name) for name in EMOTIONS]

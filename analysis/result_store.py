@@ -1,0 +1,73 @@
+"""Writing a run's results to the database as the pipeline streams them.
+
+Rows of a run that has not succeeded are never shown: the results page reads
+only succeeded runs, and a failed or cancelled run's rows are deleted.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .core.emotions import EMOTIONS
+from .core.person_linker import LinkedFace, PersonSummary
+from .models import AnalysisRun, Person, Sample
+
+
+class RunCancelled(Exception):
+    """The run was cancelled (or failed by the reaper) while it was processing."""
+
+
+class DatabaseSink:
+    def __init__(self, run: AnalysisRun):
+        self.run_id = run.pk
+        self.person_ids: dict[int, int] = {}
+
+    def _person_id(self, track_key: int) -> int:
+        if track_key not in self.person_ids:
+            self.person_ids[track_key] = Person.objects.create(run_id=self.run_id, track_key=track_key).pk
+        return self.person_ids[track_key]
+
+    def add(self, faces: list[LinkedFace]) -> None:
+        rows = []
+        for linked in faces:
+            x, y, w, h = linked.face.box
+            probabilities = {name: float(p) for name, p in zip(EMOTIONS, linked.face.probabilities)}
+            rows.append(
+                Sample(
+                    person_id=self._person_id(linked.track_key),
+                    t=linked.t,
+                    frame=linked.frame,
+                    x=x,
+                    y=y,
+                    w=w,
+                    h=h,
+                    **probabilities,
+                )
+            )
+        Sample.objects.bulk_create(rows, batch_size=1000)
+
+    def progress(self, done: int, total: int, elapsed_s: float) -> None:
+        updated = AnalysisRun.objects.filter(pk=self.run_id, status=AnalysisRun.Status.RUNNING).update(
+            frames_done=done, frames_total=total, heartbeat_at=timezone.now()
+        )
+        if not updated:
+            raise RunCancelled()
+
+    @transaction.atomic
+    def finish(self, persons: list[PersonSummary]) -> None:
+        kept = []
+        for person in persons:
+            person_id, *merged = (self.person_ids[key] for key in person.track_keys)
+            if merged:
+                Sample.objects.filter(person_id__in=merged).update(person_id=person_id)
+            Person.objects.filter(pk=person_id).update(
+                number=person.number,
+                first_s=person.first_s,
+                last_s=person.last_s,
+                sample_count=person.sample_count,
+                dominant=person.dominant,
+                mean={name: round(p, 5) for name, p in zip(EMOTIONS, person.mean)},
+                thumbnail_jpeg=person.thumbnail_jpeg,
+            )
+            kept.append(person_id)
+        # Merged tracks and tracks too short to be a person.
+        Person.objects.filter(run_id=self.run_id).exclude(pk__in=kept).delete()

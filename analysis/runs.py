@@ -1,0 +1,132 @@
+"""The life of an analysis run: create and enqueue, claim, complete, fail, cancel, reap lost ones."""
+
+import logging
+from datetime import timedelta
+
+import django_rq
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from videos.models import Video
+
+from .models import AnalysisRun, Person
+
+log = logging.getLogger(__name__)
+
+
+def job_timeout_s(video: Video) -> int:
+    return int(settings.ANALYSIS_TIMEOUT_BASE_S + video.duration_s * settings.ANALYSIS_TIMEOUT_PER_VIDEO_S)
+
+
+def start_analysis(video: Video, sample_fps: float | None) -> AnalysisRun:
+    """Create a queued run and enqueue its job once the transaction commits."""
+    run = AnalysisRun.objects.create(
+        video=video, sample_fps=sample_fps, detector=settings.FACE_DETECTOR, model=settings.EMOTION_MODEL
+    )
+    transaction.on_commit(lambda: enqueue(run))
+    return run
+
+
+def enqueue(run: AnalysisRun) -> None:
+    from .jobs import run_analysis
+
+    try:
+        job = django_rq.get_queue("default").enqueue(
+            run_analysis, run.pk, job_timeout=job_timeout_s(run.video), result_ttl=86400, failure_ttl=7 * 86400
+        )
+    except Exception as error:  # Redis unreachable: say so instead of leaving the run queued
+        log.exception("Could not enqueue run %s", run.pk)
+        fail_run(run.pk, f"The analysis could not be queued ({type(error).__name__}); try reprocessing later.")
+        return
+    AnalysisRun.objects.filter(pk=run.pk).update(rq_job_id=job.id)
+
+
+def reprocess(video: Video, sample_fps: float | None = None) -> AnalysisRun:
+    """A new run with the last run's sampling unless told otherwise."""
+    if sample_fps is None and (last := video.latest_run) is not None:
+        sample_fps = last.sample_fps
+    elif sample_fps is None:
+        sample_fps = 5.0
+    with transaction.atomic():
+        return start_analysis(video, sample_fps)
+
+
+def claim(run_id: int) -> AnalysisRun | None:
+    """Move a queued run to running; None if it was cancelled or already taken."""
+    now = timezone.now()
+    claimed = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
+        status=AnalysisRun.Status.RUNNING, started_at=now, heartbeat_at=now, frames_done=0, error=""
+    )
+    return AnalysisRun.objects.select_related("video").get(pk=run_id) if claimed else None
+
+
+@transaction.atomic
+def complete(run: AnalysisRun, frames_analyzed: int, persons: int, faces: int) -> None:
+    """Publish the run's results and drop the video's older results, in one transaction."""
+    AnalysisRun.objects.filter(pk=run.pk).update(
+        status=AnalysisRun.Status.SUCCEEDED,
+        frames_done=frames_analyzed,
+        frames_total=frames_analyzed,
+        persons_count=persons,
+        faces_count=faces,
+        finished_at=timezone.now(),
+    )
+    AnalysisRun.objects.filter(video_id=run.video_id, status=AnalysisRun.Status.SUCCEEDED).exclude(pk=run.pk).delete()
+
+
+@transaction.atomic
+def fail_run(run_id: int, reason: str, status: str = AnalysisRun.Status.FAILED) -> bool:
+    """End an unfinished run with `reason`, dropping any partial results."""
+    ended = AnalysisRun.objects.filter(pk=run_id, status__in=AnalysisRun.ACTIVE).update(
+        status=status, error=reason, finished_at=timezone.now()
+    )
+    discard_partial_results(run_id)
+    return bool(ended)
+
+
+def discard_partial_results(run_id: int) -> None:
+    Person.objects.filter(run_id=run_id).delete()
+
+
+def cancel(run: AnalysisRun) -> bool:
+    """Cancel a queued or running run; a running job notices at its next chunk and stops."""
+    if not fail_run(run.pk, "Cancelled by a user.", status=AnalysisRun.Status.CANCELLED):
+        return False
+    if run.rq_job_id:
+        try:
+            Job.fetch(run.rq_job_id, connection=django_rq.get_connection("default")).cancel()
+        except Exception:  # already finished, expired or running: the status check stops it
+            log.info("rq job %s of run %s not cancelled in rq", run.rq_job_id, run.pk)
+    return True
+
+
+def _rq_job_lost(run: AnalysisRun) -> str | None:
+    if not run.rq_job_id:
+        return None
+    try:
+        status = Job.fetch(run.rq_job_id, connection=django_rq.get_connection("default")).get_status()
+    except NoSuchJobError:
+        return "The analysis job disappeared from the queue."
+    except Exception:  # Redis unreachable: no verdict
+        return None
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        return "The worker processing this video stopped before finishing."
+    return None
+
+
+def fail_lost_runs(runs) -> int:
+    """Fail active runs whose worker died: no progress for too long, or their rq job ended."""
+    stale_before = timezone.now() - timedelta(seconds=settings.ANALYSIS_STALE_AFTER_S)
+    failed = 0
+    for run in runs:
+        if run.status not in AnalysisRun.ACTIVE:
+            continue
+        reason = _rq_job_lost(run)
+        if reason is None and run.status == AnalysisRun.Status.RUNNING and run.heartbeat_at < stale_before:
+            reason = "The worker processing this video stopped responding."
+        if reason and fail_run(run.pk, reason):
+            failed += 1
+    return failed

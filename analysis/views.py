@@ -1,0 +1,104 @@
+import csv
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from videos.views import owned_video
+
+from .charts import run_charts
+from .exports import results_csv_rows, results_document
+from .models import AnalysisRun, Person
+from .runs import fail_lost_runs, reprocess
+
+
+def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:
+    """The newest run (for status) and the newest succeeded run (whose results are shown)."""
+    latest = video.runs.order_by("-created_at", "-id").first()
+    if latest and latest.is_active and fail_lost_runs([latest]):
+        latest.refresh_from_db()
+    current = video.runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-created_at", "-id").first()
+    return latest, current
+
+
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    latest, current = _latest_and_current(video)
+    context = {"video": video, "latest": latest, "current": current}
+    if current is not None:
+        context["persons"] = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
+        context["charts"] = run_charts(current)
+    return render(request, "analysis/results.html", context)
+
+
+def progress(request: HttpRequest, pk: int) -> JsonResponse:
+    video = owned_video(request, pk)
+    latest, _ = _latest_and_current(video)
+    if latest is None:
+        return JsonResponse({"status": None})
+    return JsonResponse(
+        {
+            "status": latest.status,
+            "status_label": latest.get_status_display(),
+            "frames_done": latest.frames_done,
+            "frames_total": latest.frames_total,
+            "percent": latest.percent,
+            "eta_s": latest.eta_s,
+            "error": latest.error,
+        }
+    )
+
+
+def _current_run_or_404(video) -> AnalysisRun:
+    current = _latest_and_current(video)[1]
+    if current is None:
+        raise Http404("This video has no results yet.")
+    return current
+
+
+def _filename(video, extension: str) -> str:
+    return f"{slugify(video.title) or 'video'}-{video.pk}-emotions.{extension}"
+
+
+def export_json(request: HttpRequest, pk: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    run = _current_run_or_404(video)
+    response = HttpResponse(json.dumps(results_document(video, run)), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(video, "json")}"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    video = owned_video(request, pk)
+    run = _current_run_or_404(video)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse((writer.writerow(row) for row in results_csv_rows(run)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(video, "csv")}"'
+    return response
+
+
+def thumbnail(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    person = get_object_or_404(Person, pk=person_id, run__video=video)
+    response = HttpResponse(bytes(person.thumbnail_jpeg), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+def reprocess_video(request: HttpRequest, pk: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    if video.runs.filter(status__in=AnalysisRun.ACTIVE).exists():
+        messages.info(request, "This video is already being analysed.")
+    else:
+        reprocess(video)
+        messages.success(request, "The video was queued for a new analysis.")
+    return redirect("analysis:results", pk=video.pk)

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="videos:list", permanent=False)),
+    path("accounts/", include("accounts.urls")),
+    path("videos/", include("videos.urls")),
+    path("videos/", include("analysis.urls")),
+    # django-rq's dashboard; its views require staff.
+    path("admin/rq/", include("django_rq.urls")),
+    path("admin/", admin.site.urls),
+]

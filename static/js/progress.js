@@ -1,0 +1,40 @@
+// Live progress: poll each active run's progress URL; reload when its status changes.
+(function () {
+  const POLL_MS = 2000;
+
+  function formatEta(seconds) {
+    if (seconds == null) return "";
+    if (seconds < 60) return `about ${Math.ceil(seconds)} s left`;
+    return `about ${Math.ceil(seconds / 60)} min left`;
+  }
+
+  function watch(element) {
+    const url = element.dataset.progressUrl;
+    const initialStatus = element.className.match(/status-(\w+)/)[1];
+    async function poll() {
+      try {
+        const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+        if (!response.ok) throw new Error(response.status);
+        const data = await response.json();
+        if (data.status !== initialStatus && !(initialStatus === "queued" && data.status === "running")) {
+          window.location.reload();
+          return;
+        }
+        element.className = `status status-${data.status}`;
+        element.querySelector(".status-label").textContent = data.status_label;
+        const bar = element.querySelector("progress");
+        if (bar) bar.value = data.percent;
+        const detail = element.querySelector(".status-detail");
+        if (detail) detail.textContent = `${data.frames_done} / ${data.frames_total} frames`;
+        const eta = document.querySelector("[data-eta]");
+        if (eta) eta.textContent = formatEta(data.eta_s);
+      } catch (error) {
+        // Network hiccup: try again at the next tick.
+      }
+      setTimeout(poll, POLL_MS);
+    }
+    setTimeout(poll, POLL_MS);
+  }
+
+  document.querySelectorAll("[data-progress-url]").forEach(watch);
+})();

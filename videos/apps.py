@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class VideosConfig(AppConfig):
+    name = "videos"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (registers file clean-up)

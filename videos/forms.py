@@ -1,0 +1,65 @@
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+
+from analysis.core.video_source import VideoError, VideoInfo, probe
+
+SAMPLING_CHOICES = [
+    ("1", "1 frame per second"),
+    ("2", "2 frames per second"),
+    ("5", "5 frames per second (recommended)"),
+    ("10", "10 frames per second"),
+    ("all", "Every frame (slowest)"),
+]
+
+
+def sample_fps_from_choice(choice: str) -> float | None:
+    return None if choice == "all" else float(choice)
+
+
+def human_size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+class VideoUploadForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    file = forms.FileField(label="Video file", help_text="mp4, mov, webm, mkv or avi")
+    sampling = forms.ChoiceField(choices=SAMPLING_CHOICES, initial="5", label="Frames analysed")
+
+    def __init__(self, *args, upload_too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload_too_large = upload_too_large
+        self.video_info: VideoInfo | None = None
+        accept = ",".join(f".{ext}" for ext in settings.VIDEO_EXTENSIONS)
+        self.fields["file"].widget.attrs["accept"] = accept
+
+    def clean(self):
+        if self.upload_too_large:
+            limit = human_size(settings.VIDEO_MAX_UPLOAD_BYTES)
+            self.add_error("file", f"This file is larger than the {limit} limit.")
+        return super().clean()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        extension = PurePath(upload.name).suffix.lower().lstrip(".")
+        if extension not in settings.VIDEO_EXTENSIONS:
+            allowed = ", ".join(settings.VIDEO_EXTENSIONS)
+            raise forms.ValidationError(f"Unsupported file type “.{extension}”. Upload one of: {allowed}.")
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty.")
+        if upload.size > settings.VIDEO_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"This file is larger than the {human_size(settings.VIDEO_MAX_UPLOAD_BYTES)} limit.")
+        try:
+            self.video_info = probe(upload.temporary_file_path())
+        except VideoError as error:
+            raise forms.ValidationError(f"This is not a video we can read: {error}") from error
+        return upload
+
+    @property
+    def sample_fps(self) -> float | None:
+        return sample_fps_from_choice(self.cleaned_data["sampling"])

@@ -1,0 +1,49 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+def video_upload_path(video: "Video", filename: str) -> str:
+    # A random name: the user's file name never reaches the storage path.
+    return f"videos/{video.owner_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class Video(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=video_upload_path, max_length=500)
+    original_name = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField()
+    duration_s = models.FloatField()
+    fps = models.FloatField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    frame_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("analysis:results", args=[self.pk])
+
+    @property
+    def latest_run(self):
+        return self.runs.order_by("-created_at", "-id").first()
+
+    @property
+    def content_type(self) -> str:
+        suffix = PurePath(self.file.name).suffix.lower()
+        return {
+            ".mp4": "video/mp4",
+            ".mov": "video/quicktime",
+            ".webm": "video/webm",
+            ".mkv": "video/x-matroska",
+            ".avi": "video/x-msvideo",
+        }.get(suffix, "application/octet-stream")

@@ -1,0 +1,85 @@
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from analysis.models import AnalysisRun
+from analysis.runs import cancel, fail_lost_runs, start_analysis
+
+from .forms import VideoUploadForm
+from .models import Video
+from .streaming import ranged_file_response
+
+
+def owned_video(request: HttpRequest, pk: int) -> Video:
+    """The user's own video, or 404: other users' videos do not exist for them."""
+    return get_object_or_404(Video, pk=pk, owner=request.user)
+
+
+def video_list(request: HttpRequest) -> HttpResponse:
+    videos = list(
+        Video.objects.filter(owner=request.user).prefetch_related(
+            Prefetch("runs", queryset=AnalysisRun.objects.order_by("-created_at", "-id"))
+        )
+    )
+    for video in videos:
+        video.last_run = next(iter(video.runs.all()), None)
+    active = [v.last_run for v in videos if v.last_run and v.last_run.is_active]
+    if active and fail_lost_runs(active):
+        return redirect("videos:list")
+    return render(request, "videos/list.html", {"videos": videos})
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = VideoUploadForm(
+            request.POST, request.FILES, upload_too_large=getattr(request, "upload_too_large", False)
+        )
+        if form.is_valid():
+            info = form.video_info
+            uploaded = form.cleaned_data["file"]
+            with transaction.atomic():
+                video = Video(
+                    owner=request.user,
+                    title=form.cleaned_data["title"],
+                    original_name=uploaded.name[:255],
+                    size_bytes=uploaded.size,
+                    duration_s=info.duration_s,
+                    fps=info.fps,
+                    width=info.width,
+                    height=info.height,
+                    frame_count=info.frame_count,
+                )
+                video.file.save(uploaded.name, uploaded, save=False)
+                try:
+                    video.save()
+                    start_analysis(video, form.sample_fps)
+                except Exception:
+                    video.file.delete(save=False)
+                    raise
+            messages.success(request, f"“{video.title}” was uploaded and is queued for analysis.")
+            return redirect(video)
+    else:
+        form = VideoUploadForm()
+    return render(request, "videos/upload.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    if request.method == "POST":
+        for run in video.runs.filter(status__in=AnalysisRun.ACTIVE):
+            cancel(run)
+        title = video.title
+        video.delete()
+        messages.success(request, f"“{title}” and its results were deleted.")
+        return redirect("videos:list")
+    return render(request, "videos/delete.html", {"video": video})
+
+
+def stream(request: HttpRequest, pk: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    return ranged_file_response(request, video.file.storage, video.file.name, video.content_type)
