@@ -7,8 +7,17 @@ from .runs import cancel, reprocess
 @admin.register(AnalysisRun)
 class AnalysisRunAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "video", "status", "sample_fps", "frames_done", "frames_total", "persons_count",
-        "created_at", "started_at", "finished_at", "duration_s",
+        "id",
+        "video",
+        "status",
+        "sample_fps",
+        "frames_done",
+        "frames_total",
+        "persons_count",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "duration_s",
     )
     list_filter = ("status", "detector", "model")
     search_fields = ("video__title", "rq_job_id", "error")

@@ -48,8 +48,14 @@ def emotion_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
         figure.add_scatter(x=t_smooth, y=p_smooth[:, i], name=name, line=dict(color=COLORS[name]), legendgroup=name)
     for i, name in enumerate(EMOTIONS):
         figure.add_scatter(
-            x=t_raw, y=p_raw[:, i], name=f"{name} (raw)", mode="lines+markers", marker=dict(size=3),
-            line=dict(color=COLORS[name], width=1), legendgroup=name, visible=False,
+            x=t_raw,
+            y=p_raw[:, i],
+            name=f"{name} (raw)",
+            mode="lines+markers",
+            marker=dict(size=3),
+            line=dict(color=COLORS[name], width=1),
+            legendgroup=name,
+            visible=False,
         )
     n = len(EMOTIONS)
     figure.update_layout(
@@ -59,7 +65,12 @@ def emotion_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
         yaxis=dict(title="probability", range=[0, 1]),
         updatemenus=[
             dict(
-                type="buttons", direction="right", x=1, y=1.15, xanchor="right", showactive=True,
+                type="buttons",
+                direction="right",
+                x=1,
+                y=1.15,
+                xanchor="right",
+                showactive=True,
                 buttons=[
                     dict(label="Smoothed", method="restyle", args=[{"visible": [True] * n + [False] * n}]),
                     dict(label="Raw", method="restyle", args=[{"visible": [False] * n + [True] * n}]),
@@ -76,7 +87,10 @@ def dominant_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
     names = [EMOTIONS[i] for i in p_d.argmax(axis=1)] if len(p_d) else []
     figure = go.Figure(
         go.Scatter(
-            x=t_d, y=names, mode="markers", marker=dict(color=[COLORS[n] for n in names], size=7, symbol="square"),
+            x=t_d,
+            y=names,
+            mode="markers",
+            marker=dict(color=[COLORS[n] for n in names], size=7, symbol="square"),
             hovertemplate="%{x:.1f} s: %{y}<extra></extra>",
         )
     )

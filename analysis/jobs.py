@@ -45,12 +45,19 @@ def run_analysis(run_id: int) -> str:
         return "not queued (cancelled or already taken)"
     video = run.video
     info = VideoInfo(
-        duration_s=video.duration_s, fps=video.fps, width=video.width, height=video.height, frame_count=video.frame_count
+        duration_s=video.duration_s,
+        fps=video.fps,
+        width=video.width,
+        height=video.height,
+        frame_count=video.frame_count,
     )
     try:
-        with local_video_path(video.file) as path, RayExecutor(
-            analyzer_config(run), workers=settings.ANALYSIS_WORKERS, address=settings.RAY_ADDRESS
-        ) as executor:
+        with (
+            local_video_path(video.file) as path,
+            RayExecutor(
+                analyzer_config(run), workers=settings.ANALYSIS_WORKERS, address=settings.RAY_ADDRESS
+            ) as executor,
+        ):
             stats = analyze_video(path, info, run.sample_fps, executor, DatabaseSink(run))
         complete(run, stats.frames_analyzed, stats.persons, stats.faces)
     except RunCancelled:

@@ -102,6 +102,9 @@ class Sample(models.Model):
         ordering = ["person", "t"]
         indexes = [models.Index(fields=["person", "t"])]
 
+    def __str__(self) -> str:
+        return f"Person {self.person_id} at {self.t:.2f} s"
+
     @property
     def probabilities(self) -> list[float]:
         return [getattr(self, name) for name in EMOTIONS]

@@ -8,7 +8,16 @@ from .models import Video
 
 class RunInline(admin.TabularInline):
     model = AnalysisRun
-    fields = ("status", "sample_fps", "frames_done", "frames_total", "persons_count", "started_at", "finished_at", "error")
+    fields = (
+        "status",
+        "sample_fps",
+        "frames_done",
+        "frames_total",
+        "persons_count",
+        "started_at",
+        "finished_at",
+        "error",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False

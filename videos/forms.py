@@ -53,7 +53,9 @@ class VideoUploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError("The file is empty.")
         if upload.size > settings.VIDEO_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"This file is larger than the {human_size(settings.VIDEO_MAX_UPLOAD_BYTES)} limit.")
+            raise forms.ValidationError(
+                f"This file is larger than the {human_size(settings.VIDEO_MAX_UPLOAD_BYTES)} limit."
+            )
         try:
             self.video_info = probe(upload.temporary_file_path())
         except VideoError as error:

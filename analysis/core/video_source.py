@@ -62,9 +62,7 @@ def probe(path: str) -> VideoInfo:
                 raise VideoError("The video stream ends early: the file looks truncated.")
         height, width = first.shape[:2]
         frame_count = max(frame_count, 1)
-        return VideoInfo(
-            duration_s=frame_count / fps, fps=fps, width=width, height=height, frame_count=frame_count
-        )
+        return VideoInfo(duration_s=frame_count / fps, fps=fps, width=width, height=height, frame_count=frame_count)
     finally:
         capture.release()
 
@@ -102,8 +100,6 @@ def iter_sampled_frames(path: str, sample_fps: float | None) -> Iterator[Sampled
         if index == 0:
             raise VideoError("The video stream could not be decoded.")
         if declared > 1 and index < declared * MIN_DECODED_SHARE:
-            raise VideoError(
-                f"The video stream ended after {index} of {declared} frames: the file looks truncated."
-            )
+            raise VideoError(f"The video stream ended after {index} of {declared} frames: the file looks truncated.")
     finally:
         capture.release()

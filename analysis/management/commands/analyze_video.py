@@ -40,7 +40,9 @@ class Command(BaseCommand):
         rate.add_argument("--every-frame", action="store_true", help="analyse every frame")
         parser.add_argument("--detector", choices=["hog", "cnn"], default=settings.FACE_DETECTOR)
         parser.add_argument("--model", default=settings.EMOTION_MODEL, help="emotion model name or path")
-        parser.add_argument("--workers", type=int, default=settings.ANALYSIS_WORKERS, help="Ray actors (0: one per CPU)")
+        parser.add_argument(
+            "--workers", type=int, default=settings.ANALYSIS_WORKERS, help="Ray actors (0: one per CPU)"
+        )
         parser.add_argument("--no-ray", action="store_true", help="analyse in this process instead of on Ray")
 
     def handle(self, *args, path, json_out, sample_fps, every_frame, detector, model, workers, no_ray, **options):
@@ -54,7 +56,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         rate = None if every_frame else sample_fps
         config = AnalyzerConfig(
-            detector=detector, upsample=settings.FACE_UPSAMPLE, detect_width=settings.FACE_DETECT_WIDTH, emotion_model=model
+            detector=detector,
+            upsample=settings.FACE_UPSAMPLE,
+            detect_width=settings.FACE_DETECT_WIDTH,
+            emotion_model=model,
         )
         started_at = datetime.now(UTC)
         with tqdm(unit="frame", desc="Analysing", disable=options["verbosity"] == 0) as bar:
@@ -85,8 +90,14 @@ class Command(BaseCommand):
             )
         if json_out:
             document = export_document(
-                video_dict(None, title=Path(path).name, duration_s=round(info.duration_s, 4), fps=round(info.fps, 4),
-                           width=info.width, height=info.height),
+                video_dict(
+                    None,
+                    title=Path(path).name,
+                    duration_s=round(info.duration_s, 4),
+                    fps=round(info.fps, 4),
+                    width=info.width,
+                    height=info.height,
+                ),
                 {
                     "status": "succeeded",
                     "sample_fps": rate,
