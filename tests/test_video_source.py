@@ -1,0 +1,73 @@
+"""Probing and sampling real videos (analysis.core.video_source)."""
+
+import numpy as np
+import pytest
+
+from analysis.core.video_source import VideoError, expected_samples, iter_sampled_frames, probe
+
+from .conftest import VIDEOS
+
+
+def test_probe_describes_real_clip():
+    info = probe(str(VIDEOS / "single_face.mp4"))
+    assert (info.width, info.height, info.frame_count) == (640, 360, 72)
+    assert info.fps == pytest.approx(30.0)
+    assert info.duration_s == pytest.approx(2.4)
+
+
+@pytest.mark.parametrize("sample_fps, expected", [(1.0, 3), (5.0, 12), (10.0, 24), (None, 72)])
+def test_sampling_follows_requested_rate(sample_fps, expected):
+    frames = list(iter_sampled_frames(str(VIDEOS / "single_face.mp4"), sample_fps))
+    assert len(frames) == expected
+    assert expected_samples(probe(str(VIDEOS / "single_face.mp4")), sample_fps) == expected
+    times = [f.t for f in frames]
+    assert times == sorted(times)
+    assert frames[0].image.shape == (360, 640, 3)
+
+
+def test_variable_frame_rate_timestamps_come_from_the_stream():
+    path = str(VIDEOS / "face_noface.mov")
+    info = probe(path)
+    frames = list(iter_sampled_frames(path, None))
+    assert len(frames) == 169
+    times = np.array([f.t for f in frames])
+    steps = np.diff(times)
+    # Variable frame rate: the gaps differ, so index / nominal fps would be wrong.
+    assert steps.max() > 1.5 * steps.min()
+    nominal = np.array([f.index / info.fps for f in frames])
+    assert np.abs(times - nominal).max() > 0.1
+    assert times[-1] == pytest.approx(6.36, abs=0.05)
+
+
+def test_sampling_is_even_in_time_on_variable_frame_rate():
+    frames = list(iter_sampled_frames(str(VIDEOS / "face_noface.mov"), 2.0))
+    gaps = np.diff([f.t for f in frames])
+    assert len(frames) == pytest.approx(13, abs=1)
+    assert gaps.min() > 0.4 and gaps.max() < 0.6
+
+
+def test_not_a_video_is_refused(tmp_path):
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("this is not a video\n" * 100)
+    with pytest.raises(VideoError, match="no video stream"):
+        probe(str(fake))
+
+
+def test_empty_file_is_refused(tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(VideoError):
+        probe(str(empty))
+
+
+def test_truncated_file_is_refused(tmp_path):
+    data = (VIDEOS / "WolfgangLanger_Pexels.mp4").read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(VideoError):
+        probe(str(truncated))
+
+
+def test_image_is_not_a_video(tmp_path):
+    with pytest.raises(VideoError):
+        probe(str(VIDEOS.parent / "images" / "no-faces.jpg"))
