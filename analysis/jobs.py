@@ -26,16 +26,26 @@ def analyzer_config(run: AnalysisRun) -> AnalyzerConfig:
     )
 
 
+def _causes(error: BaseException):
+    """The error and what it was raised from or during (a timeout inside Ray's C code arrives wrapped)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
 def describe_failure(error: BaseException) -> str:
     """A reason a user can act on."""
-    if isinstance(error, VideoError):
-        return str(error)
-    if isinstance(error, JobTimeoutException):
-        return "The analysis took longer than its time limit and was stopped. Try a lower sampling rate."
-    if type(error).__name__ in {"RayActorError", "ActorDiedError", "WorkerCrashedError", "OutOfMemoryError"}:
-        return "An analysis worker stopped unexpectedly (it may have run out of memory)."
-    if isinstance(error, FileNotFoundError):
-        return "The video file is missing from storage."
+    for cause in _causes(error):
+        if isinstance(cause, VideoError):
+            return str(cause)
+        if isinstance(cause, JobTimeoutException):
+            return "The analysis took longer than its time limit and was stopped. Try a lower sampling rate."
+        if type(cause).__name__ in {"RayActorError", "ActorDiedError", "WorkerCrashedError", "OutOfMemoryError"}:
+            return "An analysis worker stopped unexpectedly (it may have run out of memory)."
+        if isinstance(cause, FileNotFoundError):
+            return "The video file is missing from storage."
     return f"The analysis failed: {type(error).__name__}: {error}"
 
 

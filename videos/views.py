@@ -19,6 +19,8 @@ def owned_video(request: HttpRequest, pk: int) -> Video:
 
 
 def video_list(request: HttpRequest) -> HttpResponse:
+    # Runs whose worker died are failed before they are shown as "processing".
+    fail_lost_runs(AnalysisRun.objects.filter(video__owner=request.user, status__in=AnalysisRun.ACTIVE))
     videos = list(
         Video.objects.filter(owner=request.user).prefetch_related(
             Prefetch("runs", queryset=AnalysisRun.objects.order_by("-created_at", "-id"))
@@ -26,9 +28,6 @@ def video_list(request: HttpRequest) -> HttpResponse:
     )
     for video in videos:
         video.last_run = next(iter(video.runs.all()), None)
-    active = [v.last_run for v in videos if v.last_run and v.last_run.is_active]
-    if active and fail_lost_runs(active):
-        return redirect("videos:list")
     return render(request, "videos/list.html", {"videos": videos})
 
 

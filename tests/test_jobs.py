@@ -1,0 +1,152 @@
+"""Upload -> rq job -> Ray -> results, with a real rq worker (burst) on real Redis and the test database."""
+
+import json
+from datetime import timedelta
+
+import django_rq
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rq import SimpleWorker
+from rq.job import Job, JobStatus
+
+from analysis.models import AnalysisRun, Person, Sample
+from analysis.runs import cancel
+from videos.models import Video
+
+from .conftest import VIDEOS
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
+
+
+def upload(client, name: str, sampling: str = "5", title: str = "Clip") -> Video:
+    with open(VIDEOS / name, "rb") as handle:
+        response = client.post(reverse("videos:upload"), {"title": title, "file": handle, "sampling": sampling})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Video.objects.get(title=title)
+
+
+def work() -> None:
+    queue = django_rq.get_queue("default")
+    worker = SimpleWorker([queue], connection=queue.connection)
+    worker.work(burst=True)
+
+
+def test_upload_is_analysed_by_a_worker_and_shown_with_charts(alice):
+    video = upload(alice, "single_face.mp4")
+    run = video.runs.get()
+    assert run.status == AnalysisRun.Status.QUEUED and run.rq_job_id
+    work()
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    assert (run.frames_done, run.frames_total, run.persons_count) == (12, 12, 1)
+    assert run.started_at <= run.finished_at
+    person = run.persons.get()
+    assert person.dominant == "happy" and person.number == 1
+    assert person.samples.count() == 12 and bytes(person.thumbnail_jpeg)[:2] == b"\xff\xd8"
+
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert "plotly/plotly.min.js" in page
+    assert f'id="chart-emotions-{person.pk}"' in page and f'id="chart-dominant-{person.pk}"' in page
+    assert 'id="chart-distribution"' in page and 'id="charts-data"' in page
+
+    document = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
+    assert set(document) == {"video", "analysis", "emotions", "persons"}
+    assert document["video"]["id"] == video.pk and document["analysis"]["sample_fps"] == 5.0
+    assert document["analysis"]["frames_analyzed"] == 12
+    assert [p["dominant"] for p in document["persons"]] == ["happy"]
+    assert len(document["persons"][0]["samples"]) == 12
+
+
+def test_video_without_faces_succeeds_with_an_empty_result(alice):
+    video = upload(alice, "no_face.mp4")
+    work()
+    run = video.runs.get()
+    assert run.status == AnalysisRun.Status.SUCCEEDED and run.persons_count == 0
+    assert "No faces were found" in alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+
+
+def test_every_frame_sampling(alice):
+    video = upload(alice, "single_face.mp4", sampling="all")
+    work()
+    run = video.runs.get()
+    assert run.sample_fps is None and run.frames_done == 72
+    assert (
+        json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)["analysis"]["sample_fps"]
+        is None
+    )
+
+
+def test_a_file_broken_after_upload_fails_with_a_reason_and_no_partial_results(alice):
+    video = upload(alice, "WolfgangLanger_Pexels.mp4")
+    path = video.file.path
+    data = open(path, "rb").read()
+    with open(path, "wb") as handle:  # the stored file is damaged before the worker reads it
+        handle.write(data[: len(data) // 3])
+    work()
+    run = video.runs.get()
+    assert run.status == AnalysisRun.Status.FAILED
+    assert "truncated" in run.error or "decoded" in run.error
+    assert not Person.objects.filter(run=run).exists() and not Sample.objects.exists()
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert "Failed" in page and run.error.split(":")[0] in page
+
+
+def test_reprocessing_replaces_old_results(alice):
+    video = upload(alice, "single_face.mp4")
+    work()
+    first = video.runs.get()
+    response = alice.post(reverse("analysis:reprocess", args=[video.pk]))
+    assert response.status_code == 302
+    work()
+    runs = list(video.runs.all())
+    assert len(runs) == 1 and runs[0].pk != first.pk
+    assert runs[0].status == AnalysisRun.Status.SUCCEEDED and runs[0].sample_fps == 5.0
+    assert Person.objects.count() == 1 and Person.objects.get().run_id == runs[0].pk
+
+
+def test_cancelled_run_is_not_processed(alice):
+    video = upload(alice, "single_face.mp4")
+    run = video.runs.get()
+    assert cancel(run)
+    work()
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.CANCELLED and run.frames_done == 0
+    assert not Person.objects.exists()
+
+
+def test_job_timeout_ends_the_run_as_failed(alice, settings):
+    settings.ANALYSIS_TIMEOUT_BASE_S = 1
+    settings.ANALYSIS_TIMEOUT_PER_VIDEO_S = 0
+    video = upload(alice, "WolfgangLanger_Pexels.mp4")
+    work()
+    run = video.runs.get()
+    assert run.status == AnalysisRun.Status.FAILED
+    assert "time limit" in run.error
+    assert not Person.objects.exists()
+
+
+def test_run_whose_worker_was_killed_is_failed_not_left_processing(alice):
+    video = upload(alice, "single_face.mp4")
+    run = video.runs.get()
+    # What rq records when a work horse is killed: the run is "running", its job failed.
+    AnalysisRun.objects.filter(pk=run.pk).update(status=AnalysisRun.Status.RUNNING, heartbeat_at=timezone.now())
+    Person.objects.create(run=run, track_key=1)  # partial results of the dead job
+    job = Job.fetch(run.rq_job_id, connection=django_rq.get_connection("default"))
+    job.set_status(JobStatus.FAILED)
+    progress = alice.get(reverse("analysis:progress", args=[video.pk])).json()
+    assert progress["status"] == "failed" and "stopped" in progress["error"]
+    assert not Person.objects.filter(run=run).exists()
+
+
+def test_run_without_heartbeat_is_failed_as_stale(alice, settings):
+    video = upload(alice, "single_face.mp4")
+    run = video.runs.get()
+    django_rq.get_queue("default").empty()
+    AnalysisRun.objects.filter(pk=run.pk).update(
+        status=AnalysisRun.Status.RUNNING, rq_job_id="", heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    page = alice.get(reverse("videos:list")).content.decode()
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.FAILED and "stopped responding" in run.error
+    assert "stopped responding" in page

@@ -1,0 +1,90 @@
+"""The real pipeline (face_recognition + Keras CNN on Ray actors) on the real clips."""
+
+import numpy as np
+import pytest
+
+from analysis.core.emotions import EMOTIONS
+from analysis.core.export import CollectingSink
+from analysis.core.pipeline import analyze_video
+from analysis.core.video_source import probe
+
+from .conftest import VIDEOS
+
+NEGATIVE = {"angry", "disgust", "fear", "sad"}
+
+
+def run(executor, name: str, sample_fps: float | None = 5.0) -> CollectingSink:
+    path = str(VIDEOS / name)
+    sink = CollectingSink()
+    analyze_video(path, probe(path), sample_fps, executor, sink)
+    return sink
+
+
+def dominant_between(person: dict, start: float, end: float) -> str:
+    probabilities = [s["p"] for s in person["samples"] if start <= s["t"] <= end]
+    assert probabilities, f"no samples between {start} and {end} s"
+    return EMOTIONS[int(np.argmax(np.mean(probabilities, axis=0)))]
+
+
+@pytest.fixture(scope="module")
+def results(ray_executor):
+    names = ["single_face.mp4", "no_face.mp4", "WolfgangLanger_Pexels.mp4", "face_noface.mov"]
+    return {name: run(ray_executor, name) for name in names}
+
+
+def test_single_face_is_one_happy_person(results):
+    sink = results["single_face.mp4"]
+    assert len(sink.persons) == 1
+    person = sink.persons[0]
+    assert person["dominant"] == "happy"
+    assert len(person["samples"]) == 12  # 2.4 s at 5 frames per second
+    assert sink.progress_calls[-1] == (12, 12)
+
+
+def test_no_face_completes_with_zero_persons(results):
+    sink = results["no_face.mp4"]
+    assert sink.persons == []
+    assert sink.progress_calls and sink.progress_calls[-1][0] == 20
+
+
+def test_crying_then_laughing_is_one_person_sad_then_happy(results):
+    sink = results["WolfgangLanger_Pexels.mp4"]
+    assert len(sink.persons) == 1
+    person = sink.persons[0]
+    assert dominant_between(person, 0, 9) in NEGATIVE
+    assert dominant_between(person, 12, 19.7) == "happy"
+    assert person["last_s"] > 19
+
+
+def test_person_leaving_the_frame_is_seen_only_in_the_first_part(results):
+    sink = results["face_noface.mov"]
+    assert len(sink.persons) == 1
+    person = sink.persons[0]
+    assert person["first_s"] < 0.5
+    assert person["last_s"] < 4.0  # the clip lasts 6.4 s; the face is gone well before
+    # Timestamps come from the stream: strictly increasing, within the clip.
+    times = [s["t"] for s in person["samples"]]
+    assert times == sorted(times) and times[-1] < 6.4
+
+
+def test_samples_carry_boxes_and_probabilities(results):
+    sample = results["single_face.mp4"].persons[0]["samples"][0]
+    x, y, w, h = sample["box"]
+    assert 0 <= x < 640 and 0 <= y < 360 and w > 40 and h > 40
+    assert len(sample["p"]) == 7 and sum(sample["p"]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_dim_stage_with_cutaways_does_not_crash(ray_executor):
+    sink = run(ray_executor, "short_hamilton_clip.mp4", sample_fps=2.0)
+    assert sink.progress_calls[-1][0] >= 18
+    for person in sink.persons:
+        assert person["first_s"] <= person["last_s"]
+
+
+def test_several_people_in_1080p_get_distinct_ids(ray_executor):
+    sink = run(ray_executor, "street_1080p.mp4", sample_fps=2.0)
+    assert len(sink.persons) >= 2
+    # Two faces of one frame never belong to the same person.
+    for person in sink.persons:
+        frames = [s["frame"] for s in person["samples"]]
+        assert len(frames) == len(set(frames))
