@@ -7,11 +7,11 @@ from rq.timeouts import JobTimeoutException
 
 from .core.frame_analyzer import AnalyzerConfig
 from .core.pipeline import analyze_video
-from .core.video_source import VideoError, VideoInfo
+from .core.video_source import VideoError
 from .models import AnalysisRun
 from .ray_executor import RayExecutor
 from .result_store import DatabaseSink, RunCancelled
-from .runs import claim, complete, discard_partial_results, fail_run
+from .runs import claim, complete, discard_partial_results, fail_run, video_info
 from .video_files import local_video_path
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,7 @@ def run_analysis(run_id: int) -> str:
     if run is None:
         return "not queued (cancelled or already taken)"
     video = run.video
-    info = VideoInfo(
-        duration_s=video.duration_s,
-        fps=video.fps,
-        width=video.width,
-        height=video.height,
-        frame_count=video.frame_count,
-    )
+    info = video_info(video)
     try:
         with (
             local_video_path(video.file) as path,

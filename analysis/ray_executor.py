@@ -50,7 +50,9 @@ def ensure_ray(address: str | None) -> None:
 class RayExecutor:
     def __init__(self, config: AnalyzerConfig, workers: int = 0, address: str | None = None):
         ensure_ray(address)
-        count = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # By default one actor per CPU that is free now: jobs sharing a cluster then
+        # never wait on each other's actors (a busy cluster still gets one actor).
+        count = workers or max(1, int(ray.available_resources().get("CPU", 1)))
         self.actors = [AnalyzerActor.remote(config) for _ in range(count)]
 
     def map_chunks(self, chunks: Iterable[list[SampledFrame]]) -> Iterator[list[FrameResult]]:

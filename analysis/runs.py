@@ -12,9 +12,20 @@ from rq.job import Job, JobStatus
 
 from videos.models import Video
 
+from .core.video_source import VideoInfo, expected_samples
 from .models import AnalysisRun, Person
 
 log = logging.getLogger(__name__)
+
+
+def video_info(video: Video) -> VideoInfo:
+    return VideoInfo(
+        duration_s=video.duration_s,
+        fps=video.fps,
+        width=video.width,
+        height=video.height,
+        frame_count=video.frame_count,
+    )
 
 
 def job_timeout_s(video: Video) -> int:
@@ -57,8 +68,12 @@ def reprocess(video: Video, sample_fps: float | None = None) -> AnalysisRun:
 def claim(run_id: int) -> AnalysisRun | None:
     """Move a queued run to running; None if it was cancelled or already taken."""
     now = timezone.now()
+    run = AnalysisRun.objects.select_related("video").filter(pk=run_id).first()
+    if run is None:
+        return None
+    frames_total = expected_samples(video_info(run.video), run.sample_fps)
     claimed = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
-        status=AnalysisRun.Status.RUNNING, started_at=now, heartbeat_at=now, frames_done=0, error=""
+        status=AnalysisRun.Status.RUNNING, started_at=now, heartbeat_at=now, frames_done=0, frames_total=frames_total
     )
     return AnalysisRun.objects.select_related("video").get(pk=run_id) if claimed else None
 
