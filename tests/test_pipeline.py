@@ -5,12 +5,21 @@ import pytest
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.export import CollectingSink
+from analysis.core.frame_analyzer import AnalyzerConfig
 from analysis.core.pipeline import analyze_video
 from analysis.core.video_source import probe
+from analysis.ray_executor import RayExecutor
 
 from .conftest import VIDEOS
 
 NEGATIVE = {"angry", "disgust", "fear", "sad"}
+
+
+@pytest.fixture(scope="module")
+def ray_executor(ray_session):
+    """Ray actors with the real detector and classifier, shared by this module's tests."""
+    with RayExecutor(AnalyzerConfig()) as executor:
+        yield executor
 
 
 def run(executor, name: str, sample_fps: float | None = 5.0) -> CollectingSink:
