@@ -1,0 +1,521 @@
+"""The results page, its charts, the JSON and CSV exports, progress and deletion."""
+
+import base64
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+
+import django_rq
+import numpy as np
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.files import File
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+
+from analysis.charts import MAX_POINTS
+from analysis.core.emotions import EMOTIONS
+from analysis.models import AnalysisRun, Person, Sample
+from videos.models import Video
+
+from .conftest import VIDEOS
+
+pytestmark = pytest.mark.django_db
+
+CLIP = VIDEOS / "single_face.mp4"
+CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,dominant"
+
+
+def make_video(owner, title: str = "Team meeting") -> Video:
+    video = Video(
+        owner=owner,
+        title=title,
+        original_name="single_face.mp4",
+        size_bytes=CLIP.stat().st_size,
+        duration_s=2.4,
+        fps=30.0,
+        width=640,
+        height=360,
+        frame_count=72,
+    )
+    with CLIP.open("rb") as handle:
+        video.file.save("clip.mp4", File(handle))
+    return video
+
+
+def make_run(video: Video, status=AnalysisRun.Status.SUCCEEDED, **fields) -> AnalysisRun:
+    now = timezone.now()
+    defaults = dict(
+        sample_fps=5.0,
+        detector="hog",
+        model="fer-mini-xception",
+        frames_total=12,
+        frames_done=12,
+        started_at=now - timedelta(seconds=8),
+        heartbeat_at=now,
+        finished_at=now if status not in AnalysisRun.ACTIVE else None,
+    )
+    defaults.update(fields)
+    return AnalysisRun.objects.create(video=video, status=status, **defaults)
+
+
+def probabilities(i: int, favourite: int) -> list[float]:
+    """Seven probabilities summing to 1, `favourite` the largest, varying with i."""
+    p = np.full(7, 0.05) + 0.01 * ((np.arange(7) + i) % 3)
+    p[favourite] = 0.0
+    p[favourite] = 1.0 - p.sum()
+    return [round(float(v), 5) for v in p]
+
+
+def add_person(run: AnalysisRun, number: int, favourite: int, times: list[float], box=(10, 20, 30, 40)) -> Person:
+    rows = [probabilities(i, favourite) for i in range(len(times))]
+    mean = np.mean(rows, axis=0) if rows else np.zeros(7)
+    person = Person.objects.create(
+        run=run,
+        track_key=number * 10,
+        number=number,
+        first_s=times[0],
+        last_s=times[-1],
+        sample_count=len(times),
+        dominant=EMOTIONS[favourite],
+        mean={name: round(float(m), 5) for name, m in zip(EMOTIONS, mean)},
+        thumbnail_jpeg=b"\xff\xd8jpeg-of-person-%d\xff\xd9" % number,
+    )
+    x, y, w, h = box
+    Sample.objects.bulk_create(
+        [
+            Sample(person=person, t=t, frame=round(t * 30), x=x + i, y=y, w=w, h=h, **dict(zip(EMOTIONS, p)))
+            for i, (t, p) in enumerate(zip(times, rows))
+        ],
+        batch_size=1000,
+    )
+    return person
+
+
+@pytest.fixture
+def analysed(user):
+    """A video with a succeeded run: person 1 (happy, 6 samples) and person 2 (sad, 5 samples).
+
+    Each has at least as many samples as the 1 s smoothing window (5 at 5 fps).
+    """
+    video = make_video(user)
+    run = make_run(video, persons_count=2, faces_count=7)
+    # Person 2 is created first: everything must follow the person numbers, not row ids.
+    second = add_person(run, 2, EMOTIONS.index("sad"), [1.2, 1.4, 1.6, 1.8, 2.0], box=(300, 40, 60, 60))
+    first = add_person(run, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    return video, run, [first, second]
+
+
+def charts_data(content: str) -> dict:
+    match = re.search(r'<script id="charts-data" type="application/json">(.*?)</script>', content, re.S)
+    assert match, "no charts-data json_script"
+    return json.loads(match[1])
+
+
+def points(values) -> np.ndarray:
+    """A plotly trace's x or y, plain list or typed array."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values)
+
+
+def csv_table(response) -> list[list[str]]:
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+# Results page
+
+
+def test_results_page_has_plotly_a_chart_per_person_and_chart_data(alice, analysed):
+    video, run, persons = analysed
+    response = alice.get(reverse("analysis:results", args=[video.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+
+    plotly_url = static("plotly/plotly.min.js")
+    assert plotly_url == "/static/plotly/plotly.min.js"
+    assert f'<script src="{plotly_url}"></script>' in content
+    # Served from the app's own static files (offline), not a CDN.
+    assert finders.find("plotly/plotly.min.js")
+    assert "cdn.plot.ly" not in content
+
+    assert 'id="chart-distribution"' in content
+    for person in persons:
+        assert f'id="chart-emotions-{person.pk}"' in content
+        assert f'id="chart-dominant-{person.pk}"' in content
+        assert f'id="person-{person.number}"' in content
+        assert reverse("analysis:thumbnail", args=[video.pk, person.pk]) in content
+    assert content.index('id="person-1"') < content.index('id="person-2"')
+    assert reverse("analysis:export_csv", args=[video.pk]) in content
+    assert reverse("analysis:export_json", args=[video.pk]) in content
+
+    data = charts_data(content)
+    assert set(data) == {"persons", "distribution"}
+    assert set(data["persons"]) == {str(p.pk) for p in persons}
+    for person in persons:
+        charts = data["persons"][str(person.pk)]
+        traces = charts["emotions"]["data"]
+        assert [t["name"] for t in traces] == [*EMOTIONS, *(f"{name} (raw)" for name in EMOTIONS)]
+        raw = {t["name"]: t for t in traces}
+        samples = list(person.samples.order_by("t"))
+        assert points(raw["happy (raw)"]["x"]).tolist() == pytest.approx([s.t for s in samples])
+        assert points(raw["happy (raw)"]["y"]).tolist() == pytest.approx([s.happy for s in samples])
+        assert list(charts["dominant"]["data"][0]["y"]) == [person.dominant] * len(samples)
+    bars = data["distribution"]["data"]
+    assert [b["name"] for b in bars] == ["Person 1", "Person 2"]
+    assert points(bars[0]["y"]).tolist() == pytest.approx([persons[0].mean[n] for n in EMOTIONS])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="analysis.core.series.smooth: np.convolve(mode='same') returns max(len, window) rows, so a person "
+    "with fewer samples than the smoothing window gets more y values than x values",
+)
+def test_charts_of_a_person_seen_briefly_have_matching_x_and_y(alice, user):
+    video = make_video(user)
+    run = make_run(video)
+    # 3 samples (the fewest a person can have) at 5 fps: fewer than the 5-sample smoothing window.
+    person = add_person(run, 1, EMOTIONS.index("fear"), [0.0, 0.2, 0.4])
+    content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    charts = charts_data(content)["persons"][str(person.pk)]
+    for trace in charts["emotions"]["data"] + charts["dominant"]["data"]:
+        assert len(points(trace["y"])) == len(points(trace["x"])) == 3, trace.get("name")
+
+
+def test_results_page_shows_run_facts(alice, analysed):
+    video, _, _ = analysed
+    content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert "Team meeting" in content
+    assert "640×360" in content
+    assert "12 frames analysed (5 per second)" in content
+    assert "2 persons" in content
+
+
+def test_video_without_faces_shows_a_message(alice, user):
+    video = make_video(user)
+    make_run(video, persons_count=0)
+    response = alice.get(reverse("analysis:results", args=[video.pk]))
+    content = response.content.decode()
+    assert "No faces were found in this video." in content
+    assert 'id="chart-distribution"' not in content
+    export = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
+    assert export["persons"] == []
+
+
+# JSON export
+
+
+def test_json_export_has_exactly_the_documented_shape(alice, analysed):
+    video, run, persons = analysed
+    response = alice.get(reverse("analysis:export_json", args=[video.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == f'attachment; filename="team-meeting-{video.pk}-emotions.json"'
+    document = json.loads(response.content)
+
+    assert set(document) == {"video", "analysis", "emotions", "persons"}
+    assert set(document["video"]) == {"id", "title", "duration_s", "fps", "width", "height"}
+    assert set(document["analysis"]) == {
+        "status",
+        "sample_fps",
+        "frames_analyzed",
+        "detector",
+        "model",
+        "started_at",
+        "finished_at",
+    }
+    assert document["emotions"] == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    assert len(document["persons"]) == 2
+    for person in document["persons"]:
+        assert set(person) == {"id", "first_s", "last_s", "dominant", "mean", "samples"}
+        assert set(person["mean"]) == set(EMOTIONS)
+        for sample in person["samples"]:
+            assert set(sample) == {"t", "frame", "box", "p"}
+            assert len(sample["box"]) == 4
+            assert all(isinstance(v, int) for v in sample["box"])
+            assert len(sample["p"]) == 7
+            assert all(isinstance(v, float) for v in sample["p"])
+
+
+def test_json_export_values(alice, analysed):
+    video, run, persons = analysed
+    document = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
+    assert document["video"] == {
+        "id": video.pk,
+        "title": "Team meeting",
+        "duration_s": 2.4,
+        "fps": 30.0,
+        "width": 640,
+        "height": 360,
+    }
+    analysis = document["analysis"]
+    assert analysis["status"] == "succeeded"
+    assert analysis["sample_fps"] == 5.0
+    assert analysis["frames_analyzed"] == 12
+    assert analysis["detector"] == "hog"
+    assert analysis["model"] == "fer-mini-xception"
+    assert analysis["started_at"] == run.started_at.isoformat()
+    assert analysis["finished_at"] == run.finished_at.isoformat()
+
+    first, second = document["persons"]
+    assert [first["id"], second["id"]] == [1, 2]
+    assert (first["first_s"], first["last_s"], first["dominant"]) == (0.0, 1.0, "happy")
+    assert (second["first_s"], second["last_s"], second["dominant"]) == (1.2, 2.0, "sad")
+    assert first["mean"] == pytest.approx(persons[0].mean)
+    assert [s["t"] for s in first["samples"]] == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert [s["frame"] for s in first["samples"]] == [0, 6, 12, 18, 24, 30]
+    assert [s["t"] for s in second["samples"]] == [1.2, 1.4, 1.6, 1.8, 2.0]
+    assert first["samples"][1]["box"] == [11, 20, 30, 40]
+    assert second["samples"][0]["box"] == [300, 40, 60, 60]
+    db_first = list(persons[0].samples.order_by("t"))
+    for exported, row in zip(first["samples"], db_first):
+        assert exported["p"] == pytest.approx(row.probabilities)
+        assert sum(exported["p"]) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_json_export_of_every_frame_run_has_null_sample_fps(alice, user):
+    video = make_video(user)
+    run = make_run(video, sample_fps=None)
+    add_person(run, 1, 0, [0.0, 1 / 30])
+    document = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
+    assert document["analysis"]["sample_fps"] is None
+
+
+# CSV export
+
+
+def test_csv_export_header_and_one_row_per_sample(alice, analysed):
+    video, run, persons = analysed
+    response = alice.get(reverse("analysis:export_csv", args=[video.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Disposition"] == f'attachment; filename="team-meeting-{video.pk}-emotions.csv"'
+    table = csv_table(response)
+    assert ",".join(table[0]) == CSV_HEADER
+    rows = table[1:]
+    assert len(rows) == Sample.objects.filter(person__run=run).count() == 11
+    assert [row[0] for row in rows] == ["1"] * 6 + ["2"] * 5
+
+    first = rows[0]
+    sample = persons[0].samples.order_by("t").first()
+    assert float(first[1]) == sample.t
+    assert int(first[2]) == sample.frame
+    assert [int(v) for v in first[3:7]] == [sample.x, sample.y, sample.w, sample.h]
+    assert [float(v) for v in first[7:14]] == pytest.approx(sample.probabilities)
+    assert first[14] == "happy"
+    assert {row[14] for row in rows[6:]} == {"sad"}
+
+
+# Runs that have no results
+
+
+@pytest.mark.parametrize("name", ["export_json", "export_csv"])
+@pytest.mark.parametrize("status", [AnalysisRun.Status.QUEUED, AnalysisRun.Status.FAILED])
+def test_export_without_a_succeeded_run_is_404(alice, user, status, name):
+    video = make_video(user)
+    make_run(video, status=status, frames_done=0, error="boom" if status == "failed" else "")
+    assert alice.get(reverse(f"analysis:{name}", args=[video.pk])).status_code == 404
+
+
+def test_results_page_of_a_queued_video(alice, user):
+    video = make_video(user)
+    make_run(video, status=AnalysisRun.Status.QUEUED, frames_total=0, frames_done=0, started_at=None)
+    response = alice.get(reverse("analysis:results", args=[video.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "status-queued" in content
+    assert ">Queued<" in content
+    assert f'data-progress-url="{reverse("analysis:progress", args=[video.pk])}"' in content
+    assert "plotly.min.js" not in content
+    assert "charts-data" not in content
+    assert reverse("analysis:export_csv", args=[video.pk]) not in content
+    # An active run is not offered for reprocessing.
+    assert reverse("analysis:reprocess", args=[video.pk]) not in content
+
+
+def test_results_page_of_a_failed_video_shows_the_error(alice, user):
+    video = make_video(user)
+    make_run(
+        video,
+        status=AnalysisRun.Status.FAILED,
+        frames_done=3,
+        error="The video stream ended after 40 of 72 frames: the file looks truncated.",
+    )
+    response = alice.get(reverse("analysis:results", args=[video.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "status-failed" in content
+    assert ">Failed<" in content
+    assert "The video stream ended after 40 of 72 frames: the file looks truncated." in content
+    assert "charts-data" not in content
+    assert reverse("analysis:reprocess", args=[video.pk]) in content
+
+
+def test_a_newer_failed_run_keeps_showing_the_last_results(alice, analysed):
+    video, run, persons = analysed
+    make_run(video, status=AnalysisRun.Status.FAILED, error="An analysis worker stopped unexpectedly.")
+    content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert "An analysis worker stopped unexpectedly." in content
+    assert set(charts_data(content)["persons"]) == {str(p.pk) for p in persons}
+    document = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
+    assert document["analysis"]["status"] == "succeeded"
+    assert [p["id"] for p in document["persons"]] == [1, 2]
+
+
+# Progress
+
+
+def test_progress_of_a_running_analysis(alice, user):
+    video = make_video(user)
+    now = timezone.now()
+    make_run(
+        video,
+        status=AnalysisRun.Status.RUNNING,
+        frames_total=120,
+        frames_done=30,
+        started_at=now - timedelta(seconds=10),
+        heartbeat_at=now,
+    )
+    response = alice.get(reverse("analysis:progress", args=[video.pk]))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "running"
+    assert data["status_label"] == "Processing"
+    assert data["frames_done"] == 30
+    assert data["frames_total"] == 120
+    assert data["percent"] == 25
+    assert data["eta_s"] == pytest.approx(30.0, abs=0.5)
+    assert data["error"] == ""
+
+
+def test_progress_of_a_finished_analysis(alice, analysed):
+    video, _, _ = analysed
+    data = alice.get(reverse("analysis:progress", args=[video.pk])).json()
+    assert data["status"] == "succeeded"
+    assert data["percent"] == 100
+    assert data["frames_done"] == data["frames_total"] == 12
+    assert data["eta_s"] is None
+
+
+def test_progress_of_a_video_never_analysed(alice, user):
+    video = make_video(user)
+    assert alice.get(reverse("analysis:progress", args=[video.pk])).json() == {"status": None}
+
+
+def test_progress_fails_a_run_whose_worker_went_silent(alice, user, settings):
+    video = make_video(user)
+    long_ago = timezone.now() - timedelta(seconds=settings.ANALYSIS_STALE_AFTER_S + 60)
+    run = make_run(
+        video,
+        status=AnalysisRun.Status.RUNNING,
+        frames_total=100,
+        frames_done=10,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+    )
+    data = alice.get(reverse("analysis:progress", args=[video.pk])).json()
+    assert data["status"] == "failed"
+    assert "stopped responding" in data["error"]
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.FAILED
+
+
+def test_progress_fails_a_queued_run_whose_job_is_gone(alice, user):
+    video = make_video(user)
+    make_run(video, status=AnalysisRun.Status.QUEUED, frames_done=0, rq_job_id="no-such-job")
+    data = alice.get(reverse("analysis:progress", args=[video.pk])).json()
+    assert data["status"] == "failed"
+    assert "disappeared" in data["error"]
+
+
+# Long videos: light charts, complete exports
+
+
+def test_long_series_is_downsampled_in_charts_but_complete_in_exports(alice, user):
+    video = make_video(user, "Long lecture")
+    run = make_run(video, frames_total=5000, frames_done=5000)
+    times = [round(i * 0.2, 4) for i in range(5000)]
+    person = add_person(run, 1, EMOTIONS.index("neutral"), times)
+    assert MAX_POINTS < 5000
+
+    content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    charts = charts_data(content)["persons"][str(person.pk)]
+    traces = charts["emotions"]["data"] + charts["dominant"]["data"]
+    assert len(traces) == 15
+    for trace in traces:
+        x, y = points(trace["x"]), points(trace["y"])
+        assert 0 < len(x) <= MAX_POINTS
+        assert len(y) == len(x)
+    # Downsampled, not cut: the points still span the whole video.
+    x = points(traces[0]["x"])
+    assert x[0] < 1.0
+    assert x[-1] > times[-1] - 2.0
+
+    table = csv_table(alice.get(reverse("analysis:export_csv", args=[video.pk])))
+    assert ",".join(table[0]) == CSV_HEADER
+    assert len(table) - 1 == 5000
+    assert float(table[-1][1]) == times[-1]
+
+    document = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
+    assert len(document["persons"][0]["samples"]) == 5000
+
+
+# Deleting
+
+
+def test_delete_confirmation_page(alice, analysed):
+    video, _, _ = analysed
+    response = alice.get(reverse("videos:delete", args=[video.pk]))
+    assert response.status_code == 200
+    assert "Delete “Team meeting”?" in response.content.decode()
+    assert Video.objects.filter(pk=video.pk).exists()
+
+
+def test_delete_removes_file_runs_persons_and_samples(alice, user, analysed, isolated_storage_and_queue):
+    video, run, persons = analysed
+    media = isolated_storage_and_queue
+    kept = make_video(user, "Keep me")
+    kept_run = make_run(kept)
+    add_person(kept_run, 1, 0, [0.0, 0.2])
+    path = media / video.file.name
+    assert path.is_file()
+    failed = make_run(video, status=AnalysisRun.Status.FAILED, error="x")
+
+    response = alice.post(reverse("videos:delete", args=[video.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("videos:list")
+
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert not AnalysisRun.objects.filter(pk__in=[run.pk, failed.pk]).exists()
+    assert not Person.objects.filter(pk__in=[p.pk for p in persons]).exists()
+    assert not Sample.objects.filter(person__run=run).exists()
+    assert Sample.objects.count() == 2  # only the other video's
+    assert not path.exists()
+    assert not kept.file.storage.exists(video.file.name)
+    # The other video is untouched.
+    assert (media / kept.file.name).read_bytes() == CLIP.read_bytes()
+    assert AnalysisRun.objects.filter(video=kept).count() == 1
+
+    page = alice.get(response.url).content.decode()
+    assert "“Team meeting” and its results were deleted." in page
+    assert alice.get(reverse("analysis:results", args=[video.pk])).status_code == 404
+
+
+def test_delete_cancels_a_queued_job(alice, user):
+    video = make_video(user)
+    run = make_run(video, status=AnalysisRun.Status.QUEUED, frames_done=0)
+    queue = django_rq.get_queue("default", commit_mode="auto")
+    job = queue.enqueue("analysis.jobs.run_analysis", run.pk)
+    AnalysisRun.objects.filter(pk=run.pk).update(rq_job_id=job.id)
+    assert job.id in queue.job_ids
+
+    response = alice.post(reverse("videos:delete", args=[video.pk]))
+    assert response.status_code == 302
+    assert not AnalysisRun.objects.filter(pk=run.pk).exists()
+    assert job.id not in queue.job_ids
+    assert job.get_status(refresh=True) == "canceled"
