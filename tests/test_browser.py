@@ -1,0 +1,89 @@
+"""In a real browser (Debian's chromium via Playwright): log in, upload, watch live progress, see the charts."""
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import django_rq
+import pytest
+from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+
+from analysis.models import AnalysisRun
+
+from .conftest import VIDEOS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
+
+
+class ThreadWorker(SimpleWorker):
+    """An rq worker that can run in a thread (no signal handlers, timer-based timeouts)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield browser.new_page()
+        browser.close()
+
+
+def test_upload_watch_progress_and_see_charts(page, live_server, user):
+    page.goto(f"{live_server.url}/videos/")
+    assert "/accounts/login/" in page.url  # login required
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "a-long-pass-phrase-1")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/videos/upload/")
+    page.fill("input[name=title]", "Crying then laughing")
+    page.set_input_files("input[name=file]", str(VIDEOS / "WolfgangLanger_Pexels.mp4"))
+    page.select_option("select[name=sampling]", "5")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("text=Queued")
+    run = AnalysisRun.objects.get(video__title="Crying then laughing")
+
+    page.evaluate("window.__sameDocument = true")
+    queue = django_rq.get_queue("default")
+    worker = threading.Thread(target=ThreadWorker([queue], connection=queue.connection).work, kwargs={"burst": True})
+    worker.start()
+    seen = set()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and worker.is_alive():
+        if page.evaluate("window.__sameDocument === true"):
+            value = page.evaluate(
+                "document.querySelector('progress') ? document.querySelector('progress').value : null"
+            )
+            if value is not None:
+                seen.add(value)
+        page.wait_for_timeout(250)
+    worker.join(timeout=10)
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    # The progress bar moved on the page the user already had open (no reload).
+    assert any(0 < value < 100 for value in seen), seen
+
+    # When the run ends the page reloads itself and draws the charts.
+    page.wait_for_selector(".person .js-plotly-plot", timeout=30000)
+    assert page.evaluate("window.__sameDocument") is None
+    assert page.locator(".person").count() == 1
+    assert page.locator("#chart-distribution.js-plotly-plot").count() == 1
+    # The player streams the owner's video through the authenticated, seekable view.
+    duration = page.evaluate(
+        "new Promise(r => { const v = document.getElementById('player');"
+        " if (v.readyState >= 1) r(v.duration); else v.addEventListener('loadedmetadata', () => r(v.duration)); })"
+    )
+    assert duration == pytest.approx(19.7, abs=0.5)
