@@ -1,0 +1,91 @@
+"""S3-compatible storage (django-storages), selected by environment variables.
+
+The S3 API is served in-process by moto: a narrow test of our storage code paths
+(upload, streaming with Range, the worker's local copy), not of S3 itself.
+"""
+
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+from django.core.files import File
+from django.urls import reverse
+from moto import mock_aws
+
+from analysis.core.video_source import probe
+from analysis.video_files import local_video_path
+from videos.models import Video
+
+from .conftest import VIDEOS
+
+pytestmark = pytest.mark.django_db
+BUCKET = "emotion-media"
+
+
+def test_bucket_settings_come_from_the_environment():
+    env = {
+        **os.environ,
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
+        "AWS_S3_ENDPOINT_URL": "http://minio.internal:9000",
+        "AWS_S3_REGION_NAME": "eu-west-1",
+        "DJANGO_SETTINGS_MODULE": "emotion_site.settings",
+    }
+    code = (
+        "import django; django.setup();"
+        "from django.core.files.storage import storages; s = storages['default'];"
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.region_name, s.default_acl)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["S3Storage", BUCKET, "http://minio.internal:9000", "eu-west-1", "private"]
+
+
+@pytest.fixture
+def s3(settings, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {"bucket_name": BUCKET, "default_acl": "private", "file_overwrite": False},
+            },
+        }
+        yield boto3.client("s3", region_name="us-east-1")
+
+
+def test_video_on_s3_is_private_streams_with_range_and_is_copied_for_the_worker(s3, alice, user):
+    source = (VIDEOS / "single_face.mp4").read_bytes()
+    video = Video(
+        owner=user,
+        title="S3",
+        original_name="a.mp4",
+        size_bytes=len(source),
+        duration_s=2.4,
+        fps=30,
+        width=640,
+        height=360,
+        frame_count=72,
+    )
+    with open(VIDEOS / "single_face.mp4", "rb") as handle:
+        video.file.save("a.mp4", File(handle))
+    stored = s3.get_object(Bucket=BUCKET, Key=video.file.name)["Body"].read()
+    assert stored == source
+    grants = s3.get_object_acl(Bucket=BUCKET, Key=video.file.name)["Grants"]
+    assert not any("AllUsers" in str(grant.get("Grantee", {})) for grant in grants)  # not public
+
+    response = alice.get(reverse("videos:stream", args=[video.pk]), HTTP_RANGE="bytes=100-199")
+    assert response.status_code == 206
+    assert b"".join(response.streaming_content) == source[100:200]
+
+    with local_video_path(video.file) as path:
+        assert open(path, "rb").read() == source
+        assert probe(path).frame_count == 72
+    assert not os.path.exists(path)  # the temporary copy is gone
+
+    video.delete()
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
