@@ -150,3 +150,21 @@ def test_run_without_heartbeat_is_failed_as_stale(alice, settings):
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.FAILED and "stopped responding" in run.error
     assert "stopped responding" in page
+
+
+def test_a_killed_ray_worker_is_reported_in_words():
+    import ray
+
+    from analysis.core.export import CollectingSink
+    from analysis.core.frame_analyzer import AnalyzerConfig
+    from analysis.core.pipeline import analyze_video
+    from analysis.core.video_source import probe
+    from analysis.jobs import describe_failure
+    from analysis.ray_executor import RayExecutor
+
+    path = str(VIDEOS / "single_face.mp4")
+    with RayExecutor(AnalyzerConfig(), workers=1) as executor:
+        ray.kill(executor.actors[0])
+        with pytest.raises(Exception) as raised:
+            analyze_video(path, probe(path), 5.0, executor, CollectingSink())
+    assert describe_failure(raised.value) == "An analysis worker stopped unexpectedly (it may have run out of memory)."
