@@ -45,7 +45,8 @@ def enqueue(run: AnalysisRun) -> None:
     from .jobs import run_analysis
 
     try:
-        job = django_rq.get_queue("default").enqueue(
+        # "auto": enqueue now; start_analysis already defers this call to the commit.
+        job = django_rq.get_queue("default", commit_mode="auto").enqueue(
             run_analysis, run.pk, job_timeout=job_timeout_s(run.video), result_ttl=86400, failure_ttl=7 * 86400
         )
     except Exception as error:  # Redis unreachable: say so instead of leaving the run queued

@@ -171,11 +171,6 @@ def test_results_page_has_plotly_a_chart_per_person_and_chart_data(alice, analys
     assert points(bars[0]["y"]).tolist() == pytest.approx([persons[0].mean[n] for n in EMOTIONS])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analysis.core.series.smooth: np.convolve(mode='same') returns max(len, window) rows, so a person "
-    "with fewer samples than the smoothing window gets more y values than x values",
-)
 def test_charts_of_a_person_seen_briefly_have_matching_x_and_y(alice, user):
     video = make_video(user)
     run = make_run(video)
