@@ -7,6 +7,7 @@ from pathlib import Path
 
 import django_rq
 import pytest
+from django.db import connection
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
@@ -58,7 +59,14 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user):
 
     page.evaluate("window.__sameDocument = true")
     queue = django_rq.get_queue("default")
-    worker = threading.Thread(target=ThreadWorker([queue], connection=queue.connection).work, kwargs={"burst": True})
+
+    def work() -> None:
+        try:
+            ThreadWorker([queue], connection=queue.connection).work(burst=True)
+        finally:
+            connection.close()  # this thread's own database connection
+
+    worker = threading.Thread(target=work)
     worker.start()
     seen = set()
     deadline = time.monotonic() + 240
