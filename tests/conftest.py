@@ -89,6 +89,28 @@ def ray_session():
     ray.shutdown()
 
 
+def make_video(owner, title: str = "Team meeting", source: Path = VIDEOS / "single_face.mp4", name: str = "clip.mp4"):
+    """A Video row for a real clip (single_face.mp4's metadata), its file saved through the storage."""
+    from django.core.files import File
+
+    from videos.models import Video
+
+    video = Video(
+        owner=owner,
+        title=title,
+        original_name=source.name,
+        size_bytes=source.stat().st_size,
+        duration_s=2.4,
+        fps=30.0,
+        width=640,
+        height=360,
+        frame_count=72,
+    )
+    with source.open("rb") as handle:
+        video.file.save(name, File(handle))
+    return video
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="alice", password="a-long-pass-phrase-1")

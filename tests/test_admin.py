@@ -2,13 +2,11 @@
 
 import django_rq
 import pytest
-from django.core.files import File
 from django.urls import reverse
 
 from analysis.models import AnalysisRun
-from videos.models import Video
 
-from .conftest import VIDEOS
+from .conftest import make_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,19 +20,7 @@ def staff_client(client, django_user_model):
 
 @pytest.fixture
 def video(user):
-    video = Video(
-        owner=user,
-        title="Lecture",
-        original_name="a.mp4",
-        size_bytes=1,
-        duration_s=2.4,
-        fps=30,
-        width=640,
-        height=360,
-        frame_count=72,
-    )
-    with open(VIDEOS / "single_face.mp4", "rb") as handle:
-        video.file.save("a.mp4", File(handle))
+    video = make_video(user, "Lecture")
     return video
 
 

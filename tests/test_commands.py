@@ -4,13 +4,11 @@ import json
 
 import django_rq
 import pytest
-from django.core.files import File
 from django.core.management import CommandError, call_command
 
 from analysis.models import AnalysisRun
-from videos.models import Video
 
-from .conftest import VIDEOS
+from .conftest import VIDEOS, make_video
 
 
 @pytest.mark.usefixtures("ray_session")
@@ -59,19 +57,7 @@ def test_analyze_video_refuses_a_non_video(tmp_path):
 def videos(user):
     made = []
     for title in ("one", "two"):
-        video = Video(
-            owner=user,
-            title=title,
-            original_name="a.mp4",
-            size_bytes=1,
-            duration_s=2.4,
-            fps=30,
-            width=640,
-            height=360,
-            frame_count=72,
-        )
-        with open(VIDEOS / "single_face.mp4", "rb") as handle:
-            video.file.save("a.mp4", File(handle))
+        video = make_video(user, title)
         made.append(video)
     return made
 

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.files import File
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -12,29 +11,12 @@ from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Person, Sample
 from videos.models import Video
 
-from .conftest import VIDEOS
+from .conftest import VIDEOS, make_video
 
 pytestmark = pytest.mark.django_db
 
 CLIP = VIDEOS / "single_face.mp4"
 THUMBNAIL = b"\xff\xd8\xff\xe0 a small jpeg \xff\xd9"
-
-
-def make_video(owner, title: str) -> Video:
-    video = Video(
-        owner=owner,
-        title=title,
-        original_name="single_face.mp4",
-        size_bytes=CLIP.stat().st_size,
-        duration_s=2.4,
-        fps=30.0,
-        width=640,
-        height=360,
-        frame_count=72,
-    )
-    with CLIP.open("rb") as handle:
-        video.file.save("clip.mp4", File(handle))
-    return video
 
 
 def add_succeeded_run(video: Video) -> tuple[AnalysisRun, Person]:

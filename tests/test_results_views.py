@@ -11,7 +11,6 @@ import django_rq
 import numpy as np
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.files import File
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -21,29 +20,12 @@ from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Person, Sample
 from videos.models import Video
 
-from .conftest import VIDEOS
+from .conftest import VIDEOS, make_video
 
 pytestmark = pytest.mark.django_db
 
 CLIP = VIDEOS / "single_face.mp4"
 CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,dominant"
-
-
-def make_video(owner, title: str = "Team meeting") -> Video:
-    video = Video(
-        owner=owner,
-        title=title,
-        original_name="single_face.mp4",
-        size_bytes=CLIP.stat().st_size,
-        duration_s=2.4,
-        fps=30.0,
-        width=640,
-        height=360,
-        frame_count=72,
-    )
-    with CLIP.open("rb") as handle:
-        video.file.save("clip.mp4", File(handle))
-    return video
 
 
 def make_run(video: Video, status=AnalysisRun.Status.SUCCEEDED, **fields) -> AnalysisRun:

@@ -10,15 +10,13 @@ import sys
 
 import boto3
 import pytest
-from django.core.files import File
 from django.urls import reverse
 from moto import mock_aws
 
 from analysis.core.video_source import probe
 from analysis.video_files import local_video_path
-from videos.models import Video
 
-from .conftest import VIDEOS
+from .conftest import VIDEOS, make_video
 
 pytestmark = pytest.mark.django_db
 BUCKET = "emotion-media"
@@ -60,19 +58,7 @@ def s3(settings, monkeypatch):
 
 def test_video_on_s3_is_private_streams_with_range_and_is_copied_for_the_worker(s3, alice, user):
     source = (VIDEOS / "single_face.mp4").read_bytes()
-    video = Video(
-        owner=user,
-        title="S3",
-        original_name="a.mp4",
-        size_bytes=len(source),
-        duration_s=2.4,
-        fps=30,
-        width=640,
-        height=360,
-        frame_count=72,
-    )
-    with open(VIDEOS / "single_face.mp4", "rb") as handle:
-        video.file.save("a.mp4", File(handle))
+    video = make_video(user, "S3")
     stored = s3.get_object(Bucket=BUCKET, Key=video.file.name)["Body"].read()
     assert stored == source
     grants = s3.get_object_acl(Bucket=BUCKET, Key=video.file.name)["Grants"]

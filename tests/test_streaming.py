@@ -1,31 +1,11 @@
 """Streaming the owner's video with HTTP Range support."""
 
 import pytest
-from django.core.files import File
 from django.urls import reverse
 
-from videos.models import Video
-
-from .conftest import VIDEOS
+from .conftest import VIDEOS, make_video
 
 pytestmark = pytest.mark.django_db
-
-
-def make_video(owner, source, name: str) -> Video:
-    video = Video(
-        owner=owner,
-        title="Clip",
-        original_name=source.name,
-        size_bytes=source.stat().st_size,
-        duration_s=2.4,
-        fps=30.0,
-        width=640,
-        height=360,
-        frame_count=72,
-    )
-    with source.open("rb") as handle:
-        video.file.save(name, File(handle))
-    return video
 
 
 @pytest.fixture
@@ -35,7 +15,7 @@ def clip():
 
 @pytest.fixture
 def url(user):
-    video = make_video(user, VIDEOS / "single_face.mp4", "clip.mp4")
+    video = make_video(user, "Clip")
     return reverse("videos:stream", args=[video.pk])
 
 
@@ -134,7 +114,7 @@ def test_start_after_end_is_unsatisfiable(alice, url, clip):
 
 def test_content_type_follows_the_stored_file(alice, user):
     source = VIDEOS / "face_noface.mov"
-    video = make_video(user, source, "clip.mov")
+    video = make_video(user, "Clip", source=source, name="clip.mov")
     response = alice.get(reverse("videos:stream", args=[video.pk]), HTTP_RANGE="bytes=0-9")
     assert response.status_code == 206
     assert response["Content-Type"] == "video/quicktime"
