@@ -60,7 +60,6 @@ class CollectingSink:
         self.progress_calls.append((done, total))
 
     def finish(self, persons: list[PersonSummary]) -> None:
-        self.summaries = persons
         for person in persons:
             samples = sorted((s for key in person.track_keys for s in self._by_track[key]), key=lambda s: s["t"])
             self.persons.append(person_dict(person.number, person.first_s, person.last_s, person.mean, samples))
