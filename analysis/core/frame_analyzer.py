@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .emotion_classifier import EmotionClassifier, crop_faces, model_spec
+from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_faces, model_spec
 from .video_source import SampledFrame
 
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the original frame
@@ -17,7 +17,7 @@ class AnalyzerConfig:
     detector: str = "hog"  # face_recognition model: "hog" (CPU) or "cnn"
     upsample: int = 1  # detector upsampling: finds smaller faces, costs time
     detect_width: int = 640  # frames wider than this are scaled down for detection only
-    emotion_model: str = "fer-mini-xception"
+    emotion_model: str = DEFAULT_MODEL
 
 
 @dataclass

@@ -1,0 +1,129 @@
+"""Train our emotion network on a FER2013-shaped npz and write its weights and model card."""
+
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from analysis.core.emotion_net import EmotionNetConfig
+from analysis.core.emotion_training import TrainingConfig, train_emotion_net
+from analysis.core.fer_dataset import file_sha256, fixed_sample, load_split
+from analysis.core.model_card import machine_description, write_card
+from analysis.core.model_evaluation import evaluate_model
+
+
+def parse_stages(text: str) -> tuple[tuple[int, int], ...]:
+    """"64:0,128:2,256:2" -> ((64, 0), (128, 2), (256, 2))"""
+    try:
+        return tuple((int(width), int(extra)) for width, extra in (part.split(":") for part in text.split(",")))
+    except ValueError as error:
+        raise CommandError(f"--stages wants WIDTH:EXTRA_BLOCKS,... (got {text!r})") from error
+
+
+class Command(BaseCommand):
+    help = (
+        "Train the emotion network on FER2013 (Training split, validated on PublicTest). "
+        "Rerunning the same command resumes from the last finished epoch."
+    )
+    requires_system_checks: list = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        defaults, net = TrainingConfig(), EmotionNetConfig()
+        parser.add_argument("--data", default=str(settings.FER2013_PATH), help="FER2013-shaped npz")
+        parser.add_argument("--train-split", default="Training")
+        parser.add_argument("--val-split", default="PublicTest")
+        parser.add_argument(
+            "--output", default=str(Path(settings.BASE_DIR) / "var" / "emotion_models" / "emotion_net.keras"),
+            help="weights file to write (.keras); the model card goes beside it",
+        )
+        parser.add_argument("--work-dir", help="checkpoints and history (default: OUTPUT without suffix + .work)")
+        parser.add_argument("--epochs", type=int, default=defaults.epochs)
+        parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+        parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+        parser.add_argument("--patience", type=int, default=defaults.early_stop_patience, help="early-stop epochs")
+        parser.add_argument("--seed", type=int, default=defaults.seed)
+        parser.add_argument("--stem-width", type=int, default=net.stem_width)
+        parser.add_argument(
+            "--stages", default=",".join(f"{w}:{n}" for w, n in net.stages), help="WIDTH:EXTRA_BLOCKS per stage"
+        )
+        parser.add_argument("--limit", type=int, help="train on a fixed random subset of this many faces")
+        parser.add_argument("--val-limit", type=int, help="validate on a fixed random subset of this many faces")
+        parser.add_argument(
+            "--crop-margin", type=float, default=0.0,
+            help="share of the detected face box added on each side at inference (stored in the card)",
+        )
+        parser.add_argument("--flip-tta", action="store_true", help="average a mirrored copy at inference")
+
+    def handle(self, *args, **options):
+        data = Path(options["data"])
+        if not data.exists():
+            raise CommandError(f"No dataset at {data}")
+        output = Path(options["output"])
+        if output.suffix != ".keras":
+            raise CommandError("--output must end in .keras")
+        work_dir = Path(options["work_dir"] or output.with_suffix(".work"))
+        config = TrainingConfig(
+            net=EmotionNetConfig(stem_width=options["stem_width"], stages=parse_stages(options["stages"])),
+            epochs=options["epochs"],
+            batch_size=options["batch_size"],
+            learning_rate=options["learning_rate"],
+            early_stop_patience=options["patience"],
+            seed=options["seed"],
+        )
+        try:
+            train = load_split(data, options["train_split"])
+            val = load_split(data, options["val_split"])
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        if options["limit"]:
+            train = fixed_sample(train, options["limit"], seed=config.seed)
+        if options["val_limit"]:
+            val = fixed_sample(val, options["val_limit"], seed=config.seed)
+        self.stdout.write(
+            f"Training on {len(train)} {options['train_split']} faces, validating on {len(val)} "
+            f"{options['val_split']} faces; checkpoints in {work_dir}"
+        )
+        started = time.monotonic()
+        result = train_emotion_net(
+            train, val, config, work_dir,
+            write=lambda line: (self.stdout.write(line), self.stdout.flush()),
+            progress_bar=sys.stdout.isatty(),
+        )
+        output.parent.mkdir(parents=True, exist_ok=True)
+        result.model.save(output)
+        inference = {"input_size": config.net.input_size, "crop_margin": options["crop_margin"],
+                     "flip_tta": options["flip_tta"]}
+        report = evaluate_model(result.model, val, flip_tta=options["flip_tta"])
+        card = {
+            "name": output.stem,
+            "architecture": "emotion_net: residual Xception-style CNN (dense stem, depthwise-separable stages)",
+            "parameters": int(result.model.count_params()),
+            "net": config.net.as_dict(),
+            "inference": inference,
+            "classes": list(report["per_class"]),
+            "training": {
+                **config.as_dict(),
+                "data": str(data),
+                "data_sha256": file_sha256(data),
+                "train_split": options["train_split"],
+                "train_faces": len(train),
+                "val_split": options["val_split"],
+                "val_faces": len(val),
+                "epochs_run": result.epochs_run,
+                "best_epoch": result.best_epoch,
+                "seconds": round(time.monotonic() - started, 1),
+                "command": shlex.join(["manage.py", *sys.argv[1:]]),
+                "machine": machine_description(),
+            },
+            "metrics": {options["val_split"]: report},
+            "history": result.history,
+        }
+        path = write_card(output, card)
+        self.stdout.write(
+            f"Best epoch {result.best_epoch}: {options['val_split']} accuracy {report['accuracy']:.4f}, "
+            f"macro-F1 {report['macro_f1']:.4f}. Wrote {output} and {path}."
+        )

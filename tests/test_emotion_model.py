@@ -1,0 +1,164 @@
+"""Our emotion network: its definition, training, the shipped weights and the evaluation command."""
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from analysis.core.emotion_classifier import (
+    BUNDLED_MODELS,
+    DEFAULT_MODEL,
+    REFERENCE_MODEL,
+    EmotionClassifier,
+    crop_faces,
+    model_spec,
+)
+from analysis.core.emotion_metrics import classification_report
+from analysis.core.emotion_net import EmotionNetConfig, build_emotion_net
+from analysis.core.emotion_training import TrainingConfig, class_weights, train_emotion_net
+from analysis.core.fer_dataset import file_sha256, fixed_sample, load_split
+from analysis.core.model_card import read_card
+from analysis.core.model_evaluation import evaluate
+
+from .conftest import DATA_DIR, IMAGES
+
+FER = DATA_DIR / "fer2013" / "fer2013_train_publictest.npz"
+MODEL_CARD_DOC = Path(settings.BASE_DIR) / "docs" / "model-card.md"
+SHIPPED = BUNDLED_MODELS[DEFAULT_MODEL]
+
+
+@pytest.fixture(scope="module")
+def public_test():
+    return load_split(FER, "PublicTest")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return EmotionClassifier(model_spec(DEFAULT_MODEL))
+
+
+def test_network_has_the_documented_parameter_count():
+    parameters = build_emotion_net().count_params()
+    card = read_card(SHIPPED)
+    assert card["parameters"] == parameters
+    assert card["net"] == json.loads(json.dumps(EmotionNetConfig().as_dict()))
+    assert f"{parameters:,}" in MODEL_CARD_DOC.read_text()
+
+
+def test_shipped_model_is_the_default_and_the_reference_stays_selectable():
+    assert settings.EMOTION_MODEL == DEFAULT_MODEL
+    spec = model_spec(DEFAULT_MODEL)
+    assert (spec.input_size, spec.path) == (48, SHIPPED)
+    reference = model_spec(REFERENCE_MODEL)
+    assert reference.input_size == 64 and reference.path.name == "emotion_model.hdf5"
+
+
+def test_model_card_hash_matches_the_committed_weights():
+    card = read_card(SHIPPED)
+    assert card["weights_file"] == SHIPPED.name
+    assert card["weights_sha256"] == file_sha256(SHIPPED)
+    assert card["training"]["data_sha256"] == file_sha256(FER)
+    assert SHIPPED.stat().st_size < 5 * 1024 * 1024
+
+
+def test_shipped_weights_score_on_a_fixed_public_test_sample(shipped, public_test):
+    sample = fixed_sample(public_test, 1000, seed=0)
+    report = evaluate(shipped.predict, shipped.spec.input_size, sample)
+    assert report["faces"] == 1000
+    assert report["accuracy"] >= 0.68
+    assert report["per_class"]["happy"]["recall"] > 0.8
+
+
+def test_shipped_model_reads_a_real_smile(shipped):
+    import face_recognition
+
+    image = cv2.imread(str(IMAGES / "astronaut.png"))
+    top, right, bottom, left = face_recognition.face_locations(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))[0]
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    probabilities = shipped.predict(crop_faces(gray, [(left, top, right - left, bottom - top)], shipped.spec))
+    assert probabilities.shape == (1, 7)
+    assert probabilities[0].argmax() == 3  # happy
+
+
+def test_short_training_on_real_faces_lowers_the_loss_and_resumes(tmp_path):
+    train = fixed_sample(load_split(FER, "Training"), 1024, seed=1)
+    val = fixed_sample(load_split(FER, "PublicTest"), 256, seed=1)
+    config = TrainingConfig(epochs=3, batch_size=64, warmup_epochs=0, learning_rate=2e-3)
+    result = train_emotion_net(train, val, config, tmp_path, write=lambda line: None)
+    losses = [row["loss"] for row in result.history]
+    assert len(losses) == 3
+    assert losses[-1] < losses[0]
+    assert (tmp_path / "best.weights.h5").exists()
+
+    # The same command with more epochs picks up after epoch 3 instead of starting over.
+    lines = []
+    resumed = train_emotion_net(train, val, dataclasses.replace(config, epochs=4), tmp_path, lines.append)
+    assert [row["epoch"] for row in resumed.history] == [0, 1, 2, 3]
+    assert len(lines) == 1 and lines[0].startswith("epoch 4/4")
+
+
+def test_class_weights_lift_rare_classes():
+    labels = np.array([0] * 100 + [1] * 4 + [3] * 400 + [2, 4, 5, 6] * 100)
+    weights = class_weights(labels, power=0.5)
+    assert weights[1] > weights[0] > weights[3]
+    assert class_weights(labels, power=0.0).tolist() == [1.0] * 7
+
+
+def test_classification_report_counts_by_hand():
+    labels = np.array([3, 3, 3, 4, 4, 0])
+    probabilities = np.eye(7)[[3, 3, 4, 4, 3, 0]]
+    report = classification_report(labels, probabilities)
+    assert report["accuracy"] == pytest.approx(4 / 6)
+    assert report["per_class"]["happy"]["recall"] == pytest.approx(2 / 3)
+    assert report["per_class"]["happy"]["precision"] == pytest.approx(2 / 3)
+    assert report["per_class"]["sad"]["recall"] == pytest.approx(1 / 2)
+    assert report["per_class"]["angry"]["f1"] == pytest.approx(1.0)
+    assert report["confusion_matrix"][3] == [0, 0, 0, 2, 1, 0, 0]
+    # Classes never seen count as F1 0 in the macro mean.
+    assert report["macro_f1"] == pytest.approx((1.0 + 2 / 3 + 1 / 2) / 7)
+
+
+def test_crop_margin_widens_the_face_crop():
+    gray = np.zeros((200, 200), dtype=np.uint8)
+    gray[50:150, 50:150] = 255  # the "face" box, white on black
+    spec = model_spec(DEFAULT_MODEL)
+    tight = crop_faces(gray, [(50, 50, 100, 100)], dataclasses.replace(spec, crop_margin=0.0))
+    wide = crop_faces(gray, [(50, 50, 100, 100)], dataclasses.replace(spec, crop_margin=0.25))
+    assert tight.shape == wide.shape == (1, 48, 48, 1)
+    assert tight.min() == pytest.approx(1.0)  # all face
+    assert wide[0, 0, 0, 0] == pytest.approx(-1.0)  # a black border around it
+
+
+def test_evaluate_command_compares_both_models(tmp_path):
+    out = tmp_path / "evaluation.json"
+    call_command("evaluate_emotion_model", "--compare", "--limit", "300", "--data", str(FER), "--json", str(out))
+    document = json.loads(out.read_text())
+    assert document["faces"] == 300 and document["split"] == "PublicTest"
+    assert set(document["models"]) == {DEFAULT_MODEL, REFERENCE_MODEL}
+    for report in document["models"].values():
+        assert sum(map(sum, report["confusion_matrix"])) == 300
+        assert set(report["per_class"]) == {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}
+        assert 0.4 < report["accuracy"] <= 1.0 and report["faces_per_s"] > 0
+
+
+def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
+    output = tmp_path / "tiny.keras"
+    call_command(
+        "train_emotion_model", "--data", str(FER), "--limit", "512", "--val-limit", "128", "--epochs", "1",
+        "--batch-size", "64", "--stages", "32:0,64:0", "--output", str(output),
+    )
+    card = read_card(output)
+    assert card["weights_sha256"] == file_sha256(output)
+    assert card["training"]["train_faces"] == 512 and card["training"]["val_faces"] == 128
+    assert re.search(r"--limit 512", card["training"]["command"])
+    assert card["metrics"]["PublicTest"]["faces"] == 128
+    spec = model_spec(str(output))
+    assert spec.input_size == 48
+    assert EmotionClassifier(spec).predict(np.zeros((2, 48, 48, 1), np.float32)).shape == (2, 7)
+    assert "Best epoch 1" in capsys.readouterr().out
