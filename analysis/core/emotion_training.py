@@ -223,6 +223,7 @@ def train_emotion_net(
         _training_dataset(train, config),
         validation_data=_validation_dataset(val, 512),
         epochs=config.epochs,
+        shuffle=False,  # the dataset shuffles itself
         callbacks=callbacks,
         verbose=1 if progress_bar else 0,
     )

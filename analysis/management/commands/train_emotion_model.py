@@ -30,6 +30,8 @@ class Command(BaseCommand):
     )
     requires_system_checks: list = []
     requires_migrations_checks = False
+    # Django's own options, which do not change the model.
+    UNRECORDED = {"help", "verbosity", "settings", "pythonpath", "traceback", "no_color", "force_color", "skip_checks"}
 
     def add_arguments(self, parser):
         defaults, net = TrainingConfig(), EmotionNetConfig()
@@ -57,6 +59,18 @@ class Command(BaseCommand):
             help="share of the detected face box added on each side at inference (stored in the card)",
         )
         parser.add_argument("--flip-tta", action="store_true", help="average a mirrored copy at inference")
+
+    def command_line(self, options: dict) -> str:
+        """The command with every option spelled out, so that rerunning it reproduces this model."""
+        words = ["python", "manage.py", "train_emotion_model"]
+        for action in self.create_parser("manage.py", "train_emotion_model")._actions:
+            value = options.get(action.dest)
+            if not action.option_strings or action.dest in self.UNRECORDED or value in (None, False):
+                continue
+            words.append(action.option_strings[0])
+            if value is not True:
+                words.append(str(value))
+        return shlex.join(words)
 
     def handle(self, *args, **options):
         data = Path(options["data"])
@@ -116,7 +130,7 @@ class Command(BaseCommand):
                 "epochs_run": result.epochs_run,
                 "best_epoch": result.best_epoch,
                 "seconds": round(time.monotonic() - started, 1),
-                "command": shlex.join(["manage.py", *sys.argv[1:]]),
+                "command": self.command_line(options),
                 "machine": machine_description(),
             },
             "metrics": {options["val_split"]: report},
