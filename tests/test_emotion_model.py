@@ -70,8 +70,14 @@ def test_model_card_hash_matches_the_committed_weights():
 def test_shipped_weights_score_on_a_fixed_public_test_sample(shipped, public_test):
     sample = fixed_sample(public_test, 1000, seed=0)
     report = evaluate(shipped.predict, shipped.spec.input_size, sample)
+    reference = EmotionClassifier(model_spec(REFERENCE_MODEL))
+    reference_report = evaluate(reference.predict, reference.spec.input_size, sample)
+    card_accuracy = read_card(SHIPPED)["metrics"]["PublicTest"]["accuracy"]
     assert report["faces"] == 1000
-    assert report["accuracy"] >= 0.68
+    # The card's figure holds (a 1,000-face sample varies by about +-1.5 points) and our model
+    # beats the mini-Xception on the same faces.
+    assert report["accuracy"] >= card_accuracy - 0.03
+    assert report["accuracy"] > reference_report["accuracy"]
     assert report["per_class"]["happy"]["recall"] > 0.8
 
 

@@ -53,7 +53,8 @@ def format_report(name: str, report: dict) -> str:
         lines.append(
             f"  {emotion:<9} {row['recall']:>7.3f} {row['precision']:>9.3f} {row['f1']:>6.3f} {row['support']:>8d}"
         )
-    lines.append("  confusion (rows true, columns predicted): " + " ".join(f"{e[:5]:>5}" for e in EMOTIONS))
+    lines.append("  confusion matrix (rows: true class, columns: predicted class)")
+    lines.append(f"  {'':<9}" + "".join(f"{e[:7]:>8}" for e in EMOTIONS))
     for emotion, row in zip(EMOTIONS, report["confusion_matrix"]):
-        lines.append(f"  {emotion:<9}" + " " * 33 + " ".join(f"{count:>5d}" for count in row))
+        lines.append(f"  {emotion:<9}" + "".join(f"{count:>8d}" for count in row))
     return "\n".join(lines)
