@@ -63,18 +63,23 @@ def model_spec(name: str) -> EmotionModelSpec:
     )
 
 
+def to_model_range(faces: np.ndarray) -> np.ndarray:
+    """uint8 (N, H, W) grayscale faces as the float (N, H, W, 1) batch in [-1, 1] that every model takes."""
+    return (faces.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
+
+
 def crop_faces(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], spec: EmotionModelSpec) -> np.ndarray:
     """Cut `boxes` (x, y, w, h) out of a grayscale frame as a model-ready batch in [-1, 1]."""
     size = spec.input_size
-    batch = np.empty((len(boxes), size, size, 1), dtype=np.float32)
+    batch = np.empty((len(boxes), size, size), dtype=np.uint8)
     height, width = gray.shape[:2]
     for i, (x, y, w, h) in enumerate(boxes):
         mx, my = int(w * spec.crop_margin), int(h * spec.crop_margin)
         x0, y0 = max(0, x - mx), max(0, y - my)
         x1, y1 = min(width, x + w + mx), min(height, y + h + my)
         face = cv2.resize(gray[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)
-        batch[i, :, :, 0] = face
-    return batch / 127.5 - 1.0
+        batch[i] = face
+    return to_model_range(batch)
 
 
 class EmotionClassifier:

@@ -57,7 +57,6 @@ class TrainingResult:
     best_epoch: int
     epochs_run: int
     history: list[dict]
-    seconds: float
 
 
 def class_weights(labels: np.ndarray, power: float) -> np.ndarray:
@@ -102,6 +101,7 @@ def _augment_batch(images, config: AugmentConfig):
 
 
 def _to_input(faces):
+    """emotion_classifier.to_model_range as graph ops, for the tf.data pipeline."""
     import tensorflow as tf
 
     return tf.cast(faces, tf.float32)[..., tf.newaxis] / 127.5 - 1.0
@@ -149,7 +149,7 @@ def _compile(model, config: TrainingConfig, steps_per_epoch: int) -> None:
 
 
 class _EpochLog:
-    """A Keras callback printing one line per epoch, with the time it took and the best so far."""
+    """A Keras callback printing one line per epoch: the time it took, the losses and accuracies."""
 
     def __new__(cls, total_epochs: int, write: Callable[[str], None]):
         import keras
@@ -218,8 +218,7 @@ def train_emotion_net(
         keras.callbacks.CSVLogger(str(history_path), append=True),
         _EpochLog(config.epochs, write),
     ]
-    started = time.monotonic()
-    fit = model.fit(
+    model.fit(
         _training_dataset(train, config),
         validation_data=_validation_dataset(val, 512),
         epochs=config.epochs,
@@ -227,14 +226,14 @@ def train_emotion_net(
         callbacks=callbacks,
         verbose=1 if progress_bar else 0,
     )
-    seconds = time.monotonic() - started
     history = _read_history(history_path)
     if not best_path.exists():
         raise RuntimeError("Training ended before any epoch finished; nothing to save.")
     best = build_emotion_net(config.net)
     best.load_weights(best_path)
-    best_epoch = 1 + int(np.argmax([row["val_accuracy"] for row in history])) if history else len(fit.epoch)
-    return TrainingResult(best, best_epoch, len(history), history, seconds)
+    # Every finished epoch wrote a history row, so there is one for the best weights.
+    best_epoch = 1 + int(np.argmax([row["val_accuracy"] for row in history]))
+    return TrainingResult(best, best_epoch, len(history), history)
 
 
 def _read_history(path: Path) -> list[dict]:

@@ -38,11 +38,6 @@ def load_split(path: str | Path, split: str) -> FaceSet:
     return FaceSet(faces, labels)
 
 
-def to_model_input(faces: np.ndarray) -> np.ndarray:
-    """uint8 (N, H, W) faces as the float (N, H, W, 1) batch in [-1, 1] that our models take."""
-    return (faces.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
-
-
 def fixed_sample(faces: FaceSet, count: int, seed: int = 0) -> FaceSet:
     """The same `count` rows on every call, for reproducible quick checks."""
     if count >= len(faces):

@@ -7,6 +7,7 @@ import time
 import cv2
 import numpy as np
 
+from .emotion_classifier import predict_with_flip, to_model_range
 from .emotion_metrics import classification_report
 from .fer_dataset import FaceSet
 
@@ -15,7 +16,7 @@ def resize_faces(faces: np.ndarray, size: int) -> np.ndarray:
     """uint8 (N, H, W) faces as the float (N, size, size, 1) batch in [-1, 1] a model takes."""
     if faces.shape[1:] != (size, size):
         faces = np.stack([cv2.resize(face, (size, size), interpolation=cv2.INTER_LINEAR) for face in faces])
-    return (faces.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
+    return to_model_range(faces)
 
 
 def predict_batched(predict, batch: np.ndarray, batch_size: int) -> tuple[np.ndarray, float]:
@@ -42,8 +43,6 @@ def evaluate(predict, input_size: int, faces: FaceSet, batch_size: int = 256) ->
 
 def evaluate_model(model, faces: FaceSet, flip_tta: bool = False, batch_size: int = 256) -> dict:
     """Evaluate a bare Keras model (as training returns it) on faces of its own input size."""
-    from .emotion_classifier import predict_with_flip
-
     size = int(model.input_shape[1])
 
     def predict(batch):
