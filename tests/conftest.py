@@ -13,6 +13,11 @@ DATA_DIR = Path(os.environ.get("EMOTION_TEST_DATA", Path(__file__).resolve().par
 VIDEOS = DATA_DIR / "videos"
 IMAGES = DATA_DIR / "images"
 
+# The export document's shape, shared by the command's and the download's tests.
+EXPORT_KEYS = {"video", "analysis", "emotions", "persons"}
+EXPORT_ANALYSIS_KEYS = {"status", "sample_fps", "frames_analyzed", "detector", "model", "started_at", "finished_at"}
+EXPORT_PERSON_KEYS = {"id", "first_s", "last_s", "dominant", "mean", "samples"}
+
 
 def pytest_configure(config):
     if not VIDEOS.is_dir():

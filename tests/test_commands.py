@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from analysis.models import AnalysisRun
 
-from .conftest import VIDEOS, make_video
+from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS, make_video
 
 
 @pytest.mark.usefixtures("ray_session")
@@ -19,20 +19,12 @@ def test_analyze_video_prints_a_summary_and_writes_the_export_shape(tmp_path, ca
     printed = capsys.readouterr().out
     assert "1 person(s)" in printed and "dominant happy" in printed and "realtime" in printed
     document = json.loads(out.read_text())
-    assert set(document) == {"video", "analysis", "emotions", "persons"}
+    assert set(document) == EXPORT_KEYS
     assert document["video"]["id"] is None and document["video"]["width"] == 640
-    assert set(document["analysis"]) == {
-        "status",
-        "sample_fps",
-        "frames_analyzed",
-        "detector",
-        "model",
-        "started_at",
-        "finished_at",
-    }
+    assert set(document["analysis"]) == EXPORT_ANALYSIS_KEYS
     assert document["analysis"]["sample_fps"] == 5.0 and document["analysis"]["frames_analyzed"] == 12
     (person,) = document["persons"]
-    assert set(person) == {"id", "first_s", "last_s", "dominant", "mean", "samples"}
+    assert set(person) == EXPORT_PERSON_KEYS
     assert person["dominant"] == "happy" and len(person["samples"]) == 12
     assert set(person["samples"][0]) == {"t", "frame", "box", "p"}
 

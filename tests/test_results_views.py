@@ -20,7 +20,7 @@ from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Person, Sample
 from videos.models import Video
 
-from .conftest import VIDEOS, make_video
+from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS, make_video
 
 pytestmark = pytest.mark.django_db
 
@@ -195,21 +195,13 @@ def test_json_export_has_exactly_the_documented_shape(alice, analysed):
     assert response["Content-Disposition"] == f'attachment; filename="team-meeting-{video.pk}-emotions.json"'
     document = json.loads(response.content)
 
-    assert set(document) == {"video", "analysis", "emotions", "persons"}
+    assert set(document) == EXPORT_KEYS
     assert set(document["video"]) == {"id", "title", "duration_s", "fps", "width", "height"}
-    assert set(document["analysis"]) == {
-        "status",
-        "sample_fps",
-        "frames_analyzed",
-        "detector",
-        "model",
-        "started_at",
-        "finished_at",
-    }
+    assert set(document["analysis"]) == EXPORT_ANALYSIS_KEYS
     assert document["emotions"] == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
     assert len(document["persons"]) == 2
     for person in document["persons"]:
-        assert set(person) == {"id", "first_s", "last_s", "dominant", "mean", "samples"}
+        assert set(person) == EXPORT_PERSON_KEYS
         assert set(person["mean"]) == set(EMOTIONS)
         for sample in person["samples"]:
             assert set(sample) == {"t", "frame", "box", "p"}

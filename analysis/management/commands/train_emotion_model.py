@@ -8,8 +8,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from analysis.core.distillation import teacher_probabilities
+from analysis.core.emotion_classifier import model_spec
 from analysis.core.emotion_net import EmotionNetConfig
-from analysis.core.emotion_training import TrainingConfig, train_emotion_net
+from analysis.core.emotion_training import AUGMENT_PRESETS, TrainingConfig, train_emotion_net
 from analysis.core.fer_dataset import file_sha256, fixed_sample, load_split
 from analysis.core.model_card import machine_description, write_card
 from analysis.core.model_evaluation import evaluate_model
@@ -46,6 +48,18 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, default=defaults.epochs)
         parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
         parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+        parser.add_argument("--warmup-epochs", type=int, default=defaults.warmup_epochs)
+        parser.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
+        parser.add_argument("--augment", choices=sorted(AUGMENT_PRESETS), default="standard")
+        parser.add_argument("--init-weights", help="start from this .keras file of the same network")
+        parser.add_argument(
+            "--teacher", action="append", default=[],
+            help="distil from this model (a name such as emotion-net-v1, or a .keras path); repeatable",
+        )
+        parser.add_argument(
+            "--teacher-share", type=float, default=0.5,
+            help="with --teacher: the teachers' share of each training target (the label has the rest)",
+        )
         parser.add_argument("--patience", type=int, default=defaults.early_stop_patience, help="early-stop epochs")
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument("--stem-width", type=int, default=net.stem_width)
@@ -65,12 +79,27 @@ class Command(BaseCommand):
         words = ["python", "manage.py", "train_emotion_model"]
         for action in self.create_parser("manage.py", "train_emotion_model")._actions:
             value = options.get(action.dest)
-            if not action.option_strings or action.dest in self.UNRECORDED or value in (None, False):
+            unset = value is None or value is False or value == []  # not `in`: 0.0 == False
+            if not action.option_strings or action.dest in self.UNRECORDED or unset:
+                continue
+            if isinstance(value, list):
+                for item in value:
+                    words += [action.option_strings[0], str(item)]
                 continue
             words.append(action.option_strings[0])
             if value is not True:
                 words.append(str(value))
         return shlex.join(words)
+
+    def teacher_targets(self, names: tuple[str, ...], faces):
+        import keras
+
+        try:
+            teachers = [keras.models.load_model(model_spec(name).path, compile=False) for name in names]
+        except (ValueError, OSError) as error:
+            raise CommandError(f"Cannot load a teacher: {error}") from error
+        self.stdout.write(f"Computing the soft targets of {len(teachers)} teacher(s) for {len(faces)} faces")
+        return teacher_probabilities(teachers, faces)
 
     def handle(self, *args, **options):
         data = Path(options["data"])
@@ -85,9 +114,17 @@ class Command(BaseCommand):
             epochs=options["epochs"],
             batch_size=options["batch_size"],
             learning_rate=options["learning_rate"],
+            warmup_epochs=options["warmup_epochs"],
+            label_smoothing=options["label_smoothing"],
+            augment=AUGMENT_PRESETS[options["augment"]],
+            init_weights=options["init_weights"],
+            teachers=tuple(options["teacher"]),
+            teacher_share=options["teacher_share"] if options["teacher"] else 0.0,
             early_stop_patience=options["patience"],
             seed=options["seed"],
         )
+        if config.init_weights and not Path(config.init_weights).exists():
+            raise CommandError(f"No weights at {config.init_weights}")
         try:
             train = load_split(data, options["train_split"])
             val = load_split(data, options["val_split"])
@@ -102,10 +139,12 @@ class Command(BaseCommand):
             f"{options['val_split']} faces; checkpoints in {work_dir}"
         )
         started = time.monotonic()
+        soft_targets = self.teacher_targets(config.teachers, train.faces) if config.teachers else None
         result = train_emotion_net(
             train, val, config, work_dir,
             write=lambda line: (self.stdout.write(line), self.stdout.flush()),
             progress_bar=sys.stdout.isatty(),
+            teacher_probabilities=soft_targets,
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         result.model.save(output)
