@@ -14,7 +14,7 @@ from analysis.models import AnalysisRun, Person, Sample
 from analysis.runs import cancel
 from videos.models import Video
 
-from .conftest import VIDEOS
+from .conftest import EXPORT_KEYS, VIDEOS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
 
@@ -51,7 +51,7 @@ def test_upload_is_analysed_by_a_worker_and_shown_with_charts(alice):
     assert 'id="chart-distribution"' in page and 'id="charts-data"' in page
 
     document = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
-    assert set(document) == {"video", "analysis", "emotions", "persons"}
+    assert set(document) == EXPORT_KEYS
     assert document["video"]["id"] == video.pk and document["analysis"]["sample_fps"] == 5.0
     assert document["analysis"]["frames_analyzed"] == 12
     assert [p["dominant"] for p in document["persons"]] == ["happy"]
