@@ -55,17 +55,19 @@ def test_network_has_the_documented_parameter_count():
 def test_shipped_model_is_the_default_and_the_reference_stays_selectable():
     assert settings.EMOTION_MODEL == DEFAULT_MODEL
     spec = model_spec(DEFAULT_MODEL)
-    assert (spec.input_size, spec.path) == (48, SHIPPED)
+    assert (spec.input_size, spec.path, spec.flip_tta) == (48, SHIPPED, True)
     reference = model_spec(REFERENCE_MODEL)
     assert reference.input_size == 64 and reference.path.name == "emotion_model.hdf5"
 
 
-def test_model_card_hash_matches_the_committed_weights():
-    card = read_card(SHIPPED)
-    assert card["weights_file"] == SHIPPED.name
-    assert card["weights_sha256"] == file_sha256(SHIPPED)
+@pytest.mark.parametrize("name", sorted(BUNDLED_MODELS))
+def test_model_card_hash_matches_the_committed_weights(name):
+    weights = BUNDLED_MODELS[name]
+    card = read_card(weights)
+    assert card["weights_file"] == weights.name
+    assert card["weights_sha256"] == file_sha256(weights)
     assert card["training"]["data_sha256"] == file_sha256(FER)
-    assert SHIPPED.stat().st_size < 5 * 1024 * 1024
+    assert weights.stat().st_size < 5 * 1024 * 1024
 
 
 def test_shipped_weights_score_on_a_fixed_public_test_sample(shipped, public_test):
@@ -75,8 +77,9 @@ def test_shipped_weights_score_on_a_fixed_public_test_sample(shipped, public_tes
     reference_report = evaluate(reference.predict, reference.spec.input_size, sample)
     card_accuracy = read_card(SHIPPED)["metrics"]["PublicTest"]["accuracy"]
     assert report["faces"] == 1000
-    # The card's figure holds (a 1,000-face sample varies by about +-1.5 points) and our model
-    # beats the mini-Xception on the same faces.
+    # The bar, the card's figure (a 1,000-face sample varies by about +-1.5 points), and
+    # our model beats the mini-Xception on the same faces.
+    assert report["accuracy"] >= 0.68
     assert report["accuracy"] >= card_accuracy - 0.03
     assert report["accuracy"] > reference_report["accuracy"]
     assert report["per_class"]["happy"]["recall"] > 0.8

