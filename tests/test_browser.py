@@ -41,6 +41,9 @@ def page(live_server, monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         yield browser.new_page()
         browser.close()
+        # ORM calls made while Playwright's event loop runs get a database connection of their own
+        # (Django keeps connections per context); close it, or the test database cannot be dropped.
+        connection.close()
 
 
 def test_upload_watch_progress_and_see_charts(page, live_server, user):
@@ -95,3 +98,4 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user):
         " if (v.readyState >= 1) r(v.duration); else v.addEventListener('loadedmetadata', () => r(v.duration)); })"
     )
     assert duration == pytest.approx(19.7, abs=0.5)
+
