@@ -98,4 +98,3 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user):
         " if (v.readyState >= 1) r(v.duration); else v.addEventListener('loadedmetadata', () => r(v.duration)); })"
     )
     assert duration == pytest.approx(19.7, abs=0.5)
-

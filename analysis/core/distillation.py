@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .emotion_classifier import predict_with_flip
+from .emotions import EMOTIONS
 from .model_evaluation import resize_faces
 
 
@@ -17,7 +18,7 @@ def teacher_probabilities(teachers: list, faces: np.ndarray, batch_size: int = 5
     """Mean flip-averaged probabilities of `teachers` (Keras models) for uint8 (N, H, W) faces."""
     if not teachers:
         raise ValueError("no teachers given")
-    total = np.zeros((len(faces), 7), dtype=np.float64)
+    total = np.zeros((len(faces), len(EMOTIONS)), dtype=np.float64)
     for model in teachers:
         size = int(model.input_shape[1])
         for start in range(0, len(faces), batch_size):
