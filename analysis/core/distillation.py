@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .emotion_classifier import predict_with_flip
 from .emotions import EMOTIONS
 from .model_evaluation import resize_faces
+from .test_time_augmentation import predict_with_views
 
 
 def teacher_probabilities(teachers: list, faces: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -23,5 +23,5 @@ def teacher_probabilities(teachers: list, faces: np.ndarray, batch_size: int = 5
         size = int(model.input_shape[1])
         for start in range(0, len(faces), batch_size):
             batch = resize_faces(faces[start : start + batch_size], size)
-            total[start : start + len(batch)] += predict_with_flip(model, batch)
+            total[start : start + len(batch)] += predict_with_views(model.predict_on_batch, batch, flip=True)
     return (total / len(teachers)).astype(np.float32)

@@ -1,4 +1,4 @@
-"""The Keras emotion classifier: which weights, how faces are prepared, batched prediction."""
+"""The emotion classifier: which weights, how faces are prepared, batched prediction (through LiteRT)."""
 
 import importlib.util
 from dataclasses import dataclass
@@ -7,7 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .lite_model import LiteModel
 from .model_card import read_card
+from .test_time_augmentation import predict_with_views
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,10 @@ class EmotionModelSpec:
     # Share of the face box added on each side before resizing, to match the
     # framing of the model's training faces.
     crop_margin: float
+    # Test-time augmentation: predictions are averaged over these centre zooms (1.0 is the face as
+    # cropped), each with its mirror image when flip_tta is set.
     flip_tta: bool = False
+    tta_zooms: tuple[float, ...] = (1.0,)
 
 
 def _fer_package_dir() -> Path:
@@ -44,7 +49,7 @@ BUNDLED_MODELS = {
 def model_spec(name: str) -> EmotionModelSpec:
     """Resolve a registered model name, or a path to a .keras/.h5 file.
 
-    A model's input size, crop margin and test-time flip come from the model card beside its
+    A model's input size, crop margin and test-time augmentation come from the model card beside its
     weights (written by train_emotion_model); a file without a card is taken as 64x64, no margin.
     """
     if name == REFERENCE_MODEL:
@@ -65,6 +70,7 @@ def model_spec(name: str) -> EmotionModelSpec:
         input_size=int(inference.get("input_size", 64)),
         crop_margin=float(inference.get("crop_margin", 0.0)),
         flip_tta=bool(inference.get("flip_tta", False)),
+        tta_zooms=tuple(float(zoom) for zoom in inference.get("tta_zooms", (1.0,))),
     )
 
 
@@ -88,23 +94,13 @@ def crop_faces(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], spec: E
 
 
 class EmotionClassifier:
-    """Seven emotion probabilities per face crop; loads its weights once."""
+    """Seven emotion probabilities per face crop; loads its weights once. Not thread-safe."""
 
-    def __init__(self, spec: EmotionModelSpec):
-        import keras  # deferred: importing TensorFlow costs seconds
-
+    def __init__(self, spec: EmotionModelSpec, threads: int | None = None):
         self.spec = spec
-        self._model = keras.models.load_model(spec.path, compile=False)
+        self._model = LiteModel(spec.path, threads)
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
         if len(faces) == 0:
             return np.zeros((0, 7), dtype=np.float32)
-        if self.spec.flip_tta:
-            return predict_with_flip(self._model, faces)
-        return np.asarray(self._model.predict_on_batch(faces), dtype=np.float32)
-
-
-def predict_with_flip(model, faces: np.ndarray) -> np.ndarray:
-    """Test-time augmentation: the mean of the predictions for the faces and their mirror images."""
-    both = np.asarray(model.predict_on_batch(np.concatenate([faces, faces[:, :, ::-1]])), dtype=np.float32)
-    return (both[: len(faces)] + both[len(faces) :]) / 2
+        return predict_with_views(self._model.predict_on_batch, faces, self.spec.tta_zooms, self.spec.flip_tta)

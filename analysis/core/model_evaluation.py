@@ -7,9 +7,10 @@ import time
 import cv2
 import numpy as np
 
-from .emotion_classifier import predict_with_flip, to_model_range
+from .emotion_classifier import to_model_range
 from .emotion_metrics import classification_report
 from .fer_dataset import FaceSet
+from .test_time_augmentation import predict_with_views
 
 
 def resize_faces(faces: np.ndarray, size: int) -> np.ndarray:
@@ -41,14 +42,14 @@ def evaluate(predict, input_size: int, faces: FaceSet, batch_size: int = 256) ->
     return report
 
 
-def evaluate_model(model, faces: FaceSet, flip_tta: bool = False, batch_size: int = 256) -> dict:
+def evaluate_model(
+    model, faces: FaceSet, flip_tta: bool = False, tta_zooms: tuple[float, ...] = (1.0,), batch_size: int = 256
+) -> dict:
     """Evaluate a bare Keras model (as training returns it) on faces of its own input size."""
     size = int(model.input_shape[1])
 
     def predict(batch):
-        if flip_tta:
-            return predict_with_flip(model, batch)
-        return np.asarray(model.predict_on_batch(batch))
+        return predict_with_views(model.predict_on_batch, batch, tta_zooms, flip_tta)
 
     return evaluate(predict, size, faces, batch_size)
 

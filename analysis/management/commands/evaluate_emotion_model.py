@@ -53,6 +53,7 @@ class Command(BaseCommand):
             results[name] = evaluate(classifier.predict, classifier.spec.input_size, faces, batch_size)
             results[name].update(
                 input_size=classifier.spec.input_size, flip_tta=classifier.spec.flip_tta,
+                tta_zooms=list(classifier.spec.tta_zooms),
                 weights=str(classifier.spec.path),
             )
         # Speed again, the models taking turns, so that both see the same machine load.

