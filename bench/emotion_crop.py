@@ -7,7 +7,7 @@ WolfgangLanger_Pexels.mp4 (a negative emotion 0-9 s, happy 12-19.7 s), single_fa
 and the stills whose expression is known. For each it prints the mean probability of the expected emotion and
 how often it is the top one.
 
-    python bench/emotion_crop.py --model emotion-net-v2 --margins 0,0.1,0.2,0.3
+    python bench/emotion_crop.py --model emotion-net-v3 --margins 0,0.1,0.2,0.3
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ if str(PROJECT_ROOT) not in sys.path:
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from analysis.core.emotion_classifier import EmotionClassifier, crop_faces, model_spec  # noqa: E402
+from analysis.core.emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_faces, model_spec  # noqa: E402
 from analysis.core.emotions import EMOTIONS  # noqa: E402
 from analysis.core.video_source import iter_sampled_frames  # noqa: E402
 
@@ -71,7 +71,7 @@ def case_faces(path: Path, start: float | None, end: float | None, fps: float) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="emotion-net-v2")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--margins", default="0,0.05,0.1,0.15,0.2,0.3")
     parser.add_argument("--fps", type=float, default=5.0, help="frames sampled per second of video")
     parser.add_argument("--json", dest="json_out")

