@@ -98,9 +98,9 @@ def crop_faces(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], spec: E
 class EmotionClassifier:
     """Seven emotion probabilities per face crop; loads its weights once. Not thread-safe."""
 
-    def __init__(self, spec: EmotionModelSpec, threads: int | None = None):
+    def __init__(self, spec: EmotionModelSpec):
         self.spec = spec
-        self._model = LiteModel(spec.path, threads)
+        self._model = LiteModel(spec.path)
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
         if len(faces) == 0:

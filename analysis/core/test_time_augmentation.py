@@ -16,12 +16,17 @@ import numpy as np
 _CV_MAX_CHANNELS = 512
 
 
+def check_zoom(zoom: float) -> float:
+    """`zoom` itself if it is a share of the face in (0, 1]; a ValueError otherwise."""
+    if not 0.0 < zoom <= 1.0:
+        raise ValueError(f"zoom must be in (0, 1], not {zoom}")
+    return zoom
+
+
 def zoom_centre(faces: np.ndarray, zoom: float) -> np.ndarray:
     """Crop the central `zoom` share of each (N, S, S, 1) face and resize it back to S x S."""
-    if zoom == 1.0:
+    if check_zoom(zoom) == 1.0:
         return faces
-    if not 0.0 < zoom < 1.0:
-        raise ValueError(f"zoom must be in (0, 1], not {zoom}")
     size = faces.shape[1]
     side = int(round(size * zoom))
     start = (size - side) // 2

@@ -15,6 +15,7 @@ from analysis.core.emotion_training import AUGMENT_PRESETS, TrainingConfig, trai
 from analysis.core.fer_dataset import file_sha256, fixed_sample, load_split
 from analysis.core.model_card import machine_description, write_card
 from analysis.core.model_evaluation import evaluate_model
+from analysis.core.test_time_augmentation import check_zoom
 
 
 def parse_stages(text: str) -> tuple[tuple[int, int], ...]:
@@ -133,11 +134,9 @@ class Command(BaseCommand):
             seed=options["seed"],
         )
         try:
-            tta_zooms = [float(zoom) for zoom in options["tta_zooms"].split(",")]
+            tta_zooms = [check_zoom(float(zoom)) for zoom in options["tta_zooms"].split(",")]
         except ValueError as error:
             raise CommandError(f"--tta-zooms: {error}") from error
-        if not all(0.0 < zoom <= 1.0 for zoom in tta_zooms):
-            raise CommandError("--tta-zooms must lie in (0, 1]")
         if config.init_weights and not Path(config.init_weights).exists():
             raise CommandError(f"No weights at {config.init_weights}")
         try:
