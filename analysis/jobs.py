@@ -8,6 +8,7 @@ from rq.timeouts import JobTimeoutException
 from .core.frame_analyzer import AnalyzerConfig
 from .core.pipeline import analyze_video
 from .core.video_source import VideoError
+from .heartbeat import run_heartbeat
 from .models import AnalysisRun
 from .ray_executor import RayExecutor
 from .result_store import DatabaseSink, RunCancelled
@@ -57,6 +58,7 @@ def run_analysis(run_id: int) -> str:
     info = video_info(video)
     try:
         with (
+            run_heartbeat(run.pk),
             local_video_path(video.file) as path,
             RayExecutor(
                 analyzer_config(run), workers=settings.ANALYSIS_WORKERS, address=settings.RAY_ADDRESS

@@ -1,14 +1,15 @@
-"""The life of an analysis run: create and enqueue, claim, complete, fail, cancel, reap lost ones."""
+"""The life of an analysis run: create and enqueue, claim, complete, fail, cancel.
+
+Lost runs (their worker died) are failed by analysis.reaper, on a schedule.
+"""
 
 import logging
-from datetime import timedelta
 
 import django_rq
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Job
 
 from videos.models import Video
 
@@ -41,13 +42,15 @@ def start_analysis(video: Video, sample_fps: float | None) -> AnalysisRun:
     return run
 
 
-def enqueue(run: AnalysisRun) -> None:
-    from .jobs import run_analysis
+# The job, by name: analysis.jobs imports this module, not the other way round.
+RUN_ANALYSIS = "analysis.jobs.run_analysis"
 
+
+def enqueue(run: AnalysisRun) -> None:
     try:
         # "auto": enqueue now; start_analysis already defers this call to the commit.
         job = django_rq.get_queue("default", commit_mode="auto").enqueue(
-            run_analysis, run.pk, job_timeout=job_timeout_s(run.video), result_ttl=86400, failure_ttl=7 * 86400
+            RUN_ANALYSIS, run.pk, job_timeout=job_timeout_s(run.video), result_ttl=86400, failure_ttl=7 * 86400
         )
     except Exception as error:  # Redis unreachable: say so instead of leaving the run queued
         log.exception("Could not enqueue run %s", run.pk)
@@ -117,32 +120,3 @@ def cancel(run: AnalysisRun) -> bool:
         except Exception:  # already finished, expired or running: the status check stops it
             log.info("rq job %s of run %s not cancelled in rq", run.rq_job_id, run.pk)
     return True
-
-
-def _rq_job_lost(run: AnalysisRun) -> str | None:
-    if not run.rq_job_id:
-        return None
-    try:
-        status = Job.fetch(run.rq_job_id, connection=django_rq.get_connection("default")).get_status()
-    except NoSuchJobError:
-        return "The analysis job disappeared from the queue."
-    except Exception:  # Redis unreachable: no verdict
-        return None
-    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
-        return "The worker processing this video stopped before finishing."
-    return None
-
-
-def fail_lost_runs(runs) -> int:
-    """Fail active runs whose worker died: no progress for too long, or their rq job ended."""
-    stale_before = timezone.now() - timedelta(seconds=settings.ANALYSIS_STALE_AFTER_S)
-    failed = 0
-    for run in runs:
-        if run.status not in AnalysisRun.ACTIVE:
-            continue
-        reason = _rq_job_lost(run)
-        if reason is None and run.status == AnalysisRun.Status.RUNNING and run.heartbeat_at < stale_before:
-            reason = "The worker processing this video stopped responding."
-        if reason and fail_run(run.pk, reason):
-            failed += 1
-    return failed

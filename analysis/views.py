@@ -12,14 +12,12 @@ from videos.views import owned_video
 from .charts import run_charts
 from .exports import results_csv_rows, results_document
 from .models import AnalysisRun, Person
-from .runs import fail_lost_runs, reprocess
+from .runs import reprocess
 
 
 def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:
     """The newest run (for status) and the newest succeeded run (whose results are shown)."""
     latest = video.runs.order_by("-created_at", "-id").first()
-    if latest and latest.is_active and fail_lost_runs([latest]):
-        latest.refresh_from_db()
     current = video.runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-created_at", "-id").first()
     return latest, current
 

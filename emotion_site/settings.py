@@ -147,7 +147,12 @@ VIDEO_MAX_UPLOAD_BYTES = int(os.environ.get("VIDEO_MAX_UPLOAD_BYTES", 2 * 1024**
 VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi")
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# "default": the analyses. "maintenance": the lost-run reaper that `rqcron analysis.cron_config`
+# enqueues, served by its own worker so that it runs while every analysis worker is busy (or dead).
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
+    "maintenance": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
+}
 RQ_SHOW_ADMIN_LINK = True
 
 # Analysis
@@ -161,8 +166,12 @@ EMOTION_MODEL = os.environ.get("EMOTION_MODEL", "emotion-net-v3")  # or "fer-min
 FER2013_PATH = Path(
     os.environ.get("FER2013_PATH", BASE_DIR.parent / "shared" / "data" / "fer2013" / "fer2013_train_publictest.npz")
 )
-# A running analysis that has not reported progress for this long is failed (worker killed).
-ANALYSIS_STALE_AFTER_S = int(os.environ.get("ANALYSIS_STALE_AFTER_S", "600"))
+# A running analysis stamps its heartbeat this often (a thread in the job, analysis.heartbeat)...
+ANALYSIS_HEARTBEAT_S = float(os.environ.get("ANALYSIS_HEARTBEAT_S", "10"))
+# ...and the reaper (analysis.reaper, every ANALYSIS_REAP_INTERVAL_S through rq cron) fails one whose
+# heartbeat is older than this: its worker was killed.
+ANALYSIS_STALE_AFTER_S = int(os.environ.get("ANALYSIS_STALE_AFTER_S", "60"))
+ANALYSIS_REAP_INTERVAL_S = int(os.environ.get("ANALYSIS_REAP_INTERVAL_S", "30"))
 # rq job timeout: a floor plus a multiple of the video's duration.
 ANALYSIS_TIMEOUT_BASE_S = int(os.environ.get("ANALYSIS_TIMEOUT_BASE_S", "900"))
 ANALYSIS_TIMEOUT_PER_VIDEO_S = float(os.environ.get("ANALYSIS_TIMEOUT_PER_VIDEO_S", "10"))

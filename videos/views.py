@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from analysis.models import AnalysisRun
-from analysis.runs import cancel, fail_lost_runs, start_analysis
+from analysis.runs import cancel, start_analysis
 
 from .forms import VideoUploadForm
 from .models import Video
@@ -19,8 +19,6 @@ def owned_video(request: HttpRequest, pk: int) -> Video:
 
 
 def video_list(request: HttpRequest) -> HttpResponse:
-    # Runs whose worker died are failed before they are shown as "processing".
-    fail_lost_runs(AnalysisRun.objects.filter(video__owner=request.user, status__in=AnalysisRun.ACTIVE))
     videos = list(
         Video.objects.filter(owner=request.user).prefetch_related(
             Prefetch("runs", queryset=AnalysisRun.objects.order_by("-created_at", "-id"))

@@ -1,0 +1,75 @@
+"""Failing runs whose worker is gone, with nobody looking.
+
+`reap_lost_runs` runs every `ANALYSIS_REAP_INTERVAL_S` on the "maintenance" queue, enqueued by
+rq's cron (`python manage.py rqcron analysis.cron_config`, see analysis/cron_config.py). A run is
+lost when
+- it is running and its heartbeat (analysis.heartbeat) is older than `ANALYSIS_STALE_AFTER_S`:
+  the worker was killed, or its machine lost;
+- its rq job failed, was stopped or cancelled, or disappeared from Redis;
+- it is queued without a job for longer than `ANALYSIS_STALE_AFTER_S`: the process that created it
+  died before enqueuing it.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+import django_rq
+from django.conf import settings
+from django.utils import timezone
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from .models import AnalysisRun
+from .runs import fail_run
+
+log = logging.getLogger(__name__)
+
+JOB_ENDED = "The worker processing this video stopped before finishing."
+JOB_GONE = "The analysis job disappeared from the queue."
+NEVER_QUEUED = "The analysis was never queued; try reprocessing."
+SILENT = "The worker processing this video stopped responding."
+
+
+def _rq_job_lost(run: AnalysisRun) -> str | None:
+    try:
+        status = Job.fetch(run.rq_job_id, connection=django_rq.get_connection("default")).get_status()
+    except NoSuchJobError:
+        return JOB_GONE
+    except Exception:  # Redis unreachable: no verdict
+        log.warning("Could not read rq job %s of run %s", run.rq_job_id, run.pk, exc_info=True)
+        return None
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        return JOB_ENDED
+    return None
+
+
+def lost_reason(run: AnalysisRun, stale_before) -> str | None:
+    """Why the active `run` is lost, or None while it may still be alive."""
+    if run.rq_job_id and (reason := _rq_job_lost(run)):
+        return reason
+    if run.status == AnalysisRun.Status.QUEUED:
+        return NEVER_QUEUED if not run.rq_job_id and run.created_at < stale_before else None
+    if run.heartbeat_at is None or run.heartbeat_at < stale_before:
+        return SILENT
+    return None
+
+
+def fail_lost_runs(runs: Iterable[AnalysisRun]) -> int:
+    """Fail the lost runs among `runs`; how many were failed."""
+    stale_before = timezone.now() - timedelta(seconds=settings.ANALYSIS_STALE_AFTER_S)
+    failed = 0
+    for run in runs:
+        if run.status not in AnalysisRun.ACTIVE:
+            continue
+        reason = lost_reason(run, stale_before)
+        if reason and fail_run(run.pk, reason):
+            log.warning("Run %s failed by the reaper: %s", run.pk, reason)
+            failed += 1
+    return failed
+
+
+def reap_lost_runs() -> str:
+    """The periodic job: fail every lost run."""
+    failed = fail_lost_runs(AnalysisRun.objects.filter(status__in=AnalysisRun.ACTIVE))
+    return f"{failed} lost runs failed"
