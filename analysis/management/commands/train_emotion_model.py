@@ -1,4 +1,4 @@
-"""Train our emotion network on a FER2013-shaped npz and write its weights and model card."""
+"""Train our emotion network on a FER2013-shaped npz and write its weights, their LiteRT export and the model card."""
 
 import shlex
 import sys
@@ -8,18 +8,20 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from analysis.core.distillation import teacher_probabilities
-from analysis.core.emotion_classifier import model_spec
-from analysis.core.emotion_net import EmotionNetConfig
-from analysis.core.emotion_training import AUGMENT_PRESETS, TrainingConfig, train_emotion_net
-from analysis.core.fer_dataset import file_sha256, fixed_sample, load_split
-from analysis.core.model_card import machine_description, write_card
-from analysis.core.model_evaluation import evaluate_model
+from analysis.core.emotion_classifier import KERAS_SUFFIXES, model_spec
+from analysis.core.lite_model import LiteModel
 from analysis.core.test_time_augmentation import check_zoom
+from emotion_training.cards import machine_description, write_card
+from emotion_training.distillation import teacher_probabilities
+from emotion_training.emotion_net import EmotionNetConfig
+from emotion_training.evaluation import evaluate_model
+from emotion_training.export import export_details, export_tflite
+from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
+from emotion_training.training import AUGMENT_PRESETS, TrainingConfig, train_emotion_net
 
 
 def parse_stages(text: str) -> tuple[tuple[int, int], ...]:
-    """"64:0,128:2,256:2" -> ((64, 0), (128, 2), (256, 2))"""
+    """ "64:0,128:2,256:2" -> ((64, 0), (128, 2), (256, 2))"""
     try:
         return tuple((int(width), int(extra)) for width, extra in (part.split(":") for part in text.split(",")))
     except ValueError as error:
@@ -28,7 +30,8 @@ def parse_stages(text: str) -> tuple[tuple[int, int], ...]:
 
 class Command(BaseCommand):
     help = (
-        "Train the emotion network on FER2013 (Training split, validated on PublicTest). "
+        "Train the emotion network on FER2013 (Training split, validated on PublicTest) and write OUT.keras, "
+        "its LiteRT export OUT.tflite (what the app runs) and OUT.card.json. "
         "Rerunning the same command resumes from the last finished epoch."
     )
     requires_system_checks: list = []
@@ -42,8 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--train-split", default="Training")
         parser.add_argument("--val-split", default="PublicTest")
         parser.add_argument(
-            "--output", default=str(Path(settings.BASE_DIR) / "var" / "emotion_models" / "emotion_net.keras"),
-            help="weights file to write (.keras); the model card goes beside it",
+            "--output",
+            default=str(Path(settings.BASE_DIR) / "var" / "emotion_models" / "emotion_net.keras"),
+            help="weights file to write (.keras); its .tflite export and the model card go beside it",
         )
         parser.add_argument("--work-dir", help="checkpoints and history (default: OUTPUT without suffix + .work)")
         parser.add_argument("--epochs", type=int, default=defaults.epochs)
@@ -54,15 +58,21 @@ class Command(BaseCommand):
         parser.add_argument("--augment", choices=sorted(AUGMENT_PRESETS), default="standard")
         parser.add_argument("--init-weights", help="start from this .keras file of the same network")
         parser.add_argument(
-            "--teacher", action="append", default=[],
-            help="distil from this model (a name such as emotion-net-v1, or a .keras path); repeatable",
+            "--teacher",
+            action="append",
+            default=[],
+            help="distil from this model (a name such as emotion-net-v1, or a .tflite or .keras path); repeatable",
         )
         parser.add_argument(
-            "--teacher-share", type=float, default=0.5,
+            "--teacher-share",
+            type=float,
+            default=0.5,
             help="with --teacher: the teachers' share of each training target (the label has the rest)",
         )
         parser.add_argument(
-            "--class-weight-power", type=float, default=defaults.class_weight_power,
+            "--class-weight-power",
+            type=float,
+            default=defaults.class_weight_power,
             help="class weight = (median count / class count) ** POWER; 0 ignores the imbalance",
         )
         parser.add_argument("--patience", type=int, default=defaults.early_stop_patience, help="early-stop epochs")
@@ -74,12 +84,15 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, help="train on a fixed random subset of this many faces")
         parser.add_argument("--val-limit", type=int, help="validate on a fixed random subset of this many faces")
         parser.add_argument(
-            "--crop-margin", type=float, default=0.0,
+            "--crop-margin",
+            type=float,
+            default=0.0,
             help="share of the detected face box added on each side at inference (stored in the card)",
         )
         parser.add_argument("--flip-tta", action="store_true", help="average a mirrored copy at inference")
         parser.add_argument(
-            "--tta-zooms", default="1.0",
+            "--tta-zooms",
+            default="1.0",
             help="comma-separated centre zooms whose predictions are averaged at inference, e.g. 1.0,0.9",
         )
 
@@ -100,11 +113,18 @@ class Command(BaseCommand):
                 words.append(str(value))
         return shlex.join(words)
 
-    def teacher_targets(self, names: tuple[str, ...], faces):
-        import keras
+    @staticmethod
+    def load_teacher(name: str):
+        """A shipped model or a .tflite through LiteRT (as the app runs it); a .keras file through Keras."""
+        if Path(name).suffix in KERAS_SUFFIXES:
+            import keras
 
+            return keras.models.load_model(name, compile=False)
+        return LiteModel(model_spec(name).path)
+
+    def teacher_targets(self, names: tuple[str, ...], faces):
         try:
-            teachers = [keras.models.load_model(model_spec(name).path, compile=False) for name in names]
+            teachers = [self.load_teacher(name) for name in names]
         except (ValueError, OSError) as error:
             raise CommandError(f"Cannot load a teacher: {error}") from error
         self.stdout.write(f"Computing the soft targets of {len(teachers)} teacher(s) for {len(faces)} faces")
@@ -155,16 +175,25 @@ class Command(BaseCommand):
         started = time.monotonic()
         soft_targets = self.teacher_targets(config.teachers, train.faces) if config.teachers else None
         result = train_emotion_net(
-            train, val, config, work_dir,
+            train,
+            val,
+            config,
+            work_dir,
             write=lambda line: (self.stdout.write(line), self.stdout.flush()),
             progress_bar=sys.stdout.isatty(),
             teacher_probabilities=soft_targets,
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         result.model.save(output)
-        inference = {"input_size": config.net.input_size, "crop_margin": options["crop_margin"],
-                     "flip_tta": options["flip_tta"], "tta_zooms": tta_zooms}
-        report = evaluate_model(result.model, val, flip_tta=options["flip_tta"], tta_zooms=tuple(tta_zooms))
+        tflite = export_tflite(output)
+        inference = {
+            "input_size": config.net.input_size,
+            "crop_margin": options["crop_margin"],
+            "flip_tta": options["flip_tta"],
+            "tta_zooms": tta_zooms,
+        }
+        # Scored through the export, as the app will run it.
+        report = evaluate_model(LiteModel(tflite), val, flip_tta=options["flip_tta"], tta_zooms=tuple(tta_zooms))
         card = {
             "name": output.stem,
             "architecture": "emotion_net: residual Xception-style CNN (dense stem, depthwise-separable stages)",
@@ -188,9 +217,10 @@ class Command(BaseCommand):
             },
             "metrics": {options["val_split"]: report},
             "history": result.history,
+            **export_details(output),
         }
-        path = write_card(output, card)
+        path = write_card(output, card, tflite)
         self.stdout.write(
             f"Best epoch {result.best_epoch}: {options['val_split']} accuracy {report['accuracy']:.4f}, "
-            f"macro-F1 {report['macro_f1']:.4f}. Wrote {output} and {path}."
+            f"macro-F1 {report['macro_f1']:.4f}. Wrote {output}, {tflite} and {path}."
         )

@@ -107,8 +107,12 @@ def _augment_batch(images, config: AugmentConfig):
     zeros = tf.zeros([batch])
     transforms = tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
     images = tf.raw_ops.ImageProjectiveTransformV3(
-        images=images, transforms=transforms, output_shape=tf.shape(images)[1:3],
-        fill_value=0.0, interpolation="BILINEAR", fill_mode="NEAREST",
+        images=images,
+        transforms=transforms,
+        output_shape=tf.shape(images)[1:3],
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="NEAREST",
     )
     contrast = tf.random.uniform([batch, 1, 1, 1], *config.contrast_range)
     brightness = tf.random.uniform([batch, 1, 1, 1], -config.max_brightness, config.max_brightness)

@@ -42,8 +42,13 @@ def _regularizer(config: EmotionNetConfig):
 
 def _conv_bn_relu(x, filters: int, strides: int, config: EmotionNetConfig, name: str):
     x = layers.Conv2D(
-        filters, 3, strides=strides, padding="same", use_bias=False,
-        kernel_regularizer=_regularizer(config), name=f"{name}_conv",
+        filters,
+        3,
+        strides=strides,
+        padding="same",
+        use_bias=False,
+        kernel_regularizer=_regularizer(config),
+        name=f"{name}_conv",
     )(x)
     x = layers.BatchNormalization(name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
@@ -51,8 +56,12 @@ def _conv_bn_relu(x, filters: int, strides: int, config: EmotionNetConfig, name:
 
 def _separable_bn(x, filters: int, config: EmotionNetConfig, name: str):
     x = layers.SeparableConv2D(
-        filters, 3, padding="same", use_bias=False,
-        pointwise_regularizer=_regularizer(config), name=f"{name}_sep",
+        filters,
+        3,
+        padding="same",
+        use_bias=False,
+        pointwise_regularizer=_regularizer(config),
+        name=f"{name}_sep",
     )(x)
     return layers.BatchNormalization(name=f"{name}_bn")(x)
 
@@ -60,8 +69,13 @@ def _separable_bn(x, filters: int, config: EmotionNetConfig, name: str):
 def _downsampling_block(x, filters: int, config: EmotionNetConfig, name: str):
     """Xception entry-flow block: two separable convs, max-pool, plus a strided 1x1 shortcut."""
     shortcut = layers.Conv2D(
-        filters, 1, strides=2, padding="same", use_bias=False,
-        kernel_regularizer=_regularizer(config), name=f"{name}_short_conv",
+        filters,
+        1,
+        strides=2,
+        padding="same",
+        use_bias=False,
+        kernel_regularizer=_regularizer(config),
+        name=f"{name}_short_conv",
     )(x)
     shortcut = layers.BatchNormalization(name=f"{name}_short_bn")(shortcut)
     x = _separable_bn(x, filters, config, f"{name}_a")
@@ -96,7 +110,7 @@ def build_emotion_net(config: EmotionNetConfig | None = None) -> keras.Model:
             x = _residual_block(x, filters, config, f"stage{stage}_res{block + 1}")
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(config.dropout, name="dropout")(x)
-    outputs = layers.Dense(
-        NUM_CLASSES, activation="softmax", kernel_regularizer=_regularizer(config), name="emotions"
-    )(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", kernel_regularizer=_regularizer(config), name="emotions")(
+        x
+    )
     return keras.Model(inputs, outputs, name="emotion_net")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .emotions import EMOTIONS
-from .model_evaluation import resize_faces
-from .test_time_augmentation import predict_with_views
+from analysis.core.emotions import EMOTIONS
+from analysis.core.test_time_augmentation import predict_with_views
+
+from .evaluation import resize_faces
 
 
 def teacher_probabilities(teachers: list, faces: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """Mean flip-averaged probabilities of `teachers` (Keras models) for uint8 (N, H, W) faces."""
+    """Mean flip-averaged probabilities of `teachers` (LiteModels or Keras models) for uint8 (N, H, W) faces."""
     if not teachers:
         raise ValueError("no teachers given")
     total = np.zeros((len(faces), len(EMOTIONS)), dtype=np.float64)

