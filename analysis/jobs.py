@@ -5,8 +5,9 @@ import logging
 from django.conf import settings
 from rq.timeouts import JobTimeoutException
 
-from .core.frame_analyzer import AnalyzerConfig
+from .core.face_detection import DetectorConfig
 from .core.pipeline import analyze_video
+from .core.segment_analyzer import AnalyzerConfig
 from .core.video_source import VideoError
 from .heartbeat import run_heartbeat
 from .models import AnalysisRun
@@ -20,10 +21,7 @@ log = logging.getLogger(__name__)
 
 def analyzer_config(run: AnalysisRun) -> AnalyzerConfig:
     return AnalyzerConfig(
-        detector=run.detector,
-        upsample=settings.FACE_UPSAMPLE,
-        detect_width=settings.FACE_DETECT_WIDTH,
-        emotion_model=run.model,
+        detector=DetectorConfig(model=run.detector, min_face_px=settings.FACE_MIN_SIZE), emotion_model=run.model
     )
 
 

@@ -1,71 +1,100 @@
-"""Spreading chunks of frames over Ray actors that keep the models loaded.
+"""Spreading segments of a video over a pool of Ray actors that keep the models loaded.
 
-A local Ray starts in-process when RAY_ADDRESS is unset; with it set, the
-actors run on the cluster (whose nodes must have this project installed).
+The pool is shared by every job: actors are named and detached, so the first job on a cluster
+starts them and later jobs find them warm. Each actor opens the video itself and decodes only its
+segment; only compact results come back. With RAY_ADDRESS unset a local Ray starts in-process
+(`make run` starts a head and sets it, so jobs do not pay Ray's start-up).
 """
 
-import os
+import dataclasses
+import hashlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 
 import ray
 
-from .core.frame_analyzer import AnalyzerConfig, FrameAnalyzer, FrameResult
-from .core.video_source import SampledFrame
+from .core.segment_analyzer import AnalyzerConfig, SegmentAnalyzer, SegmentRequest, SegmentResult
 
-# Chunks queued per actor: one being analysed, one waiting, so actors never idle
-# while the frames in flight stay bounded.
+NAMESPACE = "emotion-detector"
+LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
+# Segments queued per actor: one being analysed, one waiting, so an actor never idles.
 IN_FLIGHT_PER_ACTOR = 2
-LOCAL_OBJECT_STORE_BYTES = 512 * 1024 * 1024
 
 
 @ray.remote(num_cpus=1)
 class AnalyzerActor:
     def __init__(self, config: AnalyzerConfig):
-        # One CPU per actor: keep TensorFlow from starting a thread per core.
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import tensorflow as tf
+        self.analyzer = SegmentAnalyzer(config)
+        self.node = ray.get_runtime_context().get_node_id()
 
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-        self.analyzer = FrameAnalyzer(config)
+    def analyze(self, request: SegmentRequest) -> SegmentResult:
+        result = self.analyzer.analyze(request)
+        result.worker = self.node
+        return result
 
-    def analyze(self, frames: list[SampledFrame]) -> list[FrameResult]:
-        return self.analyzer.analyze(frames)
+    def ready(self) -> str:
+        return self.node
 
 
 def ensure_ray(address: str | None) -> None:
     if ray.is_initialized():
         return
     if address:
-        ray.init(address=address, log_to_driver=False)
+        ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
     else:
         ray.init(
+            namespace=NAMESPACE,
             include_dashboard=False,
             log_to_driver=False,
             object_store_memory=LOCAL_OBJECT_STORE_BYTES,
         )
 
 
+def pool_size(workers: int) -> int:
+    """`workers` actors, or (0) one per CPU of the whole cluster, every node included."""
+    return workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def actor_pool(config: AnalyzerConfig, size: int) -> list:
+    """The shared actors for `config`: found by name when another job started them, else started."""
+    tag = hashlib.sha1(repr(config).encode()).hexdigest()[:10]
+    actors = [
+        AnalyzerActor.options(
+            name=f"analyzer-{tag}-{i}",
+            namespace=NAMESPACE,
+            lifetime="detached",
+            get_if_exists=True,
+            # Spread over the nodes so a cluster's machines all take part.
+            scheduling_strategy="SPREAD",
+        ).remote(config)
+        for i in range(size)
+    ]
+    return actors
+
+
 class RayExecutor:
     def __init__(self, config: AnalyzerConfig, workers: int = 0, address: str | None = None):
         ensure_ray(address)
-        # By default one actor per CPU that is free now: jobs sharing a cluster then
-        # never wait on each other's actors (a busy cluster still gets one actor).
-        count = workers or max(1, int(ray.available_resources().get("CPU", 1)))
-        self.actors = [AnalyzerActor.remote(config) for _ in range(count)]
+        # One CPU per actor: one classifier thread.
+        self.actors = actor_pool(dataclasses.replace(config, threads=1), pool_size(workers))
 
-    def map_chunks(self, chunks: Iterable[list[SampledFrame]]) -> Iterator[list[FrameResult]]:
+    def map_segments(self, requests: Sequence[SegmentRequest]) -> Iterator[SegmentResult]:
+        # Each actor works through its own queue; results are taken in order, and a segment is
+        # handed out only when few are waiting, so the results held stay bounded.
         pending: deque = deque()
         limit = IN_FLIGHT_PER_ACTOR * len(self.actors)
-        for i, chunk in enumerate(chunks):
-            pending.append(self.actors[i % len(self.actors)].analyze.remote(chunk))
+        for i, request in enumerate(requests):
+            pending.append(self.actors[i % len(self.actors)].analyze.remote(request))
             if len(pending) >= limit:
                 yield ray.get(pending.popleft())
         while pending:
             yield ray.get(pending.popleft())
 
     def close(self) -> None:
+        """The actors stay up for the next job; a job only lets go of its handles."""
+        self.actors = []
+
+    def shutdown_pool(self) -> None:
         for actor in self.actors:
             ray.kill(actor)
         self.actors = []

@@ -156,7 +156,7 @@ def test_a_killed_ray_worker_is_reported_in_words():
     import ray
 
     from analysis.core.export import CollectingSink
-    from analysis.core.frame_analyzer import AnalyzerConfig
+    from analysis.core.segment_analyzer import AnalyzerConfig
     from analysis.core.pipeline import analyze_video
     from analysis.core.video_source import probe
     from analysis.jobs import describe_failure

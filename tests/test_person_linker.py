@@ -1,9 +1,11 @@
-"""Linking faces into persons (analysis.core.person_linker), on synthetic observations."""
+"""Stitching segments' tracklets into persons (analysis.core.person_linker), on synthetic tracklets."""
 
 import numpy as np
 
-from analysis.core.frame_analyzer import FaceObservation, FrameResult
-from analysis.core.person_linker import PersonLinker, iou
+from analysis.core.face_detection import iou
+from analysis.core.person_linker import PersonLinker
+from analysis.core.segment_analyzer import SegmentResult, Tracklet
+from analysis.core.video_source import Segment
 
 rng = np.random.default_rng(7)
 ALICE = rng.normal(size=128)
@@ -12,20 +14,32 @@ BOB = rng.normal(size=128)
 BOB /= np.linalg.norm(BOB)
 HAPPY = np.array([0, 0, 0, 1, 0, 0, 0], dtype=np.float32)
 SAD = np.array([0, 0, 0, 0, 1, 0, 0], dtype=np.float32)
+STEP = 0.2
 
 
-def face(encoding, box=(100, 100, 80, 80), probabilities=HAPPY, noise=0.02):
-    jitter = rng.normal(scale=noise, size=128)
-    return FaceObservation(box=box, probabilities=probabilities, encoding=encoding + jitter, thumbnail_jpeg=b"jpg")
+def tracklet(local_id, start, count, box=(100, 100, 80, 80), encoding=ALICE, probabilities=HAPPY, encodings=1):
+    times = [start + i * STEP for i in range(count)]
+    return Tracklet(
+        local_id=local_id,
+        times=times,
+        frames=[round(t * 25) for t in times],
+        boxes=[box] * count,
+        probabilities=[probabilities] * count,
+        encodings=[encoding + rng.normal(scale=0.02, size=128) for _ in range(encodings)],
+        thumbnail_jpeg=b"jpg",
+        thumbnail_area=box[2] * box[3],
+    )
 
 
-def frames(*faces_per_frame, step=0.2):
-    return [FrameResult(index=i, t=i * step, faces=list(f)) for i, f in enumerate(faces_per_frame)]
+def segment(number, start, end, *tracklets):
+    return SegmentResult(
+        segment=Segment(number, start, end), samples=int((end - start) / STEP), tracklets=list(tracklets), encodings=0
+    )
 
 
-def link_all(results):
+def link_all(*segments):
     linker = PersonLinker()
-    keys = [[linked.track_key for linked in linker.link(result)] for result in results]
+    keys = [sorted({face.track_key for face in linker.add_segment(result)}) for result in segments]
     return keys, linker.finish()
 
 
@@ -35,54 +49,62 @@ def test_iou():
     assert 0.3 < iou((0, 0, 10, 10), (3, 0, 10, 10)) < 0.6
 
 
-def test_one_face_over_time_is_one_person():
-    keys, persons = link_all(frames(*[[face(ALICE)] for _ in range(10)]))
-    assert len({k[0] for k in keys}) == 1
-    assert len(persons) == 1 and persons[0].sample_count == 10
-    assert persons[0].dominant == "happy"
+def test_one_face_across_segments_is_one_person():
+    keys, persons = link_all(segment(0, 0, 2, tracklet(1, 0.0, 10)), segment(1, 2, 4, tracklet(1, 2.0, 10)))
+    assert keys == [[1], [1]]
+    assert len(persons) == 1 and persons[0].sample_count == 20 and persons[0].dominant == "happy"
+
+
+def test_a_box_continued_at_a_boundary_needs_no_encoding():
+    later = tracklet(1, 2.0, 10, encodings=0)
+    keys, persons = link_all(segment(0, 0, 2, tracklet(1, 0.0, 10)), segment(1, 2, 4, later))
+    assert keys == [[1], [1]] and len(persons) == 1
 
 
 def test_two_people_side_by_side_never_share_an_id():
     left, right = (50, 100, 80, 80), (300, 100, 80, 80)
-    results = frames(*[[face(ALICE, left), face(BOB, right)] for _ in range(8)])
-    keys, persons = link_all(results)
-    assert all(k[0] != k[1] for k in keys)
+    first = segment(0, 0, 2, tracklet(1, 0.0, 10, left, ALICE), tracklet(2, 0.0, 10, right, BOB))
+    second = segment(1, 2, 4, tracklet(1, 2.0, 10, right, BOB), tracklet(2, 2.0, 10, left, ALICE))
+    keys, persons = link_all(first, second)
+    assert keys == [[1, 2], [1, 2]]
     assert len(persons) == 2
+    assert all(person.sample_count == 20 for person in persons)
 
 
-def test_two_similar_faces_in_one_frame_still_get_two_ids():
-    # Even when the encodings are close, one frame's faces go to different persons.
-    results = frames(*[[face(ALICE, (50, 100, 80, 80)), face(ALICE, (300, 100, 80, 80))] for _ in range(5)])
-    keys, persons = link_all(results)
-    assert all(k[0] != k[1] for k in keys)
-    assert len(persons) == 2
+def test_two_similar_faces_at_the_same_time_still_get_two_ids():
+    # Even when the encodings are close, faces seen at the same time go to different persons.
+    first = segment(0, 0, 2, tracklet(1, 0.0, 10, (50, 100, 80, 80)), tracklet(2, 0.0, 10, (300, 100, 80, 80)))
+    keys, persons = link_all(first)
+    assert keys == [[1, 2]] and len(persons) == 2
 
 
 def test_leaving_and_coming_back_keeps_one_id():
-    present = [[face(ALICE, (100, 100, 80, 80))] for _ in range(5)]
-    absent = [[] for _ in range(20)]
-    back = [[face(ALICE, (400, 50, 90, 90), probabilities=SAD)] for _ in range(5)]
-    _, persons = link_all(frames(*present, *absent, *back))
+    present = segment(0, 0, 2, tracklet(1, 0.0, 5))
+    absent = segment(
+        1,
+        2,
+        6,
+    )
+    back = segment(2, 6, 8, tracklet(1, 6.0, 5, (400, 50, 90, 90), probabilities=SAD))
+    _, persons = link_all(present, absent, back)
     assert len(persons) == 1
     assert persons[0].sample_count == 10
-    assert persons[0].first_s == 0.0 and persons[0].last_s == (5 + 20 + 4) * 0.2
+    assert persons[0].first_s == 0.0 and persons[0].last_s == 6.0 + 4 * STEP
 
 
 def test_different_person_appearing_later_is_a_new_person():
-    _, persons = link_all(frames(*[[face(ALICE)] for _ in range(5)], *[[face(BOB)] for _ in range(5)]))
+    _, persons = link_all(segment(0, 0, 2, tracklet(1, 0.0, 5)), segment(1, 2, 4, tracklet(1, 2.0, 5, encoding=BOB)))
     assert len(persons) == 2
     assert [p.number for p in persons] == [1, 2]
 
 
 def test_short_false_positive_is_dropped():
     stray = rng.normal(size=128)
-    results = frames(*[[face(ALICE)] for _ in range(5)], [face(ALICE), face(stray, (500, 10, 20, 20))])
-    _, persons = link_all(results)
+    _, persons = link_all(segment(0, 0, 2, tracklet(1, 0.0, 6), tracklet(2, 1.0, 1, (500, 10, 20, 20), stray)))
     assert len(persons) == 1
 
 
 def test_mean_and_dominant_follow_the_probabilities():
-    results = frames(*[[face(ALICE, probabilities=SAD)] for _ in range(3)], *[[face(ALICE)] for _ in range(1)])
-    _, persons = link_all(results)
+    _, persons = link_all(segment(0, 0, 2, tracklet(1, 0.0, 3, probabilities=SAD), tracklet(2, 0.6, 1)))
     assert persons[0].dominant == "sad"
     assert persons[0].mean[4] == 0.75 and persons[0].mean[3] == 0.25

@@ -1,26 +1,27 @@
-"""Executors run a FrameAnalyzer over chunks of frames and return results in order.
+"""Executors analyse segments of a video and return their results in order.
 
-`LocalExecutor` is the plain one-process loop; `analysis.ray_executor.RayExecutor`
-spreads chunks over Ray actors with the same interface.
+`LocalExecutor` is the plain one-process loop; `analysis.ray_executor.RayExecutor` spreads
+segments over a pool of Ray actors with the same interface.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from .frame_analyzer import AnalyzerConfig, FrameAnalyzer, FrameResult
-from .video_source import SampledFrame
+from .segment_analyzer import AnalyzerConfig, SegmentAnalyzer, SegmentRequest, SegmentResult
 
 
-class ChunkExecutor(Protocol):
-    def map_chunks(self, chunks: Iterable[list[SampledFrame]]) -> Iterator[list[FrameResult]]:
-        """Analyse chunks, yielding each chunk's results in the order the chunks came."""
+class SegmentExecutor(Protocol):
+    def map_segments(self, requests: Sequence[SegmentRequest]) -> Iterator[SegmentResult]:
+        """Analyse segments, yielding each one's result in the order of `requests`."""
         ...
 
 
 class LocalExecutor:
     def __init__(self, config: AnalyzerConfig):
-        self.analyzer = FrameAnalyzer(config)
+        self.analyzer = SegmentAnalyzer(config)
 
-    def map_chunks(self, chunks: Iterable[list[SampledFrame]]) -> Iterator[list[FrameResult]]:
-        for chunk in chunks:
-            yield self.analyzer.analyze(chunk)
+    def map_segments(self, requests: Sequence[SegmentRequest]) -> Iterator[SegmentResult]:
+        for request in requests:
+            result = self.analyzer.analyze(request)
+            result.worker = "local"
+            yield result

@@ -1,14 +1,14 @@
-"""Linking face observations across frames into persons.
+"""Stitching the segments' tracklets into persons.
 
-Online, frame by frame: each face joins the active track it resembles most
-(face encoding distance, helped by box overlap with the track's last box), or
-starts a new track. Two faces of one frame never join the same track. At the
-end, tracks that never overlap in time and whose mean encodings are close are
-merged (someone who left and came back), and tracks too short to be a person
-(detector false positives) are dropped.
+Segments arrive in time order. A tracklet that starts right where a track of the previous
+segment ended, in an overlapping box, continues that track (checked by identity encoding when
+both have one); any other tracklet continues the closest track by encoding, or starts a new one.
+At the end, tracks that never overlap in time and whose mean encodings are close are merged
+(someone who left and came back), and tracks too short to be a person (detector false
+positives) are dropped.
 
-Only per-track running statistics are kept, never the samples themselves, so
-memory grows with the number of people, not with the video's length.
+Only per-track running statistics are kept, never the samples themselves, so memory grows with
+the number of people, not with the video's length.
 """
 
 from dataclasses import dataclass
@@ -16,15 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .emotions import dominant
-from .frame_analyzer import Box, FaceObservation, FrameResult
+from .face_detection import Box, iou
+from .segment_analyzer import SegmentResult, Tracklet
 
 
 @dataclass(frozen=True)
 class LinkerConfig:
-    match_distance: float = 0.55  # encoding distance under which a face is the same person
-    overlap_distance: float = 0.7  # looser distance allowed when the boxes overlap
+    match_distance: float = 0.55  # encoding distance under which two tracklets are the same person
+    boundary_distance: float = 0.7  # looser distance allowed when a tracklet continues a box at a boundary
     min_iou: float = 0.3
-    overlap_window_s: float = 1.0  # box overlap counts only this soon after the last sighting
+    boundary_window_s: float = 1.0  # a box continues a track only this soon after its last sighting
     merge_distance: float = 0.5  # mean-encoding distance to merge non-overlapping tracks
     min_samples: int = 3  # tracks with fewer sightings are discarded
 
@@ -36,24 +37,26 @@ class Track:
     last_t: float
     last_box: Box
     encoding_sum: np.ndarray
+    encoding_count: int
     probability_sum: np.ndarray
     count: int = 0
     thumbnail_jpeg: bytes = b""
     thumbnail_area: int = 0
 
     @property
-    def encoding(self) -> np.ndarray:
-        return self.encoding_sum / self.count
+    def encoding(self) -> np.ndarray | None:
+        return self.encoding_sum / self.encoding_count if self.encoding_count else None
 
-    def add(self, t: float, face: FaceObservation) -> None:
-        self.last_t = t
-        self.last_box = face.box
-        self.encoding_sum += face.encoding
-        self.probability_sum += face.probabilities
-        self.count += 1
-        area = face.box[2] * face.box[3]
-        if area > self.thumbnail_area:
-            self.thumbnail_jpeg, self.thumbnail_area = face.thumbnail_jpeg, area
+    def add(self, tracklet: Tracklet) -> None:
+        self.last_t = tracklet.times[-1]
+        self.last_box = tracklet.boxes[-1]
+        for encoding in tracklet.encodings:
+            self.encoding_sum += encoding
+        self.encoding_count += len(tracklet.encodings)
+        self.probability_sum += np.sum(tracklet.probabilities, axis=0)
+        self.count += len(tracklet.times)
+        if tracklet.thumbnail_area > self.thumbnail_area:
+            self.thumbnail_jpeg, self.thumbnail_area = tracklet.thumbnail_jpeg, tracklet.thumbnail_area
 
 
 @dataclass
@@ -68,21 +71,26 @@ class PersonSummary:
     thumbnail_jpeg: bytes
 
 
+@dataclass(frozen=True)
+class FaceSample:
+    box: Box
+    probabilities: np.ndarray  # (7,) EMOTIONS order
+
+
 @dataclass
 class LinkedFace:
     track_key: int
     t: float
     frame: int
-    face: FaceObservation
+    face: FaceSample
 
 
-def iou(a: Box, b: Box) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0, min(ax1, bx1) - max(a[0], b[0]))
-    ih = max(0, min(ay1, by1) - max(a[1], b[1]))
-    inter = iw * ih
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union else 0.0
+def _distance(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
+    return None if a is None or b is None else float(np.linalg.norm(a - b))
+
+
+def _mean(encodings: list[np.ndarray]) -> np.ndarray | None:
+    return np.mean(encodings, axis=0) if encodings else None
 
 
 class PersonLinker:
@@ -90,46 +98,61 @@ class PersonLinker:
         self.config = config or LinkerConfig()
         self.tracks: dict[int, Track] = {}
 
-    def _cost(self, track: Track, t: float, face: FaceObservation) -> float | None:
-        distance = float(np.linalg.norm(track.encoding - face.encoding))
-        if distance < self.config.match_distance:
-            return distance
-        recent = t - track.last_t <= self.config.overlap_window_s
-        if recent and distance < self.config.overlap_distance and iou(track.last_box, face.box) >= self.config.min_iou:
+    def _cost(self, track: Track, tracklet: Tracklet, encoding: np.ndarray | None) -> float | None:
+        config = self.config
+        first_t, first_box = tracklet.times[0], tracklet.boxes[0]
+        if track.last_t >= first_t:
+            return None  # seen at the same time: two different people
+        distance = _distance(track.encoding, encoding)
+        continues = (
+            first_t - track.last_t <= config.boundary_window_s and iou(track.last_box, first_box) >= config.min_iou
+        )
+        if continues and (distance is None or distance < config.boundary_distance):
+            return -1.0 + (distance or 0.0) / 10  # a continued box beats any match by encoding alone
+        if distance is not None and distance < config.match_distance:
             return distance
         return None
 
-    def link(self, result: FrameResult) -> list[LinkedFace]:
-        """Assign each face of one frame to a track, in time order."""
+    def add_segment(self, result: SegmentResult) -> list[LinkedFace]:
+        """Give each tracklet of one segment a track key; its faces, in time order."""
+        start = result.segment.start_s
+        encodings = {tracklet.local_id: _mean(tracklet.encodings) for tracklet in result.tracklets}
+        # Only tracklets from the segment's start may continue earlier tracks box to box; every
+        # tracklet may join a track by encoding. Each track takes at most one tracklet here, so
+        # two faces seen at the same time never share a key.
         pairs = []
-        for fi, face in enumerate(result.faces):
+        for tracklet in result.tracklets:
             for track in self.tracks.values():
-                cost = self._cost(track, result.t, face)
-                if cost is not None:
-                    pairs.append((cost, fi, track.key))
+                cost = self._cost(track, tracklet, encodings[tracklet.local_id])
+                if cost is not None and (cost >= 0 or tracklet.times[0] - start <= self.config.boundary_window_s):
+                    pairs.append((cost, tracklet.local_id, track.key))
         pairs.sort()
         assigned: dict[int, int] = {}
         used: set[int] = set()
-        for _, fi, key in pairs:
-            if fi not in assigned and key not in used:
-                assigned[fi] = key
+        for _, local_id, key in pairs:
+            if local_id not in assigned and key not in used:
+                assigned[local_id] = key
                 used.add(key)
         linked = []
-        for fi, face in enumerate(result.faces):
-            key = assigned.get(fi)
+        for tracklet in result.tracklets:
+            key = assigned.get(tracklet.local_id)
             if key is None:
                 key = len(self.tracks) + 1
                 self.tracks[key] = Track(
                     key=key,
-                    first_t=result.t,
-                    last_t=result.t,
-                    last_box=face.box,
-                    encoding_sum=np.zeros_like(face.encoding, dtype=np.float64),
-                    probability_sum=np.zeros(len(face.probabilities), dtype=np.float64),
+                    first_t=tracklet.times[0],
+                    last_t=tracklet.times[0],
+                    last_box=tracklet.boxes[0],
+                    encoding_sum=np.zeros(128, dtype=np.float64),
+                    encoding_count=0,
+                    probability_sum=np.zeros(len(tracklet.probabilities[0]), dtype=np.float64),
                 )
-            track = self.tracks[key]
-            track.add(result.t, face)
-            linked.append(LinkedFace(track_key=key, t=result.t, frame=result.index, face=face))
+            self.tracks[key].add(tracklet)
+            linked += [
+                LinkedFace(track_key=key, t=t, frame=frame, face=FaceSample(box=box, probabilities=p))
+                for t, frame, box, p in zip(tracklet.times, tracklet.frames, tracklet.boxes, tracklet.probabilities)
+            ]
+        linked.sort(key=lambda face: (face.t, face.track_key))
         return linked
 
     def finish(self) -> list[PersonSummary]:
@@ -140,9 +163,10 @@ class PersonLinker:
             for group in groups:
                 if any(track.first_t <= member.last_t and member.first_t <= track.last_t for member in group):
                     continue  # seen at the same time: two different people
-                mean = sum(m.encoding_sum for m in group) / sum(m.count for m in group)
-                distance = float(np.linalg.norm(mean - track.encoding))
-                if distance < best_distance:
+                count = sum(m.encoding_count for m in group)
+                mean = sum(m.encoding_sum for m in group) / count if count else None
+                distance = _distance(mean, track.encoding)
+                if distance is not None and distance < best_distance:
                     best, best_distance = group, distance
             if best is None:
                 groups.append([track])

@@ -1,31 +1,27 @@
-"""The analysis pipeline: video file -> sampled frames -> chunks -> faces -> persons.
+"""The analysis pipeline: video file -> segments -> tracked faces -> persons.
 
-Results stream to a `ResultSink` chunk by chunk; nothing here holds more than
-the chunks in flight, so memory does not grow with the video's length.
+The video is cut into time segments (video_source.plan_segments); an executor analyses them,
+each worker decoding its own segment, and hands back compact results in order. The linker
+stitches the segments' tracks into persons and results stream to a `ResultSink` segment by
+segment, so memory does not grow with the video's length.
 """
 
-import itertools
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from .executors import ChunkExecutor
+from .executors import SegmentExecutor
 from .person_linker import LinkedFace, LinkerConfig, PersonLinker, PersonSummary
-from .video_source import SampledFrame, VideoInfo, expected_samples, iter_sampled_frames
-
-# Frames per chunk: large enough that dispatch overhead is small, small enough
-# that the frames in flight stay within a few tens of MB even at 1080p.
-CHUNK_BYTES = 24 * 1024 * 1024
-MAX_CHUNK_FRAMES = 16
+from .segment_analyzer import SegmentRequest
+from .video_source import VideoInfo, expected_samples, plan_segments
 
 
 class ResultSink(Protocol):
     def add(self, faces: list[LinkedFace]) -> None:
-        """Faces of one chunk, in time order, each with its provisional track key."""
+        """Faces of one segment, in time order, each with its provisional track key."""
 
     def progress(self, done: int, total: int, elapsed_s: float) -> None:
-        """Called after each chunk; may raise to stop the analysis (cancelled run)."""
+        """Called after each segment; may raise to stop the analysis (cancelled run)."""
 
     def finish(self, persons: list[PersonSummary]) -> None:
         """The final persons; each names the track keys it merges."""
@@ -36,40 +32,40 @@ class PipelineStats:
     frames_analyzed: int
     persons: int
     faces: int
+    encodings: int
     elapsed_s: float
-
-
-def chunk_frames(info: VideoInfo) -> int:
-    frame_bytes = max(1, info.width * info.height * 3)
-    return max(1, min(MAX_CHUNK_FRAMES, CHUNK_BYTES // frame_bytes))
-
-
-def _chunks(frames: Iterator[SampledFrame], size: int) -> Iterator[list[SampledFrame]]:
-    while chunk := list(itertools.islice(frames, size)):
-        yield chunk
+    workers: set[str]
 
 
 def analyze_video(
     path: str,
     info: VideoInfo,
     sample_fps: float | None,
-    executor: ChunkExecutor,
+    executor: SegmentExecutor,
     sink: ResultSink,
     linker_config: LinkerConfig | None = None,
 ) -> PipelineStats:
     started = time.monotonic()
     linker = PersonLinker(linker_config)
     total = expected_samples(info, sample_fps)
-    frames_done = faces = 0
-    chunks = _chunks(iter_sampled_frames(path, sample_fps), chunk_frames(info))
-    for results in executor.map_chunks(chunks):
-        linked = [face for result in results for face in linker.link(result)]
+    frames_done = faces = encodings = 0
+    workers: set[str] = set()
+    requests = [SegmentRequest(path, segment, sample_fps) for segment in plan_segments(info, sample_fps)]
+    for result in executor.map_segments(requests):
+        linked = linker.add_segment(result)
         sink.add(linked)
-        frames_done += len(results)
+        frames_done += result.samples
         faces += len(linked)
+        encodings += result.encodings
+        workers.add(result.worker)
         sink.progress(frames_done, max(total, frames_done), time.monotonic() - started)
     persons = linker.finish()
     sink.finish(persons)
     return PipelineStats(
-        frames_analyzed=frames_done, persons=len(persons), faces=faces, elapsed_s=time.monotonic() - started
+        frames_analyzed=frames_done,
+        persons=len(persons),
+        faces=faces,
+        encodings=encodings,
+        elapsed_s=time.monotonic() - started,
+        workers=workers,
     )

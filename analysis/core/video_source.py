@@ -10,6 +10,9 @@ import numpy as np
 # A stream that decodes to fewer frames than this share of what its container
 # declares is treated as truncated (no_face.mp4 declares 98 and decodes 95).
 MIN_DECODED_SHARE = 0.9
+# How far before a segment a seek lands, so keyframe seeking on variable frame rates never skips
+# the segment's first frames.
+SEEK_MARGIN_S = 1.0
 
 
 class VideoError(Exception):
@@ -76,21 +79,37 @@ def expected_samples(info: VideoInfo, sample_fps: float | None) -> int:
     return max(1, int(info.duration_s * sample_fps + 0.999))
 
 
-def iter_sampled_frames(path: str, sample_fps: float | None) -> Iterator[SampledFrame]:
-    """Yield frames at about `sample_fps` per second of video (None: every frame).
+def iter_sampled_frames(
+    path: str, sample_fps: float | None, start_s: float = 0.0, end_s: float | None = None
+) -> Iterator[SampledFrame]:
+    """Yield frames at about `sample_fps` per second of video (None: every frame), from `start_s` to `end_s`.
 
     Every frame is grabbed (decoding is sequential) but only sampled ones are
     converted, and the choice follows stream timestamps, so variable frame rate
-    video is sampled evenly in time. One frame is held at a time.
+    video is sampled evenly in time. Sampling slots lie on one grid from t=0, so
+    segments read separately give exactly the frames of one pass. One frame is
+    held at a time.
     """
     capture = _open(path)
     try:
         declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
         period = 0.0 if sample_fps is None else 1.0 / sample_fps
-        next_t = 0.0
+        seeked = start_s > 0
+        if seeked:
+            # Land before the segment (OpenCV seeks to a keyframe, then decodes forward to an
+            # estimated frame), then skip by the stream's own timestamps: exact for variable rates.
+            capture.set(cv2.CAP_PROP_POS_MSEC, max(0.0, (start_s - SEEK_MARGIN_S) * 1000.0))
+        next_t = start_s
         index = 0
+        last_t = -1.0
         while capture.grab():
             t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if end_s is not None and t >= end_s - 1e-6:
+                return
+            last_t = t
+            if seeked:
+                index = max(0, int(round(capture.get(cv2.CAP_PROP_POS_FRAMES))) - 1)
             if t + 1e-6 >= next_t:
                 ok, image = capture.retrieve()
                 if ok:
@@ -99,9 +118,44 @@ def iter_sampled_frames(path: str, sample_fps: float | None) -> Iterator[Sampled
                         # The next slot on the time grid after t, never behind it.
                         next_t = (math.floor(t / period + 1e-6) + 1) * period
             index += 1
-        if index == 0:
+        if last_t < 0 and not seeked:
             raise VideoError("The video stream could not be decoded.")
-        if declared > 1 and index < declared * MIN_DECODED_SHARE:
-            raise VideoError(f"The video stream ended after {index} of {declared} frames: the file looks truncated.")
+        declared_s = declared / fps if fps > 0 else 0.0
+        if declared > 1 and last_t + 1.0 / max(fps, 1.0) < declared_s * MIN_DECODED_SHARE:
+            decoded = f"{max(last_t, 0.0):.1f} s" if seeked else f"{index} of {declared} frames"
+            raise VideoError(f"The video stream ended after {decoded}: the file looks truncated.")
     finally:
         capture.release()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A time range of the video that one worker decodes and analyses on its own."""
+
+    number: int
+    start_s: float
+    end_s: float | None  # None: to the end of the stream
+
+
+def plan_segments(
+    info: VideoInfo, sample_fps: float | None, first_s: float = 5.0, longest_s: float = 30.0
+) -> list[Segment]:
+    """Cut the video into segments that grow from `first_s` to `longest_s`.
+
+    Short first segments give the first results within a second or two; long later ones keep
+    the per-segment cost (a seek, a full detection, new identity encodings) small. Boundaries
+    lie on the sampling grid, so segments together sample exactly what one pass samples.
+    """
+    period = 0.0 if sample_fps is None else 1.0 / sample_fps
+    bounds = [0.0]
+    length = first_s
+    while bounds[-1] + length < info.duration_s:
+        end = bounds[-1] + length
+        if period:
+            end = math.ceil(end / period - 1e-6) * period
+        bounds.append(end)
+        length = min(longest_s, length * 2)
+    return [
+        Segment(number=i, start_s=start, end_s=bounds[i + 1] if i + 1 < len(bounds) else None)
+        for i, start in enumerate(bounds)
+    ]

@@ -11,8 +11,9 @@ from tqdm import tqdm
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
 from analysis.core.export import CollectingSink, export_document
-from analysis.core.frame_analyzer import AnalyzerConfig
+from analysis.core.face_detection import DetectorConfig
 from analysis.core.pipeline import analyze_video
+from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import VideoError, probe
 from analysis.exports import video_dict
 
@@ -56,10 +57,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         rate = None if every_frame else sample_fps
         config = AnalyzerConfig(
-            detector=detector,
-            upsample=settings.FACE_UPSAMPLE,
-            detect_width=settings.FACE_DETECT_WIDTH,
-            emotion_model=model,
+            detector=DetectorConfig(model=detector, min_face_px=settings.FACE_MIN_SIZE), emotion_model=model
         )
         started_at = datetime.now(UTC)
         with tqdm(unit="frame", desc="Analysing", disable=options["verbosity"] == 0) as bar:
@@ -79,7 +77,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{Path(path).name}: {info.duration_s:.1f} s, {info.width}x{info.height}, {info.fps:.2f} fps; "
             f"{stats.frames_analyzed} frames analysed in {stats.elapsed_s:.1f} s "
-            f"({info.duration_s / max(stats.elapsed_s, 1e-9):.2f}x realtime); {len(sink.persons)} person(s)"
+            f"({info.duration_s / max(stats.elapsed_s, 1e-9):.2f}x realtime); {len(sink.persons)} person(s); "
+            f"{stats.faces} face samples, {stats.encodings} identity encodings; {len(stats.workers)} worker node(s)"
         )
         for person in sink.persons:
             top = sorted(zip(EMOTIONS, person["mean"].values()), key=lambda item: -item[1])[:3]

@@ -1,0 +1,156 @@
+"""Detection that follows tracks, inside one segment of video.
+
+A full-frame scan runs on a schedule (every `full_scan_every_s` of video, and at a scene cut);
+between scans each live track is looked for only in a region around its last box. Identity
+encodings, the most expensive step, are computed only where they decide something: at a track's
+birth, every `encode_every_s` after, and when a match is unsure (a weak overlap, or two tracks
+close together). The tracker keeps boxes and times only; pixels stay with the caller.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .face_detection import Box, affinity, iou
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    follow_tracks: bool = True  # False: a full, fine scan at every sample (the reference to compare with)
+    full_scan_every_s: float = 1.0
+    fine_scan_every_s: float = 10.0  # a scan for faces as small as min_face_px, whatever is tracked
+    encode_every_s: float = 3.0
+    scene_cut_distance: float = 0.45  # Bhattacharyya distance of grey histograms between samples
+    min_iou: float = 0.3  # boxes overlapping more than this are one face
+    sure_affinity: float = 0.3  # under this (or near another face) the identity is checked
+    same_person_distance: float = 0.6  # encoding distance of a checked match
+    max_gap_s: float = 1.0  # a track not seen for this long ends
+    smallest_face_slack: float = 0.7  # a routine scan finds faces this share of the smallest tracked one
+
+
+@dataclass
+class LiveTrack:
+    local_id: int
+    box: Box
+    last_t: float
+    last_encoded_t: float = -1e9
+    encodings: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def mean_encoding(self) -> np.ndarray | None:
+        return np.mean(self.encodings, axis=0) if self.encodings else None
+
+
+@dataclass
+class TrackedFace:
+    """A face found in one sample: which track it belongs to, and whether to encode it."""
+
+    local_id: int
+    box: Box
+    encode: bool
+    check_identity: bool = False  # unsure match: compare the new encoding with the track's
+
+
+@dataclass
+class ScanPlan:
+    full: bool
+    smallest_face_px: float | None  # None: a fine scan (min_face_px)
+
+
+class FaceTracker:
+    def __init__(self, config: TrackingConfig):
+        self.config = config
+        self.live: dict[int, LiveTrack] = {}
+        self._next_id = 1
+        self._last_full_t: float | None = None
+        self._last_fine_t: float | None = None
+        self.ended: list[int] = []  # local ids of tracks that ended, for the caller to close
+
+    def plan(self, t: float, scene_cut: bool) -> ScanPlan:
+        config = self.config
+        if not config.follow_tracks:
+            return ScanPlan(full=True, smallest_face_px=None)
+        fine = scene_cut or self._last_fine_t is None or t - self._last_fine_t >= config.fine_scan_every_s
+        full = fine or self._last_full_t is None or t - self._last_full_t >= config.full_scan_every_s
+        smallest = None
+        if not fine and self.live:
+            smallest = min(track.box[3] for track in self.live.values()) * config.smallest_face_slack
+        if full:
+            self._last_full_t = t
+        if fine:
+            self._last_fine_t = t
+        return ScanPlan(full=full, smallest_face_px=smallest)
+
+    def update(
+        self, t: float, full_scan: list[Box] | None, search_around: Callable[[Box], list[Box]] | None
+    ) -> list[TrackedFace]:
+        """Match this sample's detections to the live tracks.
+
+        `full_scan` holds a full-frame scan's boxes when one ran; `search_around(box)` scans the
+        region around a track's box (None when regions are not searched).
+        """
+        config = self.config
+        claims: list[tuple[float, int, Box]] = []  # (affinity, track, box)
+        unclaimed = list(full_scan or [])
+        for track in self.live.values():
+            candidates = list(full_scan or [])
+            if search_around is not None and not any(affinity(track.box, b) > 0 for b in candidates):
+                candidates += search_around(track.box)
+            for box in candidates:
+                score = affinity(track.box, box)
+                if score > 0:
+                    claims.append((score, track.local_id, box))
+        claims.sort(key=lambda claim: -claim[0])
+        taken_tracks: set[int] = set()
+        taken_boxes: list[Box] = []
+        faces: list[TrackedFace] = []
+        for score, local_id, box in claims:
+            if local_id in taken_tracks or any(iou(box, other) >= config.min_iou for other in taken_boxes):
+                continue
+            taken_tracks.add(local_id)
+            taken_boxes.append(box)
+            track = self.live[local_id]
+            crowded = any(other.local_id != local_id and iou(other.box, box) > 0.05 for other in self.live.values())
+            unsure = score < config.sure_affinity or crowded
+            due = t - track.last_encoded_t >= config.encode_every_s
+            track.box, track.last_t = box, t
+            faces.append(TrackedFace(local_id, box, encode=due or unsure, check_identity=unsure))
+        for box in unclaimed:
+            if not any(iou(box, other) >= config.min_iou for other in taken_boxes):
+                taken_boxes.append(box)
+                faces.append(TrackedFace(self._start(t, box), box, encode=True))
+        for track in list(self.live.values()):
+            if t - track.last_t >= config.max_gap_s:
+                self._end(track.local_id)
+        return faces
+
+    def _start(self, t: float, box: Box) -> int:
+        local_id = self._next_id
+        self._next_id += 1
+        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t)
+        return local_id
+
+    def _end(self, local_id: int) -> None:
+        del self.live[local_id]
+        self.ended.append(local_id)
+
+    def record_encoding(self, t: float, face: TrackedFace, encoding: np.ndarray) -> int:
+        """Keep a face's encoding; an unsure match that is another person starts a new track.
+
+        Returns the local id the face belongs to.
+        """
+        track = self.live[face.local_id]
+        mean = track.mean_encoding
+        if face.check_identity and mean is not None:
+            if float(np.linalg.norm(mean - encoding)) > self.config.same_person_distance:
+                self._end(face.local_id)
+                face.local_id = self._start(t, face.box)
+                track = self.live[face.local_id]
+        track.encodings.append(encoding)
+        track.last_encoded_t = t
+        return face.local_id
+
+    def end_all(self) -> None:
+        for local_id in list(self.live):
+            self._end(local_id)

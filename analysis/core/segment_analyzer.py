@@ -1,0 +1,224 @@
+"""Analysing one segment of a video: decode it, follow its faces, classify their emotions.
+
+A worker opens the video itself and returns compact results (times, boxes, probabilities, a few
+identity encodings per track), so no decoded frame ever leaves the process that decoded it.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_faces, model_spec
+from .face_detection import Box, DetectorConfig, FaceDetector, affinity, iou
+from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
+from .video_source import SampledFrame, Segment, iter_sampled_frames
+
+THUMBNAIL_SIZE = 96
+# Faces classified in one batched call.
+CLASSIFY_BATCH = 64
+# Samples kept to trace a newly found face back to (at 5 fps, the time since the last full scan).
+BACKFILL_SAMPLES = 5
+SCENE_HISTOGRAM_WIDTH = 160
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    detector: DetectorConfig = DetectorConfig()
+    tracking: TrackingConfig = TrackingConfig()
+    emotion_model: str = DEFAULT_MODEL
+    threads: int | None = None  # classifier threads; None: every usable core
+
+
+@dataclass(frozen=True)
+class SegmentRequest:
+    path: str  # a path (or URL) the worker can open itself
+    segment: Segment
+    sample_fps: float | None
+
+
+@dataclass
+class Tracklet:
+    """One face followed through part of a segment: its samples and its sparse identity encodings."""
+
+    local_id: int
+    times: list[float] = field(default_factory=list)
+    frames: list[int] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)
+    probabilities: list[np.ndarray] = field(default_factory=list)  # (7,) float32 each, EMOTIONS order
+    encodings: list[np.ndarray] = field(default_factory=list)  # (128,) float32 each
+    thumbnail_jpeg: bytes = field(default=b"", repr=False)
+    thumbnail_area: int = 0
+
+
+@dataclass
+class SegmentResult:
+    segment: Segment
+    samples: int  # frames sampled and analysed
+    tracklets: list[Tracklet]  # in order of first appearance
+    encodings: int  # identity encodings computed
+    worker: str = ""  # where it ran (a Ray node id), for the record
+
+
+def thumbnail(image: np.ndarray, box: Box) -> bytes:
+    x, y, w, h = box
+    pad = w // 5
+    height, width = image.shape[:2]
+    crop = image[max(0, y - pad) : min(height, y + h + pad), max(0, x - pad) : min(width, x + w + pad)]
+    crop = cv2.resize(crop, (THUMBNAIL_SIZE, THUMBNAIL_SIZE), interpolation=cv2.INTER_AREA)
+    return cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+
+
+class SceneCutDetector:
+    """Compares each sample's grey histogram with the previous one's."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self._previous: np.ndarray | None = None
+
+    def __call__(self, gray: np.ndarray) -> bool:
+        scale = SCENE_HISTOGRAM_WIDTH / gray.shape[1]
+        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+        histogram = cv2.calcHist([small], [0], None, [32], [0, 256])
+        cv2.normalize(histogram, histogram)
+        previous, self._previous = self._previous, histogram
+        if previous is None:
+            return False
+        return cv2.compareHist(previous, histogram, cv2.HISTCMP_BHATTACHARYYA) > self.threshold
+
+
+class FaceEncoder:
+    """face_recognition's landmarks (5 points) and 128-d identity encoding, computed separately."""
+
+    def __init__(self) -> None:
+        import dlib
+        import face_recognition.api as fr
+
+        self._rectangle = dlib.rectangle
+        self._landmarks = fr.pose_predictor_5_point
+        self._encoder = fr.face_encoder
+
+    def landmarks(self, rgb: np.ndarray, box: Box):
+        x, y, w, h = box
+        return self._landmarks(rgb, self._rectangle(x, y, x + w, y + h))
+
+    def encode(self, rgb: np.ndarray, landmarks) -> np.ndarray:
+        return np.asarray(self._encoder.compute_face_descriptor(rgb, landmarks, 1), dtype=np.float32)
+
+
+@dataclass
+class _Sampled:
+    """A sample kept briefly after it was analysed, so a face found later can be traced back into it."""
+
+    frame: SampledFrame
+    rgb: np.ndarray
+    gray: np.ndarray
+    boxes: list[Box]
+
+
+class SegmentAnalyzer:
+    """Holds the detector, encoder and classifier (loaded once); analyses segments one at a time."""
+
+    def __init__(self, config: AnalyzerConfig):
+        self.config = config
+        self.detector = FaceDetector(config.detector)
+        self.encoder = FaceEncoder()
+        self.classifier = EmotionClassifier(model_spec(config.emotion_model), threads=config.threads)
+
+    def analyze(self, request: SegmentRequest) -> SegmentResult:
+        segment = request.segment
+        run = _SegmentRun(self)
+        for frame in iter_sampled_frames(request.path, request.sample_fps, segment.start_s, segment.end_s):
+            run.sample(frame)
+        return run.result(segment)
+
+
+class _SegmentRun:
+    """The state of one segment's analysis."""
+
+    def __init__(self, analyzer: SegmentAnalyzer):
+        self.analyzer = analyzer
+        self.follow = analyzer.config.tracking.follow_tracks
+        self.tracker = FaceTracker(analyzer.config.tracking)
+        self.scene_cut = SceneCutDetector(analyzer.config.tracking.scene_cut_distance)
+        self.tracklets: dict[int, Tracklet] = {}
+        self.pending_tracklets: list[Tracklet] = []  # faces waiting for one batched classification
+        self.pending_crops: list[np.ndarray] = []
+        self.recent: deque[_Sampled] = deque(maxlen=BACKFILL_SAMPLES)
+        self.samples = self.encodings = 0
+
+    def sample(self, frame: SampledFrame) -> None:
+        self.samples += 1
+        detector, encoder = self.analyzer.detector, self.analyzer.encoder
+        gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+        plan = self.tracker.plan(frame.t, self.scene_cut(gray))
+        if plan.full and plan.smallest_face_px is None:
+            self.recent.clear()  # a fine scan or a scene cut: earlier frames are another view
+        full_scan = detector.full_frame(rgb, plan.smallest_face_px) if plan.full else None
+        search = (lambda box: detector.around(rgb, box)) if self.follow else None
+        found: list[TrackedFace] = self.tracker.update(frame.t, full_scan, search)
+        for face in found:
+            # Landmarks at every sample: the encoding needs them, and they are cheap (about 1 ms).
+            landmarks = encoder.landmarks(rgb, face.box)
+            born = face.local_id not in self.tracklets
+            if face.encode:
+                encoding = encoder.encode(rgb, landmarks)
+                self.tracker.record_encoding(frame.t, face, encoding)
+                self.tracklets.setdefault(face.local_id, Tracklet(face.local_id)).encodings.append(encoding)
+                self.encodings += 1
+            self._add(face.local_id, frame, gray, face.box)
+            if born and self.follow:
+                self._backfill(face.local_id, face.box)
+        self.recent.append(_Sampled(frame, rgb, gray, [face.box for face in found]))
+        if len(self.pending_tracklets) >= CLASSIFY_BATCH:
+            self._classify()
+
+    def _add(self, local_id: int, frame: SampledFrame, gray: np.ndarray, box: Box) -> None:
+        tracklet = self.tracklets.setdefault(local_id, Tracklet(local_id))
+        tracklet.times.append(frame.t)
+        tracklet.frames.append(frame.index)
+        tracklet.boxes.append(box)
+        area = box[2] * box[3]
+        if area > tracklet.thumbnail_area * 1.1:
+            tracklet.thumbnail_jpeg, tracklet.thumbnail_area = thumbnail(frame.image, box), area
+        self.pending_tracklets.append(tracklet)
+        self.pending_crops.append(crop_faces(gray, [box], self.analyzer.classifier.spec))
+
+    def _backfill(self, local_id: int, box: Box) -> None:
+        """A face first found now was likely there since the last full scan: look for it back in time."""
+        for earlier in reversed(self.recent):
+            candidates = [
+                b
+                for b in self.analyzer.detector.around(earlier.rgb, box)
+                if affinity(box, b) > 0 and not any(iou(b, other) >= 0.3 for other in earlier.boxes)
+            ]
+            if not candidates:
+                return
+            box = max(candidates, key=lambda b: affinity(box, b))
+            earlier.boxes.append(box)
+            self._add(local_id, earlier.frame, earlier.gray, box)
+
+    def _classify(self) -> None:
+        if not self.pending_tracklets:
+            return
+        probabilities = self.analyzer.classifier.predict(np.concatenate(self.pending_crops))
+        for tracklet, row in zip(self.pending_tracklets, probabilities):
+            tracklet.probabilities.append(row.astype(np.float32))
+        self.pending_tracklets, self.pending_crops = [], []
+
+    def result(self, segment: Segment) -> SegmentResult:
+        self._classify()
+        for tracklet in self.tracklets.values():
+            _sort_by_time(tracklet)  # backfilled samples came after later ones
+        ordered = sorted(self.tracklets.values(), key=lambda tracklet: (tracklet.times[0], tracklet.local_id))
+        return SegmentResult(segment=segment, samples=self.samples, tracklets=ordered, encodings=self.encodings)
+
+
+def _sort_by_time(tracklet: Tracklet) -> None:
+    order = sorted(range(len(tracklet.times)), key=tracklet.times.__getitem__)
+    tracklet.times = [tracklet.times[i] for i in order]
+    tracklet.frames = [tracklet.frames[i] for i in order]
+    tracklet.boxes = [tracklet.boxes[i] for i in order]
+    tracklet.probabilities = [tracklet.probabilities[i] for i in order]

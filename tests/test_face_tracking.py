@@ -1,0 +1,78 @@
+"""Detection that follows tracks (analysis.core.face_tracking and face_detection)."""
+
+import numpy as np
+import pytest
+
+from analysis.core.face_detection import DetectorConfig, affinity, full_scan_scale
+from analysis.core.face_tracking import FaceTracker, TrackingConfig
+
+ALICE = np.ones(128, dtype=np.float32) / np.sqrt(128)
+BOB = -ALICE
+
+
+def test_full_scans_follow_the_schedule_and_scene_cuts():
+    tracker = FaceTracker(TrackingConfig(full_scan_every_s=1.0, fine_scan_every_s=10.0))
+    plans = {round(t, 1): tracker.plan(t, scene_cut=False) for t in np.arange(0, 2.2, 0.2)}
+    assert [t for t, plan in plans.items() if plan.full] == [0.0, 1.0, 2.0]
+    assert tracker.plan(2.2, scene_cut=True).full
+
+
+def test_routine_scans_look_for_faces_the_size_of_those_tracked():
+    tracker = FaceTracker(TrackingConfig())
+    assert tracker.plan(0.0, False).smallest_face_px is None  # the first scan is fine
+    tracker.update(0.0, [(100, 100, 200, 200), (500, 100, 100, 100)], None)
+    plan = tracker.plan(1.0, False)
+    assert plan.full and plan.smallest_face_px == pytest.approx(70)  # 0.7 x the smallest face
+
+
+def test_detection_scale_comes_from_the_face_size_and_is_capped():
+    config = DetectorConfig(min_face_px=40)
+    assert full_scan_scale(config, 1920, 1080, None) == pytest.approx(2.0)  # 40 px faces -> 80 px boxes
+    assert full_scan_scale(config, 1920, 1080, 200) == pytest.approx(0.4)
+    assert full_scan_scale(config, 7680, 4320, None) == pytest.approx(0.5, abs=0.01)  # 8K: no bigger than 1080p x2
+
+
+def test_a_moving_face_keeps_its_track_between_full_scans():
+    tracker = FaceTracker(TrackingConfig())
+    tracker.plan(0.0, False)
+    (born,) = tracker.update(0.0, [(100, 100, 40, 40)], None)
+    assert born.encode
+    tracker.record_encoding(0.0, born, ALICE)
+    for step in range(1, 5):
+        tracker.plan(step * 0.2, False)
+        moved = (100 + 15 * step, 100, 40, 40)  # 15 px a sample: little overlap, same face
+        (face,) = tracker.update(step * 0.2, None, lambda box, moved=moved: [moved])
+        assert face.local_id == born.local_id
+        assert not face.encode  # no identity encoding between the sparse ones
+    tracker.plan(3.2, False)
+    (face,) = tracker.update(3.2, [(175, 100, 40, 40)], None)
+    assert face.encode  # every encode_every_s
+
+
+def test_an_unsure_match_of_another_person_starts_a_new_track():
+    tracker = FaceTracker(TrackingConfig())
+    tracker.plan(0.0, False)
+    (alice,) = tracker.update(0.0, [(100, 100, 80, 80)], None)
+    tracker.record_encoding(0.0, alice, ALICE)
+    tracker.plan(0.2, False)
+    (face,) = tracker.update(0.2, None, lambda box: [(140, 115, 80, 80)])  # a weak continuation
+    assert face.encode and face.check_identity
+    assert tracker.record_encoding(0.2, face, BOB) != alice.local_id
+    assert alice.local_id in tracker.ended
+
+
+def test_a_face_not_seen_for_a_while_ends_its_track():
+    tracker = FaceTracker(TrackingConfig(max_gap_s=1.0))
+    tracker.plan(0.0, False)
+    (face,) = tracker.update(0.0, [(100, 100, 80, 80)], None)
+    for t in (0.2, 0.4, 0.6, 0.8, 1.0):
+        tracker.plan(t, False)
+        assert tracker.update(t, None, lambda box: []) == [] or t >= 1.0
+    assert face.local_id in tracker.ended and not tracker.live
+
+
+def test_affinity_prefers_near_boxes_of_a_similar_size():
+    assert affinity((100, 100, 40, 40), (100, 100, 40, 40)) == 1.0
+    assert affinity((100, 100, 40, 40), (115, 100, 40, 40)) > 0.3
+    assert affinity((100, 100, 40, 40), (200, 100, 40, 40)) <= 0
+    assert affinity((100, 100, 40, 40), (100, 100, 120, 120)) == 0.0
