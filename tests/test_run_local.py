@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -118,6 +119,12 @@ def test_run_local_restarts_a_killed_rq_worker_and_stops_every_child(run_local):
     (worker,) = rq_workers(run_local.pid, "default")
     assert worker.environ()["RAY_ADDRESS"] == f"127.0.0.1:{run_local.env['RAY_PORT']}"
     assert "--worker-class rq.worker.SimpleWorker" in command_line(worker)
+    # ...and what the worker was given is enough to use it.
+    connect = "import ray; ray.init(log_to_driver=False); print(int(ray.cluster_resources()['CPU']))"
+    result = subprocess.run(
+        [sys.executable, "-c", connect], env=worker.environ(), capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == str(len(os.sched_getaffinity(0))), result.stderr[-2000:]  # nproc
 
     worker.send_signal(signal.SIGKILL)
     replacement = wait_until(
