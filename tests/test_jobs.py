@@ -1,7 +1,9 @@
 """Upload -> rq job -> Ray -> results, with a real rq worker (burst) on real Redis and the test database."""
 
+import ast
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import django_rq
 import pytest
@@ -11,6 +13,7 @@ from rq import SimpleWorker
 from rq.job import Job, JobStatus
 
 from analysis.models import AnalysisRun, Person, Sample
+from analysis.reaper import reap_lost_runs
 from analysis.runs import cancel
 from videos.models import Video
 
@@ -134,6 +137,7 @@ def test_run_whose_worker_was_killed_is_failed_not_left_processing(alice):
     Person.objects.create(run=run, track_key=1)  # partial results of the dead job
     job = Job.fetch(run.rq_job_id, connection=django_rq.get_connection("default"))
     job.set_status(JobStatus.FAILED)
+    reap_lost_runs()  # what rq cron runs every ANALYSIS_REAP_INTERVAL_S (tests/test_reaper.py)
     progress = alice.get(reverse("analysis:progress", args=[video.pk])).json()
     assert progress["status"] == "failed" and "stopped" in progress["error"]
     assert not Person.objects.filter(run=run).exists()
@@ -146,6 +150,7 @@ def test_run_without_heartbeat_is_failed_as_stale(alice, settings):
     AnalysisRun.objects.filter(pk=run.pk).update(
         status=AnalysisRun.Status.RUNNING, rq_job_id="", heartbeat_at=timezone.now() - timedelta(hours=1)
     )
+    reap_lost_runs()
     page = alice.get(reverse("videos:list")).content.decode()
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.FAILED and "stopped responding" in run.error
@@ -156,8 +161,8 @@ def test_a_killed_ray_worker_is_reported_in_words():
     import ray
 
     from analysis.core.export import CollectingSink
-    from analysis.core.segment_analyzer import AnalyzerConfig
     from analysis.core.pipeline import analyze_video
+    from analysis.core.segment_analyzer import AnalyzerConfig
     from analysis.core.video_source import probe
     from analysis.jobs import describe_failure
     from analysis.ray_executor import RayExecutor
@@ -168,3 +173,17 @@ def test_a_killed_ray_worker_is_reported_in_words():
         with pytest.raises(Exception) as raised:
             analyze_video(path, probe(path), 5.0, executor, CollectingSink())
     assert describe_failure(raised.value) == "An analysis worker stopped unexpectedly (it may have run out of memory)."
+
+
+def test_runs_does_not_import_jobs():
+    """analysis.jobs imports analysis.runs; runs names the job by its dotted path instead."""
+    tree = ast.parse((Path(__file__).resolve().parents[1] / "analysis" / "runs.py").read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = ("." * node.level) + (node.module or "")
+            imported.add(module)
+            imported.update(f"{module}.{alias.name}" for alias in node.names)
+    assert not {name for name in imported if name in {"analysis.jobs", ".jobs"} or name.endswith(".jobs")}
