@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_SERVICES = ("web", "worker")
+APP_SERVICES = ("web", "worker", "cron", "reaper")
 
 
 # --- docker-compose.yml -------------------------------------------------------------------------
@@ -70,6 +70,24 @@ def test_worker_runs_the_rq_worker_on_the_default_queue(services):
     assert re.search(r"\bpython manage\.py rqworker default\b", command_of(services["worker"]))
 
 
+def test_worker_keeps_its_ray_connection_from_job_to_job(services):
+    # SimpleWorker runs jobs in the worker process, so ray.init happens once per worker.
+    assert re.search(r"rqworker default .*--worker-class rq\.worker\.SimpleWorker\b", command_of(services["worker"]))
+    from rq.worker import SimpleWorker  # the class the command names exists there
+
+    assert SimpleWorker
+
+
+def test_the_reaper_runs_on_a_schedule_in_its_own_services(services, tmp_path):
+    assert re.search(r"\bpython manage\.py rqcron analysis\.cron_config\b", command_of(services["cron"]))
+    assert re.search(r"\bpython manage\.py rqworker maintenance\b", command_of(services["reaper"]))
+    # The queue the cron enqueues on is the one the reaper's worker serves, and one the app knows.
+    assert settings_subprocess(tmp_path, "print(sorted(settings.RQ_QUEUES))") == "['default', 'maintenance']"
+    assert '"maintenance"' in (ROOT / "analysis" / "cron_config.py").read_text()
+    for name in ("cron", "reaper"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_services_are_configured_from_the_environment(services, name):
     env = env_of(services[name])
@@ -92,6 +110,7 @@ def test_ray_nodes_join_the_head_that_the_app_uses(services):
     address = env_of(services["worker"])["RAY_ADDRESS"]
     host, port = address.rsplit(":", 1)
     assert host in services
+    assert port != "6379"  # Redis's port
     head = command_of(services[host])
     assert re.search(r"\bray start --head\b", head) and f"--port={port}" in head and "--block" in head
     ray_worker = command_of(services["ray-worker"])
