@@ -38,15 +38,18 @@ def test_a_moving_face_keeps_its_track_between_full_scans():
     (born,) = tracker.update(0.0, [(100, 100, 40, 40)], None)
     assert born.encode
     tracker.record_encoding(0.0, born, ALICE)
-    for step in range(1, 5):
-        tracker.plan(step * 0.2, False)
+    encoded_at = []
+    for step in range(1, 29):
+        t = round(step * 0.2, 1)
+        plan = tracker.plan(t, False)
         moved = (100 + 15 * step, 100, 40, 40)  # 15 px a sample: little overlap, same face
-        (face,) = tracker.update(step * 0.2, None, lambda box, moved=moved: [moved])
+        (face,) = tracker.update(t, [moved] if plan.full else None, lambda box, moved=moved: [moved])
         assert face.local_id == born.local_id
-        assert not face.encode  # no identity encoding between the sparse ones
-    tracker.plan(3.2, False)
-    (face,) = tracker.update(3.2, [(175, 100, 40, 40)], None)
-    assert face.encode  # every encode_every_s
+        if face.encode:
+            encoded_at.append(t)
+            tracker.record_encoding(t, face, ALICE)
+    # Sparse identity encodings: a second one 0.6 s after birth, then every 5 s.
+    assert encoded_at == [0.6, 5.6]
 
 
 def test_an_unsure_match_of_another_person_starts_a_new_track():

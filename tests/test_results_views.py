@@ -376,32 +376,6 @@ def test_progress_of_a_video_never_analysed(alice, user):
     assert alice.get(reverse("analysis:progress", args=[video.pk])).json() == {"status": None}
 
 
-def test_progress_fails_a_run_whose_worker_went_silent(alice, user, settings):
-    video = make_video(user)
-    long_ago = timezone.now() - timedelta(seconds=settings.ANALYSIS_STALE_AFTER_S + 60)
-    run = make_run(
-        video,
-        status=AnalysisRun.Status.RUNNING,
-        frames_total=100,
-        frames_done=10,
-        started_at=long_ago,
-        heartbeat_at=long_ago,
-    )
-    data = alice.get(reverse("analysis:progress", args=[video.pk])).json()
-    assert data["status"] == "failed"
-    assert "stopped responding" in data["error"]
-    run.refresh_from_db()
-    assert run.status == AnalysisRun.Status.FAILED
-
-
-def test_progress_fails_a_queued_run_whose_job_is_gone(alice, user):
-    video = make_video(user)
-    make_run(video, status=AnalysisRun.Status.QUEUED, frames_done=0, rq_job_id="no-such-job")
-    data = alice.get(reverse("analysis:progress", args=[video.pk])).json()
-    assert data["status"] == "failed"
-    assert "disappeared" in data["error"]
-
-
 # Long videos: light charts, complete exports
 
 

@@ -51,24 +51,47 @@ def coverage(reference, tracked):
     return found / max(1, len(reference)), {person: counts.most_common(1)[0][0] for person, counts in shared.items()}
 
 
-@pytest.mark.parametrize(
-    "name, least",
-    [
-        ("single_face.mp4", 0.95),
-        ("WolfgangLanger_Pexels.mp4", 0.95),
-        ("face_noface.mov", 0.95),
-        ("short_hamilton_clip.mp4", 0.95),
-        # A crowd of small faces walking past: the issue's 95% is not reached here (see README).
-        ("street_1080p.mp4", 0.8),
-    ],
-)
-def test_following_tracks_finds_what_full_detection_finds(executors, name, least):
-    full_persons, full_samples, full_stats = analyse(executors[False], name)
-    tracked_persons, tracked_samples, tracked_stats = analyse(executors[True], name)
-    share, matches = coverage(full_samples, tracked_samples)
-    assert share >= least, f"{name}: {share:.0%} of the face-samples found"
-    assert tracked_stats.encodings <= full_stats.encodings
+CLIPS = [
+    "single_face.mp4",
+    "WolfgangLanger_Pexels.mp4",
+    "face_noface.mov",
+    "short_hamilton_clip.mp4",
+    "street_1080p.mp4",
+]
+
+
+@pytest.fixture(scope="module")
+def compared(executors):
+    """Per clip: (full detection's persons, share of its face-samples found, its persons' matches,
+    the tracked run's persons, both runs' stats)."""
+    results = {}
+    for name in CLIPS:
+        full_persons, full_samples, full_stats = analyse(executors[False], name)
+        tracked_persons, tracked_samples, tracked_stats = analyse(executors[True], name)
+        share, matches = coverage(full_samples, tracked_samples)
+        results[name] = (full_persons, len(full_samples), share, matches, tracked_persons, full_stats, tracked_stats)
+    return results
+
+
+def test_following_tracks_finds_95_percent_of_what_full_detection_finds(compared):
+    found = sum(share * count for _, count, share, *_ in compared.values())
+    total = sum(count for _, count, *_ in compared.values())
+    assert found / total >= 0.95, {name: round(share, 3) for name, (_, _, share, *_) in compared.items()}
+    # Clip by clip too; the crowd of small faces walking through street_1080p.mp4 is the hardest.
+    for name, (_, _, share, *_) in compared.items():
+        assert share >= (0.9 if name == "street_1080p.mp4" else 0.95), f"{name}: {share:.0%} of the face-samples found"
+
+
+def test_following_tracks_encodes_fewer_faces(compared):
+    for name, (*_, full_stats, tracked_stats) in compared.items():
+        assert tracked_stats.encodings <= full_stats.encodings, name
+        assert tracked_stats.faces == 0 or tracked_stats.encodings < tracked_stats.faces, name
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_each_person_keeps_its_dominant_emotion(compared, name):
+    full_persons, _, _, matches, tracked_persons, *_ = compared[name]
     dominant = {person["id"]: person["dominant"] for person in tracked_persons}
     for person in full_persons:
-        if len(person["samples"]) >= 10 and name != "short_hamilton_clip.mp4":  # a dim stage: too close to call
+        if len(person["samples"]) >= 10:
             assert dominant[matches[person["id"]]] == person["dominant"], f"{name}: person {person['id']}"

@@ -17,10 +17,14 @@ from .face_detection import Box, affinity, iou
 
 @dataclass(frozen=True)
 class TrackingConfig:
-    follow_tracks: bool = True  # False: a full, fine scan at every sample (the reference to compare with)
+    # False: a full, fine scan and an identity encoding at every sample, as the first pipeline did
+    # (the reference to compare with).
+    follow_tracks: bool = True
     full_scan_every_s: float = 1.0
+    busy_scan_every_s: float = 0.4  # sooner after a full scan that found new faces: people are arriving
     fine_scan_every_s: float = 10.0  # a scan for faces as small as min_face_px, whatever is tracked
-    encode_every_s: float = 3.0
+    encode_every_s: float = 5.0
+    second_encoding_after_s: float = 0.6
     scene_cut_distance: float = 0.45  # Bhattacharyya distance of grey histograms between samples
     min_iou: float = 0.3  # boxes overlapping more than this are one face
     sure_affinity: float = 0.3  # under this (or near another face) the identity is checked
@@ -65,6 +69,7 @@ class FaceTracker:
         self._next_id = 1
         self._last_full_t: float | None = None
         self._last_fine_t: float | None = None
+        self._busy = False  # the last full scan found a new face
         self.ended: list[int] = []  # local ids of tracks that ended, for the caller to close
 
     def plan(self, t: float, scene_cut: bool) -> ScanPlan:
@@ -72,7 +77,8 @@ class FaceTracker:
         if not config.follow_tracks:
             return ScanPlan(full=True, smallest_face_px=None)
         fine = scene_cut or self._last_fine_t is None or t - self._last_fine_t >= config.fine_scan_every_s
-        full = fine or self._last_full_t is None or t - self._last_full_t >= config.full_scan_every_s
+        every = config.busy_scan_every_s if self._busy else config.full_scan_every_s
+        full = fine or self._last_full_t is None or t - self._last_full_t >= every - 1e-6
         smallest = None
         if not fine and self.live:
             smallest = min(track.box[3] for track in self.live.values()) * config.smallest_face_slack
@@ -113,13 +119,18 @@ class FaceTracker:
             track = self.live[local_id]
             crowded = any(other.local_id != local_id and iou(other.box, box) > 0.05 for other in self.live.values())
             unsure = score < config.sure_affinity or crowded
-            due = t - track.last_encoded_t >= config.encode_every_s
+            # A second encoding a little after birth: one alone is a noisy identity to merge on.
+            every = config.encode_every_s if len(track.encodings) >= 2 else config.second_encoding_after_s
+            due = t - track.last_encoded_t >= every or not config.follow_tracks  # the reference encodes all
             track.box, track.last_t = box, t
             faces.append(TrackedFace(local_id, box, encode=due or unsure, check_identity=unsure))
+        if full_scan is not None:
+            self._busy = False
         for box in unclaimed:
             if not any(iou(box, other) >= config.min_iou for other in taken_boxes):
                 taken_boxes.append(box)
                 faces.append(TrackedFace(self._start(t, box), box, encode=True))
+                self._busy = self._last_full_t is not None
         for track in list(self.live.values()):
             if t - track.last_t >= config.max_gap_s:
                 self._end(track.local_id)

@@ -153,9 +153,10 @@ class _SegmentRun:
         detector, encoder = self.analyzer.detector, self.analyzer.encoder
         gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        plan = self.tracker.plan(frame.t, self.scene_cut(gray))
-        if plan.full and plan.smallest_face_px is None:
-            self.recent.clear()  # a fine scan or a scene cut: earlier frames are another view
+        scene_cut = self.scene_cut(gray)
+        if scene_cut:
+            self.recent.clear()  # earlier frames show another view: nothing to trace back into
+        plan = self.tracker.plan(frame.t, scene_cut)
         full_scan = detector.full_frame(rgb, plan.smallest_face_px) if plan.full else None
         search = (lambda box: detector.around(rgb, box)) if self.follow else None
         found: list[TrackedFace] = self.tracker.update(frame.t, full_scan, search)
