@@ -13,8 +13,8 @@ from .heartbeat import run_heartbeat
 from .models import AnalysisRun
 from .ray_executor import RayExecutor
 from .result_store import DatabaseSink, RunCancelled
-from .runs import claim, complete, discard_partial_results, fail_run, video_info
-from .video_files import local_video_path
+from .runs import claim, complete, discard_partial_results, fail_run, job_timeout_s, video_info
+from .video_files import worker_video_location
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +26,14 @@ def analyzer_config(run: AnalysisRun) -> AnalyzerConfig:
 
 
 def _causes(error: BaseException):
-    """The error and what it was raised from or during (a timeout inside Ray's C code arrives wrapped)."""
+    """The error and what it was raised from or during (a timeout inside Ray's C code arrives wrapped;
+    an error raised in a Ray actor arrives as a RayTaskError whose `cause` is the original)."""
     seen = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
+        remote = getattr(error, "cause", None)
+        if isinstance(remote, BaseException):
+            yield remote
         yield error
         error = error.__cause__ or error.__context__
 
@@ -57,7 +61,7 @@ def run_analysis(run_id: int) -> str:
     try:
         with (
             run_heartbeat(run.pk),
-            local_video_path(video.file) as path,
+            worker_video_location(video.file, valid_s=job_timeout_s(video)) as path,
             RayExecutor(
                 analyzer_config(run), workers=settings.ANALYSIS_WORKERS, address=settings.RAY_ADDRESS
             ) as executor,

@@ -1,4 +1,4 @@
-"""A local path for a stored video: the file itself on local storage, a temporary copy otherwise."""
+"""Where a stored video is read: a local path, a signed URL for object storage, or a temporary copy."""
 
 import shutil
 import tempfile
@@ -22,3 +22,28 @@ def local_video_path(field_file: FieldFile) -> Iterator[str]:
         shutil.copyfileobj(remote, local, length=1024 * 1024)
         local.flush()
         yield local.name
+
+
+@contextmanager
+def worker_video_location(field_file: FieldFile, valid_s: int) -> Iterator[str]:
+    """What the analysis workers open, wherever in the cluster they run.
+
+    A storage path (local or shared storage); for object storage, a signed URL valid for
+    `valid_s`, which each worker reads its own segment from with HTTP range requests, so the video
+    is never copied whole; otherwise (a storage with neither) a temporary local copy.
+    """
+    storage = field_file.storage
+    try:
+        yield storage.path(field_file.name)
+        return
+    except NotImplementedError:
+        pass
+    try:
+        url = storage.url(field_file.name, expire=valid_s)
+    except TypeError:  # a storage whose url() takes no expiry: not a signed one
+        url = ""
+    if url.startswith(("http://", "https://")):
+        yield url
+        return
+    with local_video_path(field_file) as path:
+        yield path

@@ -152,6 +152,14 @@ def test_web_and_worker_share_one_named_media_volume(compose, services):
     assert web["/data/media"] in compose["volumes"]  # a named volume, not a host folder
 
 
+@pytest.mark.parametrize("name", ["ray-head", "ray-worker"])
+def test_ray_nodes_read_the_same_media_volume(services, name):
+    # The actors open each video themselves: the path the worker gives them must exist on every node.
+    web, node = named_mounts(services["web"]), named_mounts(services[name])
+    assert node["/data/media"] == web["/data/media"]
+    assert any(str(mount).endswith(":/data/media:ro") for mount in services[name]["volumes"])
+
+
 @pytest.mark.parametrize("name", ["postgres", "redis"])
 def test_backing_services_are_not_published_on_the_host(services, name):
     assert not services[name].get("ports")

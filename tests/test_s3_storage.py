@@ -75,3 +75,56 @@ def test_video_on_s3_is_private_streams_with_range_and_is_copied_for_the_worker(
 
     video.delete()
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0
+
+
+@pytest.fixture
+def s3_server(settings, monkeypatch):
+    """A real S3-compatible HTTP endpoint (moto's server) on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    endpoint = "http://127.0.0.1:%d" % server.get_host_and_port()[1]
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=BUCKET)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": BUCKET,
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        },
+    }
+    yield endpoint
+    server.stop()
+
+
+def test_workers_read_an_s3_video_by_signed_url_segment_by_segment(s3_server, user):
+    """Ray actors anywhere in a cluster open the object themselves; nothing is copied whole."""
+    import requests
+
+    from analysis.core.executors import LocalExecutor
+    from analysis.core.export import CollectingSink
+    from analysis.core.pipeline import analyze_video
+    from analysis.core.segment_analyzer import AnalyzerConfig
+    from analysis.video_files import worker_video_location
+
+    video = make_video(user, "S3", source=VIDEOS / "WolfgangLanger_Pexels.mp4")
+    executor = LocalExecutor(AnalyzerConfig(threads=1))
+    info = probe(str(VIDEOS / "WolfgangLanger_Pexels.mp4"))
+    with worker_video_location(video.file, valid_s=600) as location:
+        assert location.startswith(s3_server) and "Signature=" in location
+        assert requests.get(location.split("?")[0], timeout=10).status_code == 403  # private without it
+        from_url = CollectingSink()
+        analyze_video(location, info, 5.0, executor, from_url)
+    from_file = CollectingSink()
+    analyze_video(str(VIDEOS / "WolfgangLanger_Pexels.mp4"), info, 5.0, executor, from_file)
+    assert len(from_url.persons) == len(from_file.persons) == 1
+    assert from_url.persons[0]["samples"] == from_file.persons[0]["samples"]
