@@ -43,7 +43,7 @@ def test_a_moving_face_keeps_its_track_between_full_scans():
         t = round(step * 0.2, 1)
         plan = tracker.plan(t, False)
         moved = (100 + 15 * step, 100, 40, 40)  # 15 px a sample: little overlap, same face
-        (face,) = tracker.update(t, [moved] if plan.full else None, lambda box, moved=moved: [moved])
+        (face,) = tracker.update(t, [moved] if plan.full else None, lambda box, since, moved=moved: [moved])
         assert face.local_id == born.local_id
         if face.encode:
             encoded_at.append(t)
@@ -58,7 +58,7 @@ def test_an_unsure_match_of_another_person_starts_a_new_track():
     (alice,) = tracker.update(0.0, [(100, 100, 80, 80)], None)
     tracker.record_encoding(0.0, alice, ALICE)
     tracker.plan(0.2, False)
-    (face,) = tracker.update(0.2, None, lambda box: [(140, 115, 80, 80)])  # a weak continuation
+    (face,) = tracker.update(0.2, None, lambda box, since: [(150, 120, 80, 80)])  # a weak continuation
     assert face.encode and face.check_identity
     assert tracker.record_encoding(0.2, face, BOB) != alice.local_id
     assert alice.local_id in tracker.ended
@@ -70,7 +70,7 @@ def test_a_face_not_seen_for_a_while_ends_its_track():
     (face,) = tracker.update(0.0, [(100, 100, 80, 80)], None)
     for t in (0.2, 0.4, 0.6, 0.8, 1.0):
         tracker.plan(t, False)
-        assert tracker.update(t, None, lambda box: []) == [] or t >= 1.0
+        assert tracker.update(t, None, lambda box, since: []) == [] or t >= 1.0
     assert face.local_id in tracker.ended and not tracker.live
 
 
@@ -79,3 +79,17 @@ def test_affinity_prefers_near_boxes_of_a_similar_size():
     assert affinity((100, 100, 40, 40), (115, 100, 40, 40)) > 0.3
     assert affinity((100, 100, 40, 40), (200, 100, 40, 40)) <= 0
     assert affinity((100, 100, 40, 40), (100, 100, 120, 120)) == 0.0
+
+
+def test_at_a_high_sample_rate_faces_are_looked_for_again_ten_times_a_second():
+    tracker = FaceTracker(TrackingConfig(redetect_every_s=0.1))
+    tracker.plan(0.0, False)
+    tracker.update(0.0, [(100, 100, 80, 80)], None)
+    searched = []
+    for frame in range(1, 25):  # one second at 25 frames per second
+        t = frame / 25
+        plan = tracker.plan(t, False)
+        assert not plan.full
+        (face,) = tracker.update(t, None, lambda box, since, t=t: searched.append(t) or [(101, 100, 80, 80)])
+        assert face.box in ((100, 100, 80, 80), (101, 100, 80, 80))  # every sample keeps its face
+    assert 8 <= len(searched) <= 12

@@ -18,8 +18,10 @@ HOG_MIN_BOX_PX = 80
 # A tracked face is scanned at these heights in turn until found: above HOG_MIN_BOX_PX, with room
 # to shrink.
 ROI_FACE_PX = (110, 150)
-# A region scan looks this many face sizes around the face's last box on each side.
-ROI_MARGIN = 0.8
+# A face is looked for around its last box, on each side, this share of its size plus what a face
+# can move in the time since it was seen (people cross a frame in a second or two).
+ROI_MARGIN = 0.5
+ROI_MARGIN_PER_S = 1.5
 MIN_BOX_PX = 8
 
 
@@ -66,11 +68,12 @@ class FaceDetector:
         height, width = rgb.shape[:2]
         return clip_boxes(self._scan(rgb, full_scan_scale(self.config, width, height, smallest_face_px)), width, height)
 
-    def around(self, rgb: np.ndarray, box: Box) -> list[Box]:
-        """Faces in the region around `box`, scanned at the resolutions that face needs."""
+    def around(self, rgb: np.ndarray, box: Box, since_s: float) -> list[Box]:
+        """Faces in the region around `box`, seen `since_s` ago, scanned at the resolutions that face needs."""
         height, width = rgb.shape[:2]
         x, y, w, h = box
-        mx, my = int(w * ROI_MARGIN) + 4, int(h * ROI_MARGIN) + 4
+        margin = motion_reach(since_s)
+        mx, my = int(w * margin) + 4, int(h * margin) + 4
         x0, y0 = max(0, x - mx), max(0, y - my)
         x1, y1 = min(width, x + w + mx), min(height, y + h + my)
         if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
@@ -103,6 +106,11 @@ def iou(a: Box, b: Box) -> float:
     inter = iw * ih
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union else 0.0
+
+
+def motion_reach(since_s: float) -> float:
+    """How far (in face sizes) a face may have gone since it was seen `since_s` ago."""
+    return ROI_MARGIN + ROI_MARGIN_PER_S * min(since_s, 1.0)
 
 
 def affinity(previous: Box, box: Box, reach: float = 0.6) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .face_detection import Box, affinity, iou
+from .face_detection import Box, affinity, iou, motion_reach
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,9 @@ class TrackingConfig:
     min_iou: float = 0.3  # boxes overlapping more than this are one face
     sure_affinity: float = 0.3  # under this (or near another face) the identity is checked
     same_person_distance: float = 0.6  # encoding distance of a checked match
+    recheck_after_s: float = 0.2  # an unsure match is checked again only this long after the last encoding
     max_gap_s: float = 1.0  # a track not seen for this long ends
+    redetect_every_s: float = 0.1  # between full scans a face is looked for again at most this often
     smallest_face_slack: float = 0.7  # a routine scan finds faces this share of the smallest tracked one
 
 
@@ -38,6 +40,7 @@ class LiveTrack:
     local_id: int
     box: Box
     last_t: float
+    detected_t: float  # when a detector last found it (between, at high sample rates, its box is kept)
     last_encoded_t: float = -1e9
     encodings: list[np.ndarray] = field(default_factory=list)
 
@@ -89,22 +92,26 @@ class FaceTracker:
         return ScanPlan(full=full, smallest_face_px=smallest)
 
     def update(
-        self, t: float, full_scan: list[Box] | None, search_around: Callable[[Box], list[Box]] | None
+        self, t: float, full_scan: list[Box] | None, search_around: Callable[[Box, float], list[Box]] | None
     ) -> list[TrackedFace]:
         """Match this sample's detections to the live tracks.
 
-        `full_scan` holds a full-frame scan's boxes when one ran; `search_around(box)` scans the
-        region around a track's box (None when regions are not searched).
+        `full_scan` holds a full-frame scan's boxes when one ran; `search_around(box, since_s)` scans
+        the region around a track's box, last seen `since_s` ago (None when regions are not searched).
         """
         config = self.config
         claims: list[tuple[float, int, Box]] = []  # (affinity, track, box)
         unclaimed = list(full_scan or [])
         for track in self.live.values():
+            if full_scan is None and search_around is not None and t - track.detected_t < config.redetect_every_s:
+                claims.append((1.0, track.local_id, track.box))  # just seen: at a high rate faces barely move
+                continue
             candidates = list(full_scan or [])
-            if search_around is not None and not any(affinity(track.box, b) > 0 for b in candidates):
-                candidates += search_around(track.box)
+            reach = motion_reach(t - track.last_t)
+            if search_around is not None and not any(affinity(track.box, b, reach) > 0 for b in candidates):
+                candidates += search_around(track.box, t - track.last_t)
             for box in candidates:
-                score = affinity(track.box, box)
+                score = affinity(track.box, box, reach)
                 if score > 0:
                     claims.append((score, track.local_id, box))
         claims.sort(key=lambda claim: -claim[0])
@@ -117,11 +124,19 @@ class FaceTracker:
             taken_tracks.add(local_id)
             taken_boxes.append(box)
             track = self.live[local_id]
-            crowded = any(other.local_id != local_id and iou(other.box, box) > 0.05 for other in self.live.values())
-            unsure = score < config.sure_affinity or crowded
+            carried = box is track.box  # not looked for this time: nothing new to doubt
+            crowded = not carried and any(
+                other.local_id != local_id and iou(other.box, box) > 0.05 for other in self.live.values()
+            )
+            # Checked at most every `recheck_after_s`: at a high sample rate two faces stay close for
+            # many samples, and one check per crossing decides it.
+            recheck = t - track.last_encoded_t >= config.recheck_after_s
+            unsure = (score < config.sure_affinity or crowded) and recheck
             # A second encoding a little after birth: one alone is a noisy identity to merge on.
             every = config.encode_every_s if len(track.encodings) >= 2 else config.second_encoding_after_s
             due = t - track.last_encoded_t >= every or not config.follow_tracks  # the reference encodes all
+            if not carried:
+                track.detected_t = t
             track.box, track.last_t = box, t
             faces.append(TrackedFace(local_id, box, encode=due or unsure, check_identity=unsure))
         if full_scan is not None:
@@ -139,7 +154,7 @@ class FaceTracker:
     def _start(self, t: float, box: Box) -> int:
         local_id = self._next_id
         self._next_id += 1
-        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t)
+        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t, detected_t=t)
         return local_id
 
     def _end(self, local_id: int) -> None:

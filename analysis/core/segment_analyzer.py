@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_faces, model_spec
-from .face_detection import Box, DetectorConfig, FaceDetector, affinity, iou
+from .face_detection import Box, DetectorConfig, FaceDetector, affinity, iou, motion_reach
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
 from .video_source import SampledFrame, Segment, iter_sampled_frames
 
@@ -158,7 +158,7 @@ class _SegmentRun:
             self.recent.clear()  # earlier frames show another view: nothing to trace back into
         plan = self.tracker.plan(frame.t, scene_cut)
         full_scan = detector.full_frame(rgb, plan.smallest_face_px) if plan.full else None
-        search = (lambda box: detector.around(rgb, box)) if self.follow else None
+        search = (lambda box, since_s: detector.around(rgb, box, since_s)) if self.follow else None
         found: list[TrackedFace] = self.tracker.update(frame.t, full_scan, search)
         for face in found:
             # Landmarks at every sample: the encoding needs them, and they are cheap (about 1 ms).
@@ -171,7 +171,7 @@ class _SegmentRun:
                 self.encodings += 1
             self._add(face.local_id, frame, gray, face.box)
             if born and self.follow:
-                self._backfill(face.local_id, face.box)
+                self._backfill(face.local_id, face.box, frame.t)
         self.recent.append(_Sampled(frame, rgb, gray, [face.box for face in found]))
         if len(self.pending_tracklets) >= CLASSIFY_BATCH:
             self._classify()
@@ -187,17 +187,19 @@ class _SegmentRun:
         self.pending_tracklets.append(tracklet)
         self.pending_crops.append(crop_faces(gray, [box], self.analyzer.classifier.spec))
 
-    def _backfill(self, local_id: int, box: Box) -> None:
+    def _backfill(self, local_id: int, box: Box, t: float) -> None:
         """A face first found now was likely there since the last full scan: look for it back in time."""
         for earlier in reversed(self.recent):
+            gap = t - earlier.frame.t
+            reach = motion_reach(gap)
             candidates = [
                 b
-                for b in self.analyzer.detector.around(earlier.rgb, box)
-                if affinity(box, b) > 0 and not any(iou(b, other) >= 0.3 for other in earlier.boxes)
+                for b in self.analyzer.detector.around(earlier.rgb, box, gap)
+                if affinity(box, b, reach) > 0 and not any(iou(b, other) >= 0.3 for other in earlier.boxes)
             ]
             if not candidates:
                 return
-            box = max(candidates, key=lambda b: affinity(box, b))
+            box, t = max(candidates, key=lambda b: affinity(box, b, reach)), earlier.frame.t
             earlier.boxes.append(box)
             self._add(local_id, earlier.frame, earlier.gray, box)
 
