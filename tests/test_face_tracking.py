@@ -82,7 +82,7 @@ def test_affinity_prefers_near_boxes_of_a_similar_size():
 
 
 def test_at_a_high_sample_rate_faces_are_looked_for_again_ten_times_a_second():
-    tracker = FaceTracker(TrackingConfig(redetect_every_s=0.1))
+    tracker = FaceTracker(TrackingConfig(redetect_every_s=0.1, busy_scan_every_s=1.0))
     tracker.plan(0.0, False)
     tracker.update(0.0, [(100, 100, 80, 80)], None)
     searched = []
