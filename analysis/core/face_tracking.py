@@ -100,11 +100,11 @@ class FaceTracker:
         the region around a track's box, last seen `since_s` ago (None when regions are not searched).
         """
         config = self.config
-        claims: list[tuple[float, int, Box]] = []  # (affinity, track, box)
+        claims: list[tuple[float, int, Box, bool]] = []  # (affinity, track, box, carried over)
         unclaimed = list(full_scan or [])
         for track in self.live.values():
             if full_scan is None and search_around is not None and t - track.detected_t < config.redetect_every_s:
-                claims.append((1.0, track.local_id, track.box))  # just seen: at a high rate faces barely move
+                claims.append((1.0, track.local_id, track.box, True))  # just seen: at a high rate faces barely move
                 continue
             candidates = list(full_scan or [])
             reach = motion_reach(t - track.last_t)
@@ -113,18 +113,17 @@ class FaceTracker:
             for box in candidates:
                 score = affinity(track.box, box, reach)
                 if score > 0:
-                    claims.append((score, track.local_id, box))
+                    claims.append((score, track.local_id, box, False))
         claims.sort(key=lambda claim: -claim[0])
         taken_tracks: set[int] = set()
         taken_boxes: list[Box] = []
         faces: list[TrackedFace] = []
-        for score, local_id, box in claims:
+        for score, local_id, box, carried in claims:
             if local_id in taken_tracks or any(iou(box, other) >= config.min_iou for other in taken_boxes):
                 continue
             taken_tracks.add(local_id)
             taken_boxes.append(box)
             track = self.live[local_id]
-            carried = box is track.box  # not looked for this time: nothing new to doubt
             crowded = not carried and any(
                 other.local_id != local_id and iou(other.box, box) > 0.05 for other in self.live.values()
             )
