@@ -40,7 +40,7 @@ class LiveTrack:
     local_id: int
     box: Box
     last_t: float
-    detected_t: float  # when a detector last found it (between, at high sample rates, its box is kept)
+    searched_t: float  # when it was last looked for (between, at high sample rates, its box is kept)
     last_encoded_t: float = -1e9
     encodings: list[np.ndarray] = field(default_factory=list)
 
@@ -103,9 +103,11 @@ class FaceTracker:
         claims: list[tuple[float, int, Box, bool]] = []  # (affinity, track, box, carried over)
         unclaimed = list(full_scan or [])
         for track in self.live.values():
-            if full_scan is None and search_around is not None and t - track.detected_t < config.redetect_every_s:
-                claims.append((1.0, track.local_id, track.box, True))  # just seen: at a high rate faces barely move
+            if full_scan is None and search_around is not None and t - track.searched_t < config.redetect_every_s:
+                if track.last_t >= track.searched_t:  # found when last looked for: at a high rate faces barely move
+                    claims.append((1.0, track.local_id, track.box, True))
                 continue
+            track.searched_t = t
             candidates = list(full_scan or [])
             reach = motion_reach(t - track.last_t)
             if search_around is not None and not any(affinity(track.box, b, reach) > 0 for b in candidates):
@@ -134,8 +136,6 @@ class FaceTracker:
             # A second encoding a little after birth: one alone is a noisy identity to merge on.
             every = config.encode_every_s if len(track.encodings) >= 2 else config.second_encoding_after_s
             due = t - track.last_encoded_t >= every or not config.follow_tracks  # the reference encodes all
-            if not carried:
-                track.detected_t = t
             track.box, track.last_t = box, t
             faces.append(TrackedFace(local_id, box, encode=due or unsure, check_identity=unsure))
         if full_scan is not None:
@@ -153,7 +153,7 @@ class FaceTracker:
     def _start(self, t: float, box: Box) -> int:
         local_id = self._next_id
         self._next_id += 1
-        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t, detected_t=t)
+        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t, searched_t=t)
         return local_id
 
     def _end(self, local_id: int) -> None:
