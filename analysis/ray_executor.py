@@ -8,9 +8,11 @@ segment; only compact results come back. With RAY_ADDRESS unset a local Ray star
 
 import dataclasses
 import hashlib
+import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
 
+import psutil
 import ray
 
 from .core.segment_analyzer import AnalyzerConfig, SegmentAnalyzer, SegmentRequest, SegmentResult
@@ -32,8 +34,13 @@ class AnalyzerActor:
         result.worker = self.node
         return result
 
-    def ready(self) -> str:
-        return self.node
+    def health(self) -> dict:
+        """Where the actor runs, its memory, and whether anything heavy crept into its process."""
+        return {
+            "node": self.node,
+            "rss_mib": psutil.Process().memory_info().rss / 2**20,
+            "tensorflow": "tensorflow" in sys.modules or "keras" in sys.modules,
+        }
 
 
 def ensure_ray(address: str | None) -> None:

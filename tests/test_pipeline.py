@@ -109,3 +109,14 @@ def test_segments_on_ray_give_what_one_process_gives(ray_executor, results):
     assert [s["t"] for s in local_samples] == [s["t"] for s in ray_samples]
     assert [s["box"] for s in local_samples] == [s["box"] for s in ray_samples]
     assert np.allclose([s["p"] for s in local_samples], [s["p"] for s in ray_samples], atol=1e-4)
+
+
+def test_actors_keep_tensorflow_out_and_are_shared_by_the_next_job(ray_executor):
+    import ray
+
+    from analysis.ray_executor import RayExecutor
+
+    health = ray.get([actor.health.remote() for actor in ray_executor.actors])
+    assert health and not any(h["tensorflow"] for h in health)
+    with RayExecutor(AnalyzerConfig()) as next_job:  # the same named actors, already warm
+        assert [a._actor_id for a in next_job.actors] == [a._actor_id for a in ray_executor.actors]
