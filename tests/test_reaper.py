@@ -380,8 +380,15 @@ def test_a_killed_worker_run_is_failed_by_the_schedule_and_reprocessing_succeeds
 
     # Reprocess: a fresh worker analyses the video for real, on the Ray head.
     retry = stack.python(REPROCESS.format(video=ids["video"]))["run"]
-    stack.worker("default")
+    analysing_worker = stack.worker("default")
     done = stack.wait_for(retry, lambda r: r["status"] in {"succeeded", "failed"}, 240, "finished")
     assert done["status"] == "succeeded", done["error"]
     assert (done["frames_done"], done["persons_count"]) == (12, 1)
     assert stack.run(ids["run"])["status"] == "failed"  # the failed run stays as it was
+
+    # The worker is only a Ray driver: the models live in the shared actors on the head, so a
+    # killed worker leaves no Ray process of its own behind.
+    left = psutil.Process(analysing_worker.pid).children(recursive=True)
+    analysing_worker.send_signal(signal.SIGKILL)
+    analysing_worker.wait()
+    assert not [child for child in left if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
