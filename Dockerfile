@@ -51,6 +51,7 @@ COPY emotion_site ./emotion_site
 COPY accounts ./accounts
 COPY videos ./videos
 COPY analysis ./analysis
+COPY emotion_training ./emotion_training
 COPY templates ./templates
 COPY static ./static
 

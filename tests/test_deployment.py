@@ -203,7 +203,7 @@ def test_dockerfile_copies_the_project_but_not_local_state(dockerfile):
         assert {".venv", "var"} <= {entry.strip("/") for entry in ignored}
     else:
         local_apps = {app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()}
-        needed = local_apps | {"emotion_site", "templates", "static", "manage.py"}
+        needed = local_apps | {"emotion_site", "emotion_training", "templates", "static", "manage.py"}
         assert needed <= sources, f"not copied into the image: {needed - sources}"
 
 
