@@ -158,23 +158,26 @@ def memory(args: argparse.Namespace, from_speed: dict | None) -> dict:
     rate = ["--sample-fps", str(args.sample_fps)]
     rows = {}
     for m in minutes:
-        if m == 10 and from_speed:  # the runs of (a) were sampled too: not run twice
-            rows[m] = (from_speed["one_process"], from_speed["ray"])
-            continue
         clip = clips.long_clip(m)
+        video_s = probe_video(clip)["duration_s"]
+        if m == 10 and from_speed:  # the runs of (a) were sampled too: not run twice
+            rows[m] = (video_s, from_speed["one_process"], from_speed["ray"])
+            continue
         rows[m] = (
+            video_s,
             run(f"memory_{m}min_one_process", manage_py("analyze_video", str(clip), *rate, "--no-ray")),
             run(f"memory_{m}min_ray", manage_py("analyze_video", str(clip), *rate, "--workers", str(args.workers))),
         )
-    print(
-        f"\n(e) peak RSS, 1280x720 at {args.sample_fps:g} fps" + (" (--quick: no 30-minute case)" if args.quick else "")
-    )
-    print(f"    {'video':>6} {'one process':>12} {'Ray driver':>11}  {'each Ray actor':<22} {'Ray services etc.':>17}")
-    for m, (local, ray) in rows.items():
+    quick = " (--quick: no 30-minute case)" if args.quick else ""
+    print(f"\n(e) peak RSS, 1280x720 at {args.sample_fps:g} fps{quick}; realtime factors of the same runs")
+    columns = f"{'video':>6} {'one process':>12} {'Ray driver':>11}  {'each Ray actor':<22} {'Ray services etc.':>17}"
+    print(f"    {columns}  {'realtime: one process':>21} {'Ray':>7}")
+    for m, (video_s, local, ray) in rows.items():
         actors = ", ".join(f"{p.peak_rss / MiB:.0f}" for p in ray.actors()) + " MiB" if ray.actors() else "-"
         one, driver, others = mib(local.driver_rss), mib(ray.driver_rss), mib(ray.other_rss())
-        print(f"    {m:>4}min {one:>12} {driver:>11}  {actors:<22} {others:>17}")
-    return {f"{m}min": {"one_process": local, "ray": ray} for m, (local, ray) in rows.items()}
+        print(f"    {m:>4}min {one:>12} {driver:>11}  {actors:<22} {others:>17}", end="")
+        print(f"  {rtf(video_s, local):>21} {rtf(video_s, ray):>7}")
+    return {f"{m}min": {"video_s": s, "one_process": local, "ray": ray} for m, (s, local, ray) in rows.items()}
 
 
 def encoding() -> dict:
