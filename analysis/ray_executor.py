@@ -6,6 +6,7 @@ segment; only compact results come back. With RAY_ADDRESS unset a local Ray star
 (`make run` starts a head and sets it, so jobs do not pay Ray's start-up).
 """
 
+import ctypes
 import dataclasses
 import hashlib
 import sys
@@ -21,6 +22,8 @@ NAMESPACE = "emotion-detector"
 LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
 # Segments queued per actor: one being analysed, one waiting, so an actor never idles.
 IN_FLIGHT_PER_ACTOR = 2
+# Finished segments held per actor while an earlier one runs: bounds the driver's memory.
+HELD_PER_ACTOR = 4
 
 
 @ray.remote(num_cpus=1)
@@ -32,6 +35,7 @@ class AnalyzerActor:
     def analyze(self, request: SegmentRequest) -> SegmentResult:
         result = self.analyzer.analyze(request)
         result.worker = self.node
+        release_freed_memory()
         return result
 
     def health(self) -> dict:
@@ -41,6 +45,15 @@ class AnalyzerActor:
             "rss_mib": psutil.Process().memory_info().rss / 2**20,
             "tensorflow": "tensorflow" in sys.modules or "keras" in sys.modules,
         }
+
+
+def release_freed_memory() -> None:
+    """Hand the heap that a segment's frames freed back to the system (glibc keeps it otherwise, and a
+    long-lived actor's RSS would creep up with every segment)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def ensure_ray(address: str | None) -> None:
@@ -86,16 +99,27 @@ class RayExecutor:
         self.actors = actor_pool(dataclasses.replace(config, threads=1), pool_size(workers))
 
     def map_segments(self, requests: Sequence[SegmentRequest]) -> Iterator[SegmentResult]:
-        # Each actor works through its own queue; results are taken in order, and a segment is
-        # handed out only when few are waiting, so the results held stay bounded.
-        pending: deque = deque()
-        limit = IN_FLIGHT_PER_ACTOR * len(self.actors)
-        for i, request in enumerate(requests):
-            pending.append(self.actors[i % len(self.actors)].analyze.remote(request))
-            if len(pending) >= limit:
-                yield ray.get(pending.popleft())
-        while pending:
-            yield ray.get(pending.popleft())
+        # Each actor holds IN_FLIGHT_PER_ACTOR segments and gets the next one as soon as it finishes
+        # one, so a slow segment never leaves another actor idle; results are yielded in order, and
+        # no more than a few finished ones are held while an earlier one is still running.
+        free = deque(actor for actor in self.actors for _ in range(IN_FLIGHT_PER_ACTOR))
+        hold = HELD_PER_ACTOR * len(self.actors)
+        running: dict = {}  # object ref -> (segment index, actor)
+        finished: dict[int, object] = {}  # segment index -> object ref
+        dispatched = yielded = 0
+        while yielded < len(requests):
+            while free and dispatched < len(requests) and len(finished) < hold:
+                actor = free.popleft()
+                running[actor.analyze.remote(requests[dispatched])] = (dispatched, actor)
+                dispatched += 1
+            if yielded not in finished:
+                (ready,), _ = ray.wait(list(running), num_returns=1)
+                index, actor = running.pop(ready)
+                finished[index] = ready
+                free.append(actor)
+                continue
+            yield ray.get(finished.pop(yielded))
+            yielded += 1
 
     def close(self) -> None:
         """The actors stay up for the next job; a job only lets go of its handles."""

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from analysis.core.video_source import VideoError, expected_samples, iter_sampled_frames, probe
+from analysis.core.video_source import (
+    VideoError,
+    VideoInfo,
+    expected_samples,
+    iter_sampled_frames,
+    plan_segments,
+    probe,
+)
 
 from .conftest import VIDEOS
 
@@ -71,3 +78,41 @@ def test_truncated_file_is_refused(tmp_path):
 def test_image_is_not_a_video(tmp_path):
     with pytest.raises(VideoError):
         probe(str(VIDEOS.parent / "images" / "no-faces.jpg"))
+
+
+@pytest.mark.parametrize(
+    "name, sample_fps",
+    [
+        ("face_noface.mov", 5.0),
+        ("face_noface.mov", None),
+        ("street_1080p.mp4", 5.0),
+        ("WolfgangLanger_Pexels.mp4", 5.0),
+    ],
+)
+def test_segments_read_apart_sample_exactly_what_one_pass_samples(name, sample_fps):
+    """Each worker seeks to its own segment; the stream's timestamps decide, even at a variable rate."""
+    path = str(VIDEOS / name)
+    one_pass = [f.t for f in iter_sampled_frames(path, sample_fps)]
+    segments = plan_segments(probe(path), sample_fps, first_s=1.0, longest_s=2.0)
+    assert len(segments) >= 3
+    apart = [f.t for s in segments for f in iter_sampled_frames(path, sample_fps, s.start_s, s.end_s)]
+    assert apart == one_pass
+
+
+def test_segments_grow_then_shrink_and_cover_the_video():
+    info = VideoInfo(duration_s=600.0, fps=25.0, width=1280, height=720, frame_count=15000)
+    segments = plan_segments(info, 5.0)
+    lengths = [(s.end_s or info.duration_s) - s.start_s for s in segments]
+    assert lengths[:4] == pytest.approx([5, 10, 20, 30])  # first results within seconds
+    assert max(lengths) == pytest.approx(30) and lengths[-1] < 10  # workers finish together
+    assert segments[0].start_s == 0 and segments[-1].end_s is None
+    assert all(a.end_s == b.start_s for a, b in zip(segments, segments[1:]))
+    assert all(abs(s.start_s * 5 - round(s.start_s * 5)) < 1e-6 for s in segments)  # on the sampling grid
+
+
+def test_a_truncated_segment_says_so(tmp_path):
+    data = (VIDEOS / "WolfgangLanger_Pexels.mp4").read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(VideoError, match="truncated"):
+        list(iter_sampled_frames(str(truncated), 5.0, 5.0, None))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the original frame
+from .face_models import Box, FaceLocator
 
 # Smallest box dlib's HOG detector finds at upsample 0.
 HOG_MIN_BOX_PX = 80
@@ -49,17 +49,14 @@ def _scaled(image: np.ndarray, scale: float) -> np.ndarray:
 
 class FaceDetector:
     def __init__(self, config: DetectorConfig):
-        import face_recognition  # deferred: loads dlib's models
-
         self.config = config
-        self._locate = face_recognition.face_locations
+        self._locate = FaceLocator(config.model)
 
     def _scan(self, rgb: np.ndarray, scale: float, offset: tuple[int, int] = (0, 0)) -> list[Box]:
-        small = _scaled(rgb, scale)
         boxes = []
-        for top, right, bottom, left in self._locate(small, number_of_times_to_upsample=0, model=self.config.model):
-            x0, y0 = int(left / scale) + offset[0], int(top / scale) + offset[1]
-            x1, y1 = int(right / scale) + offset[0], int(bottom / scale) + offset[1]
+        for x, y, w, h in self._locate(_scaled(rgb, scale)):
+            x0, y0 = int(x / scale) + offset[0], int(y / scale) + offset[1]
+            x1, y1 = int((x + w) / scale) + offset[0], int((y + h) / scale) + offset[1]
             if x1 - x0 >= MIN_BOX_PX and y1 - y0 >= MIN_BOX_PX:
                 boxes.append((x0, y0, x1 - x0, y1 - y0))
         return boxes

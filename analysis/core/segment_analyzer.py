@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 
 from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_faces, model_spec
-from .face_detection import Box, DetectorConfig, FaceDetector, affinity, iou, motion_reach
+from .face_detection import DetectorConfig, FaceDetector, affinity, iou, motion_reach
+from .face_models import Box, FaceEncoder
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
 from .video_source import SampledFrame, Segment, iter_sampled_frames
 
@@ -86,25 +87,6 @@ class SceneCutDetector:
         if previous is None:
             return False
         return cv2.compareHist(previous, histogram, cv2.HISTCMP_BHATTACHARYYA) > self.threshold
-
-
-class FaceEncoder:
-    """face_recognition's landmarks (5 points) and 128-d identity encoding, computed separately."""
-
-    def __init__(self) -> None:
-        import dlib
-        import face_recognition.api as fr
-
-        self._rectangle = dlib.rectangle
-        self._landmarks = fr.pose_predictor_5_point
-        self._encoder = fr.face_encoder
-
-    def landmarks(self, rgb: np.ndarray, box: Box):
-        x, y, w, h = box
-        return self._landmarks(rgb, self._rectangle(x, y, x + w, y + h))
-
-    def encode(self, rgb: np.ndarray, landmarks) -> np.ndarray:
-        return np.asarray(self._encoder.compute_face_descriptor(rgb, landmarks, 1), dtype=np.float32)
 
 
 @dataclass

@@ -140,21 +140,26 @@ class Segment:
 def plan_segments(
     info: VideoInfo, sample_fps: float | None, first_s: float = 5.0, longest_s: float = 30.0
 ) -> list[Segment]:
-    """Cut the video into segments that grow from `first_s` to `longest_s`.
+    """Cut the video into segments that grow from `first_s` to `longest_s`, and shrink again at the end.
 
-    Short first segments give the first results within a second or two; long later ones keep
-    the per-segment cost (a seek, a full detection, new identity encodings) small. Boundaries
-    lie on the sampling grid, so segments together sample exactly what one pass samples.
+    Short first segments give the first results within a second or two; long middle ones keep
+    the per-segment cost (a seek, a full detection, new identity encodings) small; a segment is
+    never longer than half of what is left, so workers finish together instead of one working
+    alone through a long last segment. Boundaries lie on the sampling grid, so segments together
+    sample exactly what one pass samples.
     """
     period = 0.0 if sample_fps is None else 1.0 / sample_fps
     bounds = [0.0]
-    length = first_s
-    while bounds[-1] + length < info.duration_s:
+    grown = first_s
+    while True:
+        length = max(first_s, min(grown, longest_s, (info.duration_s - bounds[-1]) / 2))
+        if bounds[-1] + length >= info.duration_s - first_s / 2:  # no sliver of a last segment
+            break
         end = bounds[-1] + length
         if period:
             end = math.ceil(end / period - 1e-6) * period
         bounds.append(end)
-        length = min(longest_s, length * 2)
+        grown *= 2
     return [
         Segment(number=i, start_s=start, end_s=bounds[i + 1] if i + 1 < len(bounds) else None)
         for i, start in enumerate(bounds)
