@@ -18,10 +18,12 @@ HOG_MIN_BOX_PX = 80
 # A tracked face is scanned at these heights in turn until found: above HOG_MIN_BOX_PX, with room
 # to shrink.
 ROI_FACE_PX = (110, 150)
-# A face is looked for around its last box, on each side, this share of its size plus what a face
-# can move in the time since it was seen (people cross a frame in a second or two).
-ROI_MARGIN = 0.5
-ROI_MARGIN_PER_S = 1.5
+# A face is looked for around where it should be, on each side, this share of its size plus what it
+# may have moved since it was seen: its own speed (face sizes per second) plus some slack, or, for
+# a face whose speed is not known yet, what people crossing a frame in a second or two do.
+ROI_MARGIN = 0.4
+ROI_SPEED_SLACK = 1.0
+ROI_UNKNOWN_SPEED = 1.5
 MIN_BOX_PX = 8
 
 
@@ -65,12 +67,11 @@ class FaceDetector:
         height, width = rgb.shape[:2]
         return clip_boxes(self._scan(rgb, full_scan_scale(self.config, width, height, smallest_face_px)), width, height)
 
-    def around(self, rgb: np.ndarray, box: Box, since_s: float) -> list[Box]:
-        """Faces in the region around `box`, seen `since_s` ago, scanned at the resolutions that face needs."""
+    def around(self, rgb: np.ndarray, box: Box, reach: float) -> list[Box]:
+        """Faces within `reach` face sizes of `box`, scanned at the resolutions that face needs."""
         height, width = rgb.shape[:2]
         x, y, w, h = box
-        margin = motion_reach(since_s)
-        mx, my = int(w * margin) + 4, int(h * margin) + 4
+        mx, my = int(w * reach) + 4, int(h * reach) + 4
         x0, y0 = max(0, x - mx), max(0, y - my)
         x1, y1 = min(width, x + w + mx), min(height, y + h + my)
         if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
@@ -105,9 +106,11 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union else 0.0
 
 
-def motion_reach(since_s: float) -> float:
-    """How far (in face sizes) a face may have gone since it was seen `since_s` ago."""
-    return ROI_MARGIN + ROI_MARGIN_PER_S * min(since_s, 1.0)
+def motion_reach(since_s: float, speed: float | None = None) -> float:
+    """How far (in face sizes) from where it should be a face may be, `since_s` after it was seen
+    moving at `speed` face sizes per second (None: not known)."""
+    moved = ROI_UNKNOWN_SPEED if speed is None else speed + ROI_SPEED_SLACK
+    return ROI_MARGIN + moved * min(since_s, 1.0)
 
 
 def affinity(previous: Box, box: Box, reach: float = 0.6) -> float:

@@ -41,12 +41,40 @@ class LiveTrack:
     box: Box
     last_t: float
     searched_t: float  # when it was last looked for (between, at high sample rates, its box is kept)
+    detected_t: float  # when a detector last found it
     last_encoded_t: float = -1e9
     encodings: list[np.ndarray] = field(default_factory=list)
+    velocity: tuple[float, float] | None = None  # pixels per second, from its last detections
 
     @property
     def mean_encoding(self) -> np.ndarray | None:
         return np.mean(self.encodings, axis=0) if self.encodings else None
+
+    def predicted(self, t: float) -> Box:
+        """Where the face should be at `t`, moving as it moved."""
+        if self.velocity is None:
+            return self.box
+        x, y, w, h = self.box
+        dt = min(t - self.detected_t, 1.0)
+        return (int(x + self.velocity[0] * dt), int(y + self.velocity[1] * dt), w, h)
+
+    def reach(self, t: float) -> float:
+        """How far from its predicted box (in face sizes) the face may be at `t`."""
+        speed = None if self.velocity is None else float(np.hypot(*self.velocity)) / max(self.box[3], 1)
+        return motion_reach(t - self.detected_t, speed)
+
+    def detected(self, t: float, box: Box) -> None:
+        if t > self.detected_t:
+            (cx, cy), (nx, ny) = _centre(self.box), _centre(box)
+            dt = t - self.detected_t
+            measured = ((nx - cx) / dt, (ny - cy) / dt)
+            old = self.velocity or measured
+            self.velocity = ((old[0] + measured[0]) / 2, (old[1] + measured[1]) / 2)
+        self.box, self.detected_t = box, t
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return box[0] + box[2] / 2, box[1] + box[3] / 2
 
 
 @dataclass
@@ -96,8 +124,8 @@ class FaceTracker:
     ) -> list[TrackedFace]:
         """Match this sample's detections to the live tracks.
 
-        `full_scan` holds a full-frame scan's boxes when one ran; `search_around(box, since_s)` scans
-        the region around a track's box, last seen `since_s` ago (None when regions are not searched).
+        `full_scan` holds a full-frame scan's boxes when one ran; `search_around(box, reach)` scans
+        the region `reach` face sizes around where a track's face should be (None: no region scans).
         """
         config = self.config
         claims: list[tuple[float, int, Box, bool]] = []  # (affinity, track, box, carried over)
@@ -105,15 +133,15 @@ class FaceTracker:
         for track in self.live.values():
             if full_scan is None and search_around is not None and t - track.searched_t < config.redetect_every_s:
                 if track.last_t >= track.searched_t:  # found when last looked for: at a high rate faces barely move
-                    claims.append((1.0, track.local_id, track.box, True))
+                    claims.append((1.0, track.local_id, track.predicted(t), True))
                 continue
             track.searched_t = t
             candidates = list(full_scan or [])
-            reach = motion_reach(t - track.last_t)
-            if search_around is not None and not any(affinity(track.box, b, reach) > 0 for b in candidates):
-                candidates += search_around(track.box, t - track.last_t)
+            expected, reach = track.predicted(t), track.reach(t)
+            if search_around is not None and not any(affinity(expected, b, reach) > 0 for b in candidates):
+                candidates += search_around(expected, reach)
             for box in candidates:
-                score = affinity(track.box, box, reach)
+                score = affinity(expected, box, reach)
                 if score > 0:
                     claims.append((score, track.local_id, box, False))
         claims.sort(key=lambda claim: -claim[0])
@@ -136,7 +164,9 @@ class FaceTracker:
             # A second encoding a little after birth: one alone is a noisy identity to merge on.
             every = config.encode_every_s if len(track.encodings) >= 2 else config.second_encoding_after_s
             due = t - track.last_encoded_t >= every or not config.follow_tracks  # the reference encodes all
-            track.box, track.last_t = box, t
+            if not carried:
+                track.detected(t, box)
+            track.last_t = t
             faces.append(TrackedFace(local_id, box, encode=due or unsure, check_identity=unsure))
         if full_scan is not None:
             self._busy = False
@@ -153,7 +183,7 @@ class FaceTracker:
     def _start(self, t: float, box: Box) -> int:
         local_id = self._next_id
         self._next_id += 1
-        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t, searched_t=t)
+        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t, searched_t=t, detected_t=t)
         return local_id
 
     def _end(self, local_id: int) -> None:

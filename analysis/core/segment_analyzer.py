@@ -140,7 +140,7 @@ class _SegmentRun:
             self.recent.clear()  # earlier frames show another view: nothing to trace back into
         plan = self.tracker.plan(frame.t, scene_cut)
         full_scan = detector.full_frame(rgb, plan.smallest_face_px) if plan.full else None
-        search = (lambda box, since_s: detector.around(rgb, box, since_s)) if self.follow else None
+        search = (lambda box, reach: detector.around(rgb, box, reach)) if self.follow else None
         found: list[TrackedFace] = self.tracker.update(frame.t, full_scan, search)
         for face in found:
             # Landmarks at every sample: the encoding needs them, and they are cheap (about 1 ms).
@@ -176,7 +176,7 @@ class _SegmentRun:
             reach = motion_reach(gap)
             candidates = [
                 b
-                for b in self.analyzer.detector.around(earlier.rgb, box, gap)
+                for b in self.analyzer.detector.around(earlier.rgb, box, reach)
                 if affinity(box, b, reach) > 0 and not any(iou(b, other) >= 0.3 for other in earlier.boxes)
             ]
             if not candidates:
