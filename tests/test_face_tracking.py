@@ -32,24 +32,30 @@ def test_detection_scale_comes_from_the_face_size_and_is_capped():
     assert full_scan_scale(config, 7680, 4320, None) == pytest.approx(0.5, abs=0.01)  # 8K: no bigger than 1080p x2
 
 
-def test_a_moving_face_keeps_its_track_between_full_scans():
+@pytest.mark.parametrize("born_at, encoded_at", [(0.0, [5.0]), (0.2, [0.8, 5.8])])
+def test_a_moving_face_keeps_its_track_with_sparse_encodings(born_at, encoded_at):
+    """Encoded at birth, 0.6 s later (not for a face there from the segment's start: the stitching
+    continues those by box), then every 5 s."""
     tracker = FaceTracker(TrackingConfig())
     tracker.plan(0.0, False)
-    (born,) = tracker.update(0.0, [(100, 100, 40, 40)], None)
+    found = tracker.update(0.0, [] if born_at else [(100, 100, 40, 40)], None)
+    if born_at:
+        tracker.plan(born_at, False)
+        found = tracker.update(born_at, [(100, 100, 40, 40)], None)
+    (born,) = found
     assert born.encode
-    tracker.record_encoding(0.0, born, ALICE)
-    encoded_at = []
-    for step in range(1, 29):
-        t = round(step * 0.2, 1)
+    tracker.record_encoding(born_at, born, ALICE)
+    encoded = []
+    for step in range(1, 30):
+        t = round(born_at + step * 0.2, 1)
         plan = tracker.plan(t, False)
         moved = (100 + 15 * step, 100, 40, 40)  # 15 px a sample: little overlap, same face
-        (face,) = tracker.update(t, [moved] if plan.full else None, lambda box, since, moved=moved: [moved])
+        (face,) = tracker.update(t, [moved] if plan.full else None, lambda box, reach, moved=moved: [moved])
         assert face.local_id == born.local_id
         if face.encode:
-            encoded_at.append(t)
+            encoded.append(t)
             tracker.record_encoding(t, face, ALICE)
-    # Sparse identity encodings: a second one 0.6 s after birth, then every 5 s.
-    assert encoded_at == [0.6, 5.6]
+    assert encoded == encoded_at
 
 
 def test_an_unsure_match_of_another_person_starts_a_new_track():

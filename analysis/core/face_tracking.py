@@ -42,6 +42,7 @@ class LiveTrack:
     last_t: float
     searched_t: float  # when it was last looked for (between, at high sample rates, its box is kept)
     detected_t: float  # when a detector last found it
+    born_t: float
     last_encoded_t: float = -1e9
     encodings: list[np.ndarray] = field(default_factory=list)
     velocity: tuple[float, float] | None = None  # pixels per second, from its last detections
@@ -101,10 +102,13 @@ class FaceTracker:
         self._last_full_t: float | None = None
         self._last_fine_t: float | None = None
         self._busy = False  # the last full scan found a new face
+        self._first_t: float | None = None  # the segment's first sample
         self.ended: list[int] = []  # local ids of tracks that ended, for the caller to close
 
     def plan(self, t: float, scene_cut: bool) -> ScanPlan:
         config = self.config
+        if self._first_t is None:
+            self._first_t = t
         if not config.follow_tracks:
             return ScanPlan(full=True, smallest_face_px=None)
         fine = scene_cut or self._last_fine_t is None or t - self._last_fine_t >= config.fine_scan_every_s
@@ -161,8 +165,10 @@ class FaceTracker:
             # many samples, and one check per crossing decides it.
             recheck = t - track.last_encoded_t >= config.recheck_after_s
             unsure = (score < config.sure_affinity or crowded) and recheck
-            # A second encoding a little after birth: one alone is a noisy identity to merge on.
-            every = config.encode_every_s if len(track.encodings) >= 2 else config.second_encoding_after_s
+            # A second encoding a little after birth: one alone is a noisy identity to merge on. Not
+            # for faces there from the segment's start: the stitching continues most of them by box.
+            settled = len(track.encodings) >= 2 or track.born_t == self._first_t
+            every = config.encode_every_s if settled else config.second_encoding_after_s
             due = t - track.last_encoded_t >= every or not config.follow_tracks  # the reference encodes all
             if not carried:
                 track.detected(t, box)
@@ -183,7 +189,7 @@ class FaceTracker:
     def _start(self, t: float, box: Box) -> int:
         local_id = self._next_id
         self._next_id += 1
-        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t, searched_t=t, detected_t=t)
+        self.live[local_id] = LiveTrack(local_id=local_id, box=box, last_t=t, searched_t=t, detected_t=t, born_t=t)
         return local_id
 
     def _end(self, local_id: int) -> None:

@@ -10,6 +10,10 @@ import numpy as np
 # A stream that decodes to fewer frames than this share of what its container
 # declares is treated as truncated (no_face.mp4 declares 98 and decodes 95).
 MIN_DECODED_SHARE = 0.9
+# A video up to SHORT_SEGMENTS first segments long is cut into that many equal parts (none under
+# MIN_SHORT_SEGMENT_S): enough for a few workers to share it evenly.
+SHORT_SEGMENTS = 4
+MIN_SHORT_SEGMENT_S = 4.0
 # How far before a segment a seek lands, so keyframe seeking on variable frame rates never skips
 # the segment's first frames.
 SEEK_MARGIN_S = 1.0
@@ -140,7 +144,8 @@ class Segment:
 def plan_segments(
     info: VideoInfo, sample_fps: float | None, first_s: float = 5.0, longest_s: float = 30.0
 ) -> list[Segment]:
-    """Cut the video into segments that grow from `first_s` to `longest_s`, and shrink again at the end.
+    """Cut the video into segments that grow from `first_s` to `longest_s`, and shrink again at the end
+    (a short video: into a few equal parts).
 
     Short first segments give the first results within a second or two; long middle ones keep
     the per-segment cost (a seek, a full detection, new identity encodings) small; a segment is
@@ -150,6 +155,13 @@ def plan_segments(
     """
     period = 0.0 if sample_fps is None else 1.0 / sample_fps
     bounds = [0.0]
+    if info.duration_s <= SHORT_SEGMENTS * first_s:
+        # A short video: equal parts, so that a few workers share it evenly.
+        count = max(1, min(SHORT_SEGMENTS, int(info.duration_s / MIN_SHORT_SEGMENT_S)))
+        for i in range(1, count):
+            end = info.duration_s * i / count
+            bounds.append(math.ceil(end / period - 1e-6) * period if period else end)
+        return _segments(bounds)
     grown = first_s
     while True:
         length = max(first_s, min(grown, longest_s, (info.duration_s - bounds[-1]) / 2))
@@ -160,6 +172,10 @@ def plan_segments(
             end = math.ceil(end / period - 1e-6) * period
         bounds.append(end)
         grown *= 2
+    return _segments(bounds)
+
+
+def _segments(bounds: list[float]) -> list[Segment]:
     return [
         Segment(number=i, start_s=start, end_s=bounds[i + 1] if i + 1 < len(bounds) else None)
         for i, start in enumerate(bounds)
