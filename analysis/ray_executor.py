@@ -125,11 +125,6 @@ class RayExecutor:
         """The actors stay up for the next job; a job only lets go of its handles."""
         self.actors = []
 
-    def shutdown_pool(self) -> None:
-        for actor in self.actors:
-            ray.kill(actor)
-        self.actors = []
-
     def __enter__(self) -> "RayExecutor":
         return self
 
