@@ -10,6 +10,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .calibration import Calibration
+from .face_alignment import aligned_crop
 from .lite_model import LiteModel
 from .model_card import read_card
 from .test_time_augmentation import predict_with_views
@@ -27,6 +29,10 @@ class EmotionModelSpec:
     # cropped), each with its mirror image when flip_tta is set.
     flip_tta: bool = False
     tta_zooms: tuple[float, ...] = (1.0,)
+    # Crops levelled and framed from the face's landmarks (face_alignment.py) instead of its box.
+    align: bool = False
+    # Applied to the averaged views' probabilities (calibration.py); fitted on PublicTest.
+    calibration: Calibration = Calibration()
 
 
 # Our own network, trained by `manage.py train_emotion_model` (see docs/model-card.md).
@@ -48,8 +54,8 @@ KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 def model_spec(name: str) -> EmotionModelSpec:
     """Resolve a shipped model's name, or a path to a `.tflite` file.
 
-    A model's input size, crop margin and test-time augmentation come from the model card beside its
-    weights (written by the training package); a file without a card is taken as 64x64, no margin.
+    A model's input size, crop margin, alignment, test-time views and calibration come from the model
+    card beside its weights (written by the training package); a file without a card is taken as 64x64, no margin.
     Keras files are refused: export them to `.tflite` first (`python -m emotion_training.export`).
     """
     path = SHIPPED_MODELS.get(name) or Path(name)
@@ -72,6 +78,8 @@ def model_spec(name: str) -> EmotionModelSpec:
         crop_margin=float(inference.get("crop_margin", 0.0)),
         flip_tta=bool(inference.get("flip_tta", False)),
         tta_zooms=tuple(float(zoom) for zoom in inference.get("tta_zooms", (1.0,))),
+        align=bool(inference.get("align", False)),
+        calibration=Calibration.from_card(inference.get("calibration")),
     )
 
 
@@ -94,6 +102,15 @@ def crop_faces(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], spec: E
     return to_model_range(batch)
 
 
+def crop_face(
+    gray: np.ndarray, box: tuple[int, int, int, int], landmarks: np.ndarray, spec: EmotionModelSpec
+) -> np.ndarray:
+    """One face as a model-ready (1, size, size, 1) batch: aligned from its landmarks when the model asks."""
+    if not spec.align:
+        return crop_faces(gray, [box], spec)
+    return to_model_range(aligned_crop(gray, landmarks, spec.input_size)[np.newaxis])
+
+
 class EmotionClassifier:
     """Seven emotion probabilities per face crop; loads its weights once. Not thread-safe.
 
@@ -108,4 +125,5 @@ class EmotionClassifier:
     def predict(self, faces: np.ndarray) -> np.ndarray:
         if len(faces) == 0:
             return np.zeros((0, 7), dtype=np.float32)
-        return predict_with_views(self._model.predict_on_batch, faces, self.spec.tta_zooms, self.spec.flip_tta)
+        averaged = predict_with_views(self._model.predict_on_batch, faces, self.spec.tta_zooms, self.spec.flip_tta)
+        return self.spec.calibration.apply(averaged)

