@@ -14,7 +14,6 @@ from .core.series import downsample, smooth
 from .models import AnalysisRun, Person
 
 MAX_POINTS = 600
-SMOOTHING_S = 1.0  # moving-average window, in seconds of video
 COLORS = {
     "angry": "#d62728",
     "disgust": "#2ca02c",
@@ -27,21 +26,16 @@ COLORS = {
 LAYOUT = dict(margin=dict(l=50, r=20, t=30, b=40), template="plotly_white", hovermode="x unified")
 
 
-def _series(person: Person) -> tuple[np.ndarray, np.ndarray]:
-    rows = np.array(person.samples.order_by("t").values_list("t", *EMOTIONS), dtype=float).reshape(-1, 8)
-    return rows[:, 0], rows[:, 1:]
+def _series(person: Person) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times, probabilities and face qualities of a person's samples."""
+    rows = np.array(person.samples.order_by("t").values_list("t", "quality", *EMOTIONS), dtype=float)
+    rows = rows.reshape(-1, 2 + len(EMOTIONS))
+    return rows[:, 0], rows[:, 2:], rows[:, 1]
 
 
-def _window(t: np.ndarray) -> int:
-    if len(t) < 2:
-        return 1
-    step = float(np.median(np.diff(t))) or 1.0
-    return max(1, int(round(SMOOTHING_S / step)) | 1)
-
-
-def emotion_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
-    """The 7 probabilities over time: smoothed lines, raw values one click away."""
-    t_smooth, p_smooth = downsample(t, smooth(p, _window(t)), MAX_POINTS)
+def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Figure:
+    """The 7 probabilities over time: smoothed lines (series.smooth, quality-weighted), raw values one click away."""
+    t_smooth, p_smooth = downsample(t, smooth(t, p, quality), MAX_POINTS)
     t_raw, p_raw = downsample(t, p, MAX_POINTS)
     figure = go.Figure()
     for i, name in enumerate(EMOTIONS):
@@ -81,9 +75,9 @@ def emotion_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
     return figure
 
 
-def dominant_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
-    """Which emotion dominates at each moment (after the same light smoothing)."""
-    t_d, p_d = downsample(t, smooth(p, _window(t)), MAX_POINTS)
+def dominant_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Figure:
+    """Which emotion leads at each moment, on the same smoothed signal as the lines and the summaries."""
+    t_d, p_d = downsample(t, smooth(t, p, quality), MAX_POINTS)
     names = [EMOTIONS[i] for i in p_d.argmax(axis=1)] if len(p_d) else []
     figure = go.Figure(
         go.Scatter(
@@ -101,11 +95,13 @@ def dominant_timeline(t: np.ndarray, p: np.ndarray) -> go.Figure:
 
 
 def distribution(run: AnalysisRun) -> go.Figure:
-    """Mean probability of each emotion over the whole video, per person."""
+    """Per person, the share of their time each emotion leads the smoothed signal (core/emotion_summary.py)."""
     figure = go.Figure()
     for person in run.persons.order_by("number"):
-        figure.add_bar(x=list(EMOTIONS), y=[person.mean.get(n, 0) for n in EMOTIONS], name=f"Person {person.number}")
-    figure.update_layout(**LAYOUT, height=300, barmode="group", yaxis=dict(title="mean probability", range=[0, 1]))
+        figure.add_bar(x=list(EMOTIONS), y=[person.shares.get(n, 0) for n in EMOTIONS], name=f"Person {person.number}")
+    figure.update_layout(
+        **LAYOUT, height=300, barmode="group", yaxis=dict(title="share of time leading", range=[0, 1], tickformat=".0%")
+    )
     return figure
 
 
@@ -116,6 +112,9 @@ def to_json(figure: go.Figure) -> dict:
 def run_charts(run: AnalysisRun) -> dict:
     persons = {}
     for person in run.persons.order_by("number"):
-        t, p = _series(person)
-        persons[person.pk] = {"emotions": to_json(emotion_timeline(t, p)), "dominant": to_json(dominant_timeline(t, p))}
+        t, p, quality = _series(person)
+        persons[person.pk] = {
+            "emotions": to_json(emotion_timeline(t, p, quality)),
+            "dominant": to_json(dominant_timeline(t, p, quality)),
+        }
     return {"persons": persons, "distribution": to_json(distribution(run))}

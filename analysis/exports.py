@@ -37,15 +37,14 @@ def analysis_dict(run: AnalysisRun) -> dict:
 
 
 def person_samples(person: Person) -> Iterator[dict]:
-    rows = person.samples.order_by("t").values_list("t", "frame", "x", "y", "w", "h", *EMOTIONS)
-    for t, frame, x, y, w, h, *probabilities in rows.iterator(chunk_size=2000):
-        yield sample_dict(t, frame, (x, y, w, h), probabilities)
+    rows = person.samples.order_by("t").values_list("t", "frame", "x", "y", "w", "h", "quality", *EMOTIONS)
+    for t, frame, x, y, w, h, quality, *probabilities in rows.iterator(chunk_size=2000):
+        yield sample_dict(t, frame, (x, y, w, h), probabilities, quality)
 
 
 def persons_dicts(run: AnalysisRun) -> Iterator[dict]:
     for person in run.persons.order_by("number"):
-        mean = [person.mean.get(name, 0.0) for name in EMOTIONS]
-        yield person_dict(person.number, person.first_s, person.last_s, mean, list(person_samples(person)))
+        yield person_dict(person.number, person.first_s, person.last_s, list(person_samples(person)))
 
 
 def results_document(video: Video, run: AnalysisRun) -> dict:

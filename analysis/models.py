@@ -69,7 +69,10 @@ class Person(models.Model):
     last_s = models.FloatField(default=0)
     sample_count = models.PositiveIntegerField(default=0)
     dominant = models.CharField(max_length=16, blank=True)
+    # From the smoothed, quality-weighted samples (core/emotion_summary.py): the mean probability
+    # and the share of samples each emotion leads, per emotion.
     mean = models.JSONField(default=dict, blank=True)
+    shares = models.JSONField(default=dict, blank=True)
     thumbnail_jpeg = models.BinaryField(blank=True, default=b"")
 
     class Meta:
@@ -97,6 +100,7 @@ class Sample(models.Model):
     sad = models.FloatField()
     surprise = models.FloatField()
     neutral = models.FloatField()
+    quality = models.FloatField(default=1.0, help_text="face quality, 0.05-1 (core/face_quality.py)")
 
     class Meta:
         ordering = ["person", "t"]

@@ -4,9 +4,11 @@ Rows of a run that has not succeeded are never shown: the results page reads
 only succeeded runs, and a failed or cancelled run's rows are deleted.
 """
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from .core.emotion_summary import summarize
 from .core.emotions import EMOTIONS
 from .core.person_linker import LinkedFace, PersonSummary
 from .models import AnalysisRun, Person, Sample
@@ -40,6 +42,7 @@ class DatabaseSink:
                     y=y,
                     w=w,
                     h=h,
+                    quality=linked.face.quality,
                     **probabilities,
                 )
             )
@@ -64,10 +67,18 @@ class DatabaseSink:
                 first_s=person.first_s,
                 last_s=person.last_s,
                 sample_count=person.sample_count,
-                dominant=person.dominant,
-                mean={name: round(p, 5) for name, p in zip(EMOTIONS, person.mean)},
                 thumbnail_jpeg=person.thumbnail_jpeg,
+                **summary_fields(person_id),
             )
             kept.append(person_id)
         # Merged tracks and tracks too short to be a person.
         Person.objects.filter(run_id=self.run_id).exclude(pk__in=kept).delete()
+
+
+def summary_fields(person_id: int) -> dict:
+    """The person's dominant emotion, shares and mean, from their samples as stored."""
+    rows = np.array(
+        Sample.objects.filter(person_id=person_id).order_by("t").values_list("t", "quality", *EMOTIONS), dtype=float
+    ).reshape(-1, 2 + len(EMOTIONS))
+    summary = summarize(rows[:, 0], rows[:, 2:], rows[:, 1])
+    return {"dominant": summary.dominant, "shares": summary.shares, "mean": summary.mean}

@@ -25,6 +25,7 @@ def tracklet(local_id, start, count, box=(100, 100, 80, 80), encoding=ALICE, pro
         frames=[round(t * 25) for t in times],
         boxes=[box] * count,
         probabilities=[probabilities] * count,
+        qualities=[0.8] * count,
         encodings=[encoding + rng.normal(scale=0.02, size=128) for _ in range(encodings)],
         thumbnail_jpeg=b"jpg",
         thumbnail_area=box[2] * box[3],
@@ -52,7 +53,7 @@ def test_iou():
 def test_one_face_across_segments_is_one_person():
     keys, persons = link_all(segment(0, 0, 2, tracklet(1, 0.0, 10)), segment(1, 2, 4, tracklet(1, 2.0, 10)))
     assert keys == [[1], [1]]
-    assert len(persons) == 1 and persons[0].sample_count == 20 and persons[0].dominant == "happy"
+    assert len(persons) == 1 and persons[0].sample_count == 20
 
 
 def test_a_box_continued_at_a_boundary_needs_no_encoding():
@@ -104,7 +105,7 @@ def test_short_false_positive_is_dropped():
     assert len(persons) == 1
 
 
-def test_mean_and_dominant_follow_the_probabilities():
-    _, persons = link_all(segment(0, 0, 2, tracklet(1, 0.0, 3, probabilities=SAD), tracklet(2, 0.6, 1)))
-    assert persons[0].dominant == "sad"
-    assert persons[0].mean[4] == 0.75 and persons[0].mean[3] == 0.25
+def test_linked_faces_carry_probabilities_and_quality():
+    faces = PersonLinker().add_segment(segment(0, 0, 2, tracklet(1, 0.0, 3, probabilities=SAD)))
+    assert len(faces) == 3
+    assert all(face.face.quality == 0.8 and face.face.probabilities[4] == 1.0 for face in faces)

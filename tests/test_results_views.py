@@ -18,6 +18,7 @@ from django.utils import timezone
 from analysis.charts import MAX_POINTS
 from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Person, Sample
+from analysis.result_store import summary_fields
 from videos.models import Video
 
 from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS, make_video
@@ -25,7 +26,7 @@ from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VID
 pytestmark = pytest.mark.django_db
 
 CLIP = VIDEOS / "single_face.mp4"
-CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,dominant"
+CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant"
 
 
 def make_run(video: Video, status=AnalysisRun.Status.SUCCEEDED, **fields) -> AnalysisRun:
@@ -54,7 +55,6 @@ def probabilities(i: int, favourite: int) -> list[float]:
 
 def add_person(run: AnalysisRun, number: int, favourite: int, times: list[float], box=(10, 20, 30, 40)) -> Person:
     rows = [probabilities(i, favourite) for i in range(len(times))]
-    mean = np.mean(rows, axis=0) if rows else np.zeros(7)
     person = Person.objects.create(
         run=run,
         track_key=number * 10,
@@ -62,8 +62,6 @@ def add_person(run: AnalysisRun, number: int, favourite: int, times: list[float]
         first_s=times[0],
         last_s=times[-1],
         sample_count=len(times),
-        dominant=EMOTIONS[favourite],
-        mean={name: round(float(m), 5) for name, m in zip(EMOTIONS, mean)},
         thumbnail_jpeg=b"\xff\xd8jpeg-of-person-%d\xff\xd9" % number,
     )
     x, y, w, h = box
@@ -74,6 +72,8 @@ def add_person(run: AnalysisRun, number: int, favourite: int, times: list[float]
         ],
         batch_size=1000,
     )
+    Person.objects.filter(pk=person.pk).update(**summary_fields(person.pk))  # as the job's sink does
+    person.refresh_from_db()
     return person
 
 
@@ -150,7 +150,8 @@ def test_results_page_has_plotly_a_chart_per_person_and_chart_data(alice, analys
         assert list(charts["dominant"]["data"][0]["y"]) == [person.dominant] * len(samples)
     bars = data["distribution"]["data"]
     assert [b["name"] for b in bars] == ["Person 1", "Person 2"]
-    assert points(bars[0]["y"]).tolist() == pytest.approx([persons[0].mean[n] for n in EMOTIONS])
+    assert points(bars[0]["y"]).tolist() == pytest.approx([persons[0].shares[n] for n in EMOTIONS])
+    assert persons[0].shares["happy"] == 1.0 and persons[0].dominant == "happy"
 
 
 def test_charts_of_a_person_seen_briefly_have_matching_x_and_y(alice, user):
@@ -204,7 +205,8 @@ def test_json_export_has_exactly_the_documented_shape(alice, analysed):
         assert set(person) == EXPORT_PERSON_KEYS
         assert set(person["mean"]) == set(EMOTIONS)
         for sample in person["samples"]:
-            assert set(sample) == {"t", "frame", "box", "p"}
+            assert set(sample) == {"t", "frame", "box", "p", "q"}
+            assert 0.05 <= sample["q"] <= 1.0
             assert len(sample["box"]) == 4
             assert all(isinstance(v, int) for v in sample["box"])
             assert len(sample["p"]) == 7
@@ -276,8 +278,9 @@ def test_csv_export_header_and_one_row_per_sample(alice, analysed):
     assert int(first[2]) == sample.frame
     assert [int(v) for v in first[3:7]] == [sample.x, sample.y, sample.w, sample.h]
     assert [float(v) for v in first[7:14]] == pytest.approx(sample.probabilities)
-    assert first[14] == "happy"
-    assert {row[14] for row in rows[6:]} == {"sad"}
+    assert float(first[14]) == sample.quality
+    assert first[15] == "happy"
+    assert {row[15] for row in rows[6:]} == {"sad"}
 
 
 # Runs that have no results

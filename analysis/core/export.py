@@ -3,28 +3,40 @@
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
+
+from .emotion_summary import summarize
 from .emotions import EMOTIONS, dominant
 from .person_linker import LinkedFace, PersonSummary
 
-CSV_HEADER = ["person_id", "t", "frame", "x", "y", "w", "h", *EMOTIONS, "dominant"]
+# Each row is one raw sample: its own probabilities, its face quality and its own top emotion.
+CSV_HEADER = ["person_id", "t", "frame", "x", "y", "w", "h", *EMOTIONS, "quality", "dominant"]
 
 
-def sample_dict(t: float, frame: int, box: Sequence[int], probabilities: Sequence[float]) -> dict:
+def sample_dict(t: float, frame: int, box: Sequence[int], probabilities: Sequence[float], quality: float) -> dict:
     return {
         "t": round(float(t), 4),
         "frame": int(frame),
         "box": [int(v) for v in box],
         "p": [round(float(p), 5) for p in probabilities],
+        "q": round(float(quality), 3),
     }
 
 
-def person_dict(person_id: int, first_s: float, last_s: float, mean: Sequence[float], samples: list[dict]) -> dict:
+def person_dict(person_id: int, first_s: float, last_s: float, samples: list[dict]) -> dict:
+    """A person with their summary (emotion_summary.py, from the smoothed, quality-weighted samples)."""
+    summary = summarize(
+        np.array([s["t"] for s in samples]),
+        np.array([s["p"] for s in samples]).reshape(-1, len(EMOTIONS)),
+        np.array([s["q"] for s in samples]),
+    )
     return {
         "id": person_id,
         "first_s": round(float(first_s), 4),
         "last_s": round(float(last_s), 4),
-        "dominant": dominant(mean),
-        "mean": {name: round(float(p), 5) for name, p in zip(EMOTIONS, mean)},
+        "dominant": summary.dominant,
+        "shares": summary.shares,
+        "mean": summary.mean,
         "samples": samples,
     }
 
@@ -39,7 +51,7 @@ def csv_rows(persons: Iterable[dict]) -> Iterator[list]:
     yield CSV_HEADER
     for person in persons:
         for s in person["samples"]:
-            yield [person["id"], s["t"], s["frame"], *s["box"], *s["p"], dominant(s["p"])]
+            yield [person["id"], s["t"], s["frame"], *s["box"], *s["p"], s["q"], dominant(s["p"])]
 
 
 class CollectingSink:
@@ -53,7 +65,7 @@ class CollectingSink:
     def add(self, faces: list[LinkedFace]) -> None:
         for linked in faces:
             self._by_track[linked.track_key].append(
-                sample_dict(linked.t, linked.frame, linked.face.box, linked.face.probabilities)
+                sample_dict(linked.t, linked.frame, linked.face.box, linked.face.probabilities, linked.face.quality)
             )
 
     def progress(self, done: int, total: int, elapsed_s: float) -> None:
@@ -62,5 +74,5 @@ class CollectingSink:
     def finish(self, persons: list[PersonSummary]) -> None:
         for person in persons:
             samples = sorted((s for key in person.track_keys for s in self._by_track[key]), key=lambda s: s["t"])
-            self.persons.append(person_dict(person.number, person.first_s, person.last_s, person.mean, samples))
+            self.persons.append(person_dict(person.number, person.first_s, person.last_s, samples))
         self._by_track.clear()

@@ -12,7 +12,7 @@ import numpy as np
 # Where the landmarks sit in a FER2013 face, as fractions of the image's side: the median over
 # Training faces, measured by `python -m emotion_training.framing` (dlib's 5-point predictor on
 # faces upscaled 4x). Image left to right: the person's right eye, their left eye, the nose base.
-FER_FRAMING = np.array([(0.315, 0.391), (0.677, 0.388), (0.495, 0.656)], dtype=np.float32)
+FER_FRAMING = np.array([(0.315, 0.393), (0.677, 0.388), (0.495, 0.656)], dtype=np.float32)
 
 MAX_OVERSAMPLING = 6
 Landmarks = np.ndarray  # (5, 2) float: dlib's 5-point order (2 corners of one eye, 2 of the other, nose base)

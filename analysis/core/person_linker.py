@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .emotions import dominant
 from .face_detection import Box, iou
 from .segment_analyzer import SegmentResult, Tracklet
 
@@ -38,7 +37,6 @@ class Track:
     last_box: Box
     encoding_sum: np.ndarray
     encoding_count: int
-    probability_sum: np.ndarray
     count: int = 0
     thumbnail_jpeg: bytes = b""
     thumbnail_area: int = 0
@@ -53,7 +51,6 @@ class Track:
         for encoding in tracklet.encodings:
             self.encoding_sum += encoding
         self.encoding_count += len(tracklet.encodings)
-        self.probability_sum += np.sum(tracklet.probabilities, axis=0)
         self.count += len(tracklet.times)
         if tracklet.thumbnail_area > self.thumbnail_area:
             self.thumbnail_jpeg, self.thumbnail_area = tracklet.thumbnail_jpeg, tracklet.thumbnail_area
@@ -66,8 +63,6 @@ class PersonSummary:
     first_s: float
     last_s: float
     sample_count: int
-    mean: list[float]  # mean probability per emotion
-    dominant: str
     thumbnail_jpeg: bytes
 
 
@@ -75,6 +70,7 @@ class PersonSummary:
 class FaceSample:
     box: Box
     probabilities: np.ndarray  # (7,) EMOTIONS order
+    quality: float = 1.0  # face_quality.py
 
 
 @dataclass
@@ -145,12 +141,18 @@ class PersonLinker:
                     last_box=tracklet.boxes[0],
                     encoding_sum=np.zeros(128, dtype=np.float64),
                     encoding_count=0,
-                    probability_sum=np.zeros(len(tracklet.probabilities[0]), dtype=np.float64),
                 )
             self.tracks[key].add(tracklet)
             linked += [
-                LinkedFace(track_key=key, t=t, frame=frame, face=FaceSample(box=box, probabilities=p))
-                for t, frame, box, p in zip(tracklet.times, tracklet.frames, tracklet.boxes, tracklet.probabilities)
+                LinkedFace(track_key=key, t=t, frame=frame, face=FaceSample(box=box, probabilities=p, quality=q))
+                for t, frame, box, p, q in zip(
+                    tracklet.times,
+                    tracklet.frames,
+                    tracklet.boxes,
+                    tracklet.probabilities,
+                    tracklet.qualities,
+                    strict=True,
+                )
             ]
         linked.sort(key=lambda face: (face.t, face.track_key))
         return linked
@@ -177,7 +179,6 @@ class PersonLinker:
             count = sum(m.count for m in group)
             if count < self.config.min_samples:
                 continue
-            mean = (sum(m.probability_sum for m in group) / count).tolist()
             thumb = max(group, key=lambda m: m.thumbnail_area)
             persons.append(
                 PersonSummary(
@@ -186,8 +187,6 @@ class PersonLinker:
                     first_s=min(m.first_t for m in group),
                     last_s=max(m.last_t for m in group),
                     sample_count=count,
-                    mean=mean,
-                    dominant=dominant(mean),
                     thumbnail_jpeg=thumb.thumbnail_jpeg,
                 )
             )

@@ -13,6 +13,7 @@ import numpy as np
 from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_face, model_spec
 from .face_detection import DetectorConfig, FaceDetector, affinity, iou, motion_reach
 from .face_models import Box, FaceEncoder
+from .face_quality import face_quality
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
 from .video_source import SampledFrame, Segment, iter_sampled_frames
 
@@ -48,6 +49,7 @@ class Tracklet:
     frames: list[int] = field(default_factory=list)
     boxes: list[Box] = field(default_factory=list)
     probabilities: list[np.ndarray] = field(default_factory=list)  # (7,) float32 each, EMOTIONS order
+    qualities: list[float] = field(default_factory=list)  # face_quality.py, one per sample
     encodings: list[np.ndarray] = field(default_factory=list)  # (128,) float32 each
     thumbnail_jpeg: bytes = field(default=b"", repr=False)
     thumbnail_area: int = 0
@@ -166,8 +168,10 @@ class _SegmentRun:
         area = box[2] * box[3]
         if area > tracklet.thumbnail_area * 1.1:
             tracklet.thumbnail_jpeg, tracklet.thumbnail_area = thumbnail(frame.image, box), area
+        crop = crop_face(gray, box, points, self.analyzer.classifier.spec)
+        tracklet.qualities.append(face_quality(crop[0], box[3], points))
         self.pending_tracklets.append(tracklet)
-        self.pending_crops.append(crop_face(gray, box, points, self.analyzer.classifier.spec))
+        self.pending_crops.append(crop)
 
     def _backfill(self, local_id: int, box: Box, t: float) -> None:
         """A face first found now was likely there since the last full scan: look for it back in time."""
@@ -208,3 +212,4 @@ def _sort_by_time(tracklet: Tracklet) -> None:
     tracklet.frames = [tracklet.frames[i] for i in order]
     tracklet.boxes = [tracklet.boxes[i] for i in order]
     tracklet.probabilities = [tracklet.probabilities[i] for i in order]
+    tracklet.qualities = [tracklet.qualities[i] for i in order]

@@ -1,17 +1,26 @@
-"""Shaping emotion time series for drawing: light smoothing and downsampling."""
+"""Shaping emotion time series: the smoothing every chart and summary shares, and downsampling for drawing."""
 
 import numpy as np
 
+SMOOTHING_S = 1.0  # the moving average's window, in seconds of video, centred on each sample
 
-def smooth(values: np.ndarray, window: int) -> np.ndarray:
-    """Centred moving average along axis 0 (edges use the samples available)."""
-    window = min(window, len(values))  # a longer kernel would return more points than it was given
-    if window <= 1:
-        return values.astype(float)
-    kernel = np.ones(window)
-    counts = np.convolve(np.ones(len(values)), kernel, mode="same")
-    columns = [np.convolve(values[:, i], kernel, mode="same") / counts for i in range(values.shape[1])]
-    return np.stack(columns, axis=1)
+
+def smooth(t: np.ndarray, values: np.ndarray, weights: np.ndarray | None = None, window_s: float = SMOOTHING_S):
+    """Weighted moving average of `values` (N, K) over a centred time window, per sample.
+
+    Windows are in seconds, not samples, so a gap in a person's samples (they left the frame)
+    does not blend what came before with what came after. `weights` (N,) are the samples'
+    face qualities; None weighs all alike. `t` must be sorted.
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return values.reshape(0, values.shape[-1] if values.ndim == 2 else 0)
+    weights = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+    lo = np.searchsorted(t, t - window_s / 2, side="left")
+    hi = np.searchsorted(t, t + window_s / 2, side="right")
+    weighted = np.vstack([np.zeros(values.shape[1]), np.cumsum(values * weights[:, None], axis=0)])
+    total = np.concatenate([[0.0], np.cumsum(weights)])
+    return (weighted[hi] - weighted[lo]) / (total[hi] - total[lo])[:, None]
 
 
 def downsample(t: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
