@@ -26,7 +26,7 @@ def test_analyze_video_prints_a_summary_and_writes_the_export_shape(tmp_path, ca
     (person,) = document["persons"]
     assert set(person) == EXPORT_PERSON_KEYS
     assert person["dominant"] == "happy" and len(person["samples"]) == 12
-    assert set(person["samples"][0]) == {"t", "frame", "box", "p"}
+    assert set(person["samples"][0]) == {"t", "frame", "box", "p", "q"}
 
 
 def test_analyze_video_every_frame_in_process(tmp_path):

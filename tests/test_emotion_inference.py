@@ -85,7 +85,8 @@ def test_classifier_averages_the_views_of_its_model_card(faces):
     batch = resize_faces(faces[:64], 48)
     keras_model = keras.models.load_model(keras_source(DEFAULT_MODEL), compile=False)
     views = [batch, batch[:, :, ::-1], zoom_centre(batch, 0.9), zoom_centre(batch, 0.9)[:, :, ::-1]]
-    expected = np.mean([keras_model.predict_on_batch(view) for view in views], axis=0)
+    # The calibration (the card's temperature) applies to the averaged views.
+    expected = spec.calibration.apply(np.mean([keras_model.predict_on_batch(view) for view in views], axis=0))
     probabilities = EmotionClassifier(spec).predict(batch)
     assert np.abs(probabilities - expected).max() < 1e-4
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
