@@ -9,21 +9,15 @@ import json
 import numpy as np
 import plotly.graph_objects as go
 
+from .chart_style import COLORS, LAYOUT
 from .core.emotions import EMOTIONS
+from .core.highlights import find_highlights
 from .core.series import downsample, smooth
+from .group_charts import group_timeline, persons_heatmap
 from .models import AnalysisRun, Person
+from .timeline_store import run_mood
 
 MAX_POINTS = 600
-COLORS = {
-    "angry": "#d62728",
-    "disgust": "#2ca02c",
-    "fear": "#9467bd",
-    "happy": "#e6b800",
-    "sad": "#1f77b4",
-    "surprise": "#ff7f0e",
-    "neutral": "#7f7f7f",
-}
-LAYOUT = dict(margin=dict(l=50, r=20, t=30, b=40), template="plotly_white", hovermode="x unified")
 
 
 def _series(person: Person) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -110,6 +104,7 @@ def to_json(figure: go.Figure) -> dict:
 
 
 def run_charts(run: AnalysisRun) -> dict:
+    mood = run_mood(run)
     persons = {}
     for person in run.persons.order_by("number"):
         t, p, quality = _series(person)
@@ -117,4 +112,13 @@ def run_charts(run: AnalysisRun) -> dict:
             "emotions": to_json(emotion_timeline(t, p, quality)),
             "dominant": to_json(dominant_timeline(t, p, quality)),
         }
-    return {"persons": persons, "distribution": to_json(distribution(run))}
+    return {
+        "persons": persons,
+        "distribution": to_json(distribution(run)),
+        "group": to_json(group_timeline(mood)),
+        "heatmap": to_json(persons_heatmap(mood)),
+        "highlights": [
+            {"kind": h.kind, "start_s": h.start_s, "end_s": h.end_s, "text": h.text, "person": h.person_number}
+            for h in find_highlights(mood)
+        ],
+    }

@@ -1,3 +1,4 @@
+import numpy as np
 from django.db import models
 
 from analysis.core.emotions import EMOTIONS
@@ -112,3 +113,23 @@ class Sample(models.Model):
     @property
     def probabilities(self) -> list[float]:
         return [getattr(self, name) for name in EMOTIONS]
+
+
+class RunTimeline(models.Model):
+    """Every person's smoothed emotions on one time grid (core/group_mood.py), made once when a run completes.
+
+    The group charts, the heatmap and the highlights read this one row instead of every sample.
+    """
+
+    run = models.OneToOneField(AnalysisRun, on_delete=models.CASCADE, related_name="timeline")
+    bin_s = models.FloatField()
+    numbers = models.JSONField(help_text="person numbers, in the order of the array's rows")
+    bins = models.PositiveIntegerField()
+    probabilities = models.BinaryField(help_text="float16 (persons, bins, 7); NaN where a person was not seen")
+
+    def __str__(self) -> str:
+        return f"Timeline of run {self.run_id}: {len(self.numbers)} persons x {self.bins} bins of {self.bin_s:g} s"
+
+    def array(self) -> np.ndarray:
+        shape = (len(self.numbers), self.bins, len(EMOTIONS))
+        return np.frombuffer(bytes(self.probabilities), dtype=np.float16).reshape(shape).astype(np.float64)

@@ -12,6 +12,7 @@ from .core.emotion_summary import summarize
 from .core.emotions import EMOTIONS
 from .core.person_linker import LinkedFace, PersonSummary
 from .models import AnalysisRun, Person, Sample
+from .timeline_store import build_timeline
 
 
 class RunCancelled(Exception):
@@ -73,6 +74,7 @@ class DatabaseSink:
             kept.append(person_id)
         # Merged tracks and tracks too short to be a person.
         Person.objects.filter(run_id=self.run_id).exclude(pk__in=kept).delete()
+        build_timeline(AnalysisRun.objects.select_related("video").get(pk=self.run_id))
 
 
 def summary_fields(person_id: int) -> dict:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from videos.views import owned_video
 
 from .charts import run_charts
+from .core.highlights import MIN_FACES
 from .exports import results_csv_rows, results_document
 from .models import AnalysisRun, Person
 from .runs import reprocess
@@ -29,6 +30,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     if current is not None:
         context["persons"] = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
         context["charts"] = run_charts(current)
+        context["min_faces"] = MIN_FACES
     return render(request, "analysis/results.html", context)
 
 

@@ -136,8 +136,13 @@ def test_results_page_has_plotly_a_chart_per_person_and_chart_data(alice, analys
     assert reverse("analysis:export_csv", args=[video.pk]) in content
     assert reverse("analysis:export_json", args=[video.pk]) in content
 
+    assert 'id="chart-group"' in content and 'id="chart-heatmap"' in content
+    assert 'id="no-highlights"' in content  # two people: too few for a room's highlights
     data = charts_data(content)
-    assert set(data) == {"persons", "distribution"}
+    assert set(data) == {"persons", "distribution", "group", "heatmap", "highlights"}
+    assert data["highlights"] == []
+    heatmap_rows = data["heatmap"]["data"][0]["y"]
+    assert list(heatmap_rows) == ["Person 1", "Person 2"]  # person 1 is on screen longer
     assert set(data["persons"]) == {str(p.pk) for p in persons}
     for person in persons:
         charts = data["persons"][str(person.pk)]

@@ -1,0 +1,105 @@
+"""The room's mood over time: every person's smoothed emotions on one time grid, and their aggregates.
+
+Time is cut into bins (1 s, or longer so that a video has at most MAX_BINS). In each bin a
+person who was seen has the quality-weighted mean of their smoothed probabilities there (the
+signal of the charts and summaries, series.smooth). Across the people seen in a bin:
+- `shares`: the share of them whose leading emotion is each of the seven;
+- `valence`: the mean of their valences, where a person's valence is
+  p(happy) - (p(angry) + p(disgust) + p(fear) + p(sad)), from -1 to 1 (surprise and neutral
+  count as neither; see VALENCE_WEIGHTS);
+- `spread`: the standard deviation of those valences (0 when one person is seen).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .emotions import EMOTIONS
+from .series import smooth
+
+MAX_BINS = 1200
+MIN_BIN_S = 1.0
+VALENCE_WEIGHTS = np.array([-1.0, -1.0, -1.0, 1.0, -1.0, 0.0, 0.0])  # EMOTIONS order
+
+
+@dataclass(frozen=True)
+class PersonSeries:
+    number: int
+    t: np.ndarray  # (N,) seconds, sorted
+    probabilities: np.ndarray  # (N, 7) raw samples
+    quality: np.ndarray  # (N,)
+
+
+@dataclass(frozen=True)
+class GroupMood:
+    bin_s: float
+    times: np.ndarray  # (B,) bin starts, seconds
+    visible: np.ndarray  # (B,) people seen in each bin
+    shares: np.ndarray  # (B, 7) share of the people seen whose leading emotion is each one; 0 where none
+    valence: np.ndarray  # (B,) mean valence of the people seen; NaN where none
+    spread: np.ndarray  # (B,) standard deviation of their valences; NaN where none
+    numbers: list[int]  # person numbers, rows of the per-person arrays, most time on screen first
+    person_probabilities: np.ndarray  # (P, B, 7); NaN where the person was not seen
+    person_valence: np.ndarray  # (P, B); NaN where the person was not seen
+
+
+def valence(probabilities: np.ndarray) -> np.ndarray:
+    return probabilities @ VALENCE_WEIGHTS
+
+
+def bin_seconds(duration_s: float, max_bins: int = MAX_BINS) -> float:
+    """MIN_BIN_S, or a longer whole number of seconds so the video fits in `max_bins` bins."""
+    return max(MIN_BIN_S, float(np.ceil(duration_s / max_bins)))
+
+
+def binned(series: PersonSeries, bin_s: float, bins: int) -> np.ndarray:
+    """(bins, 7): the person's smoothed, quality-weighted probabilities per bin; NaN where unseen."""
+    out = np.full((bins, len(EMOTIONS)), np.nan)
+    if len(series.t) == 0:
+        return out
+    smoothed = smooth(series.t, series.probabilities, series.quality)
+    index = np.minimum((series.t // bin_s).astype(int), bins - 1)
+    weighted = np.zeros((bins, len(EMOTIONS)))
+    weight = np.zeros(bins)
+    np.add.at(weighted, index, smoothed * series.quality[:, None])
+    np.add.at(weight, index, series.quality)
+    seen = weight > 0
+    out[seen] = weighted[seen] / weight[seen, None]
+    return out
+
+
+def person_bins(persons: list[PersonSeries], duration_s: float, max_bins: int = MAX_BINS) -> tuple[float, np.ndarray]:
+    """The bin length and the (P, B, 7) binned probabilities of `persons`, in their order."""
+    bin_s = bin_seconds(duration_s, max_bins)
+    end = max([duration_s, *(float(p.t[-1]) for p in persons if len(p.t))])
+    bins = max(1, int(np.ceil(end / bin_s)))
+    return bin_s, np.array([binned(p, bin_s, bins) for p in persons]).reshape(len(persons), bins, len(EMOTIONS))
+
+
+def group_mood(numbers: list[int], per_person: np.ndarray, bin_s: float) -> GroupMood:
+    """The room's aggregates from each person's binned probabilities (P, B, 7), NaN where unseen."""
+    bins = per_person.shape[1]
+    seen = ~np.isnan(per_person[:, :, 0])
+    order = np.argsort(-seen.sum(axis=1), kind="stable")  # most time on screen first
+    per_person, seen = per_person[order], seen[order]
+    person_valence = np.where(seen, valence(np.nan_to_num(per_person)), np.nan)
+    visible = seen.sum(axis=0)
+    leading = np.where(seen, np.nan_to_num(per_person).argmax(axis=2), -1)
+    counts = np.stack([(leading == i).sum(axis=0) for i in range(len(EMOTIONS))], axis=1)
+    shares = np.divide(counts, visible[:, None], out=np.zeros(counts.shape), where=visible[:, None] > 0)
+    valence_sum = np.nansum(person_valence, axis=0)
+    square_sum = np.nansum(person_valence**2, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_valence = np.where(visible > 0, valence_sum / visible, np.nan)
+        spread = np.where(visible > 0, np.sqrt(np.maximum(square_sum / visible - mean_valence**2, 0.0)), np.nan)
+    return GroupMood(
+        bin_s=bin_s,
+        times=np.arange(bins) * bin_s,
+        visible=visible,
+        shares=shares,
+        valence=mean_valence,
+        spread=spread,
+        numbers=[numbers[i] for i in order],
+        person_probabilities=per_person,
+        person_valence=person_valence,
+    )

@@ -1,0 +1,151 @@
+"""Plotly figures for the whole room: the group mood timeline and the persons x time heatmap.
+
+Both come from the run's stored timeline (timeline_store.py), so they cost the same for an hour
+with 50 people as for a short clip: the heatmap has at most HEATMAP_COLUMNS columns.
+"""
+
+import warnings
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .chart_style import COLORS, LAYOUT
+from .core.emotions import EMOTIONS
+from .core.group_mood import GroupMood
+
+HEATMAP_COLUMNS = 300
+ROW_HEIGHT_PX = 18
+
+
+def group_timeline(mood: GroupMood) -> go.Figure:
+    """Share of the faces seen in each dominant emotion (stacked), the valence and its spread, faces seen."""
+    figure = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.5, 0.3, 0.2])
+    x = mood.times + mood.bin_s / 2
+    shown = mood.visible > 0
+    for i, name in enumerate(EMOTIONS):
+        figure.add_scatter(
+            x=x,
+            y=np.where(shown, mood.shares[:, i], np.nan),
+            name=name,
+            stackgroup="shares",
+            mode="none",
+            fillcolor=COLORS[name],
+            hovertemplate=f"{name} %{{y:.0%}}<extra></extra>",
+            row=1,
+            col=1,
+        )
+    low, high = mood.valence - mood.spread, mood.valence + mood.spread
+    figure.add_scatter(x=x, y=high, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip", row=2, col=1)
+    figure.add_scatter(
+        x=x,
+        y=low,
+        mode="lines",
+        line=dict(width=0),
+        fill="tonexty",
+        fillcolor="rgba(31,119,180,0.2)",
+        name="spread (1 sd)",
+        hoverinfo="skip",
+        row=2,
+        col=1,
+    )
+    figure.add_scatter(
+        x=x,
+        y=mood.valence,
+        name="valence",
+        line=dict(color="#1f77b4"),
+        hovertemplate="valence %{y:+.2f}<extra></extra>",
+        row=2,
+        col=1,
+    )
+    figure.add_scatter(
+        x=x,
+        y=mood.visible,
+        name="faces seen",
+        line=dict(color="#555", shape="hv"),
+        hovertemplate="%{y} faces<extra></extra>",
+        row=3,
+        col=1,
+    )
+    figure.update_layout(**{**LAYOUT, "hovermode": "x unified"}, height=460)
+    figure.update_yaxes(title_text="share of faces", range=[0, 1], tickformat=".0%", row=1, col=1)
+    figure.update_yaxes(title_text="valence", range=[-1, 1], zeroline=True, row=2, col=1)
+    figure.update_yaxes(title_text="faces", rangemode="tozero", row=3, col=1)
+    figure.update_xaxes(title_text="time (s)", row=3, col=1)
+    return figure
+
+
+def coarsen(values: np.ndarray, factor: int) -> np.ndarray:
+    """Mean over runs of `factor` columns (axis 1), ignoring NaN; NaN where a run is all NaN."""
+    if factor <= 1:
+        return values
+    columns = values.shape[1]
+    padded = np.full((values.shape[0], -(-columns // factor) * factor, *values.shape[2:]), np.nan)
+    padded[:, :columns] = values
+    grouped = padded.reshape(values.shape[0], -1, factor, *values.shape[2:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a run of unseen columns stays NaN
+        return np.nanmean(grouped, axis=2)
+
+
+def persons_heatmap(mood: GroupMood) -> go.Figure:
+    """One row per person (most time on screen first), colour = valence, or the leading emotion (a toggle)."""
+    factor = max(1, -(-len(mood.times) // HEATMAP_COLUMNS))
+    probabilities = coarsen(mood.person_probabilities, factor)
+    valence = coarsen(mood.person_valence, factor)
+    seen = ~np.isnan(valence)
+    leading = np.where(seen, np.nan_to_num(probabilities).argmax(axis=2), np.nan)
+    x = np.arange(probabilities.shape[1]) * mood.bin_s * factor + mood.bin_s * factor / 2
+    y = [f"Person {n}" for n in mood.numbers]
+    hover = "%{y}, %{x:.0f} s<br>" + "<br>".join(f"{n} %{{customdata[{i}]:.2f}}" for i, n in enumerate(EMOTIONS))
+    custom = np.round(np.nan_to_num(probabilities), 2).astype(np.float32)
+    figure = go.Figure()
+    figure.add_heatmap(
+        x=x,
+        y=y,
+        z=valence.astype(np.float32),
+        zmin=-1,
+        zmax=1,
+        colorscale="RdBu",
+        colorbar=dict(title="valence"),
+        customdata=custom,
+        hovertemplate=hover + "<extra>valence %{z:+.2f}</extra>",
+        name="valence",
+    )
+    last = len(EMOTIONS) - 1
+    steps = [[i / len(EMOTIONS), COLORS[n]] for i, n in enumerate(EMOTIONS)]
+    discrete = [stop for i, (at, color) in enumerate(steps) for stop in ([at, color], [(i + 1) / len(EMOTIONS), color])]
+    figure.add_heatmap(
+        x=x,
+        y=y,
+        z=leading.astype(np.float32),
+        zmin=-0.5,
+        zmax=last + 0.5,
+        colorscale=discrete,
+        colorbar=dict(tickvals=list(range(len(EMOTIONS))), ticktext=list(EMOTIONS), title="leading"),
+        customdata=custom,
+        hovertemplate=hover + "<extra></extra>",
+        name="leading emotion",
+        visible=False,
+    )
+    figure.update_layout(
+        **LAYOUT,
+        height=max(180, 90 + ROW_HEIGHT_PX * len(y)),
+        xaxis_title="time (s)",
+        yaxis=dict(autorange="reversed"),
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="right",
+                x=1,
+                y=1.12,
+                xanchor="right",
+                showactive=True,
+                buttons=[
+                    dict(label="Valence", method="restyle", args=[{"visible": [True, False]}]),
+                    dict(label="Leading emotion", method="restyle", args=[{"visible": [False, True]}]),
+                ],
+            )
+        ],
+    )
+    return figure

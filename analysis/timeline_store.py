@@ -1,0 +1,41 @@
+"""Making and reading a run's timeline (models.RunTimeline): each person's binned emotions, computed once."""
+
+import numpy as np
+
+from .core.emotions import EMOTIONS
+from .core.group_mood import GroupMood, PersonSeries, group_mood, person_bins
+from .models import AnalysisRun, RunTimeline
+
+
+def person_series(run: AnalysisRun) -> list[PersonSeries]:
+    series = []
+    for person in run.persons.order_by("number"):
+        rows = np.array(person.samples.order_by("t").values_list("t", "quality", *EMOTIONS), dtype=float)
+        rows = rows.reshape(-1, 2 + len(EMOTIONS))
+        series.append(PersonSeries(person.number, rows[:, 0], rows[:, 2:], rows[:, 1]))
+    return series
+
+
+def build_timeline(run: AnalysisRun) -> RunTimeline:
+    """(Re)make the run's timeline from its samples: when it completes, and after persons change."""
+    series = person_series(run)
+    bin_s, per_person = person_bins(series, run.video.duration_s or 0.0)
+    timeline, _ = RunTimeline.objects.update_or_create(
+        run=run,
+        defaults={
+            "bin_s": bin_s,
+            "numbers": [s.number for s in series],
+            "bins": per_person.shape[1],
+            "probabilities": per_person.astype(np.float16).tobytes(),
+        },
+    )
+    return timeline
+
+
+def run_mood(run: AnalysisRun) -> GroupMood:
+    """The run's group mood, from its stored timeline (made now for runs from before timelines)."""
+    try:
+        timeline = run.timeline
+    except RunTimeline.DoesNotExist:
+        timeline = build_timeline(run)
+    return group_mood(timeline.numbers, timeline.array(), timeline.bin_s)

@@ -1,0 +1,101 @@
+"""The room's mood: group aggregates on a time grid, the heatmap's data, and the highlights found in them."""
+
+import numpy as np
+import pytest
+
+from analysis.core.emotions import EMOTIONS
+from analysis.core.group_mood import PersonSeries, bin_seconds, group_mood, person_bins, valence
+from analysis.core.highlights import MIN_FACES, clock, find_highlights
+from analysis.group_charts import HEATMAP_COLUMNS, coarsen, persons_heatmap
+
+HAPPY = np.array([0, 0, 0, 0.8, 0, 0, 0.2])
+SAD = np.array([0, 0, 0, 0.1, 0.5, 0, 0.4])
+ANGRY = np.array([0.6, 0, 0, 0, 0.2, 0, 0.2])
+
+
+def person(number: int, start: float, end: float, before: np.ndarray, after: np.ndarray | None = None, switch=60.0):
+    t = np.arange(start, end, 0.2)
+    p = np.tile(before, (len(t), 1))
+    if after is not None:
+        p[t >= switch] = after
+    return PersonSeries(number, t, p, np.ones(len(t)))
+
+
+def mood_of(persons, duration):
+    bin_s, per_person = person_bins(persons, duration)
+    return group_mood([p.number for p in persons], per_person, bin_s)
+
+
+def test_valence_is_happy_minus_the_negative_emotions():
+    assert valence(np.eye(7)).tolist() == [-1, -1, -1, 1, -1, 0, 0]
+    assert valence(HAPPY) == pytest.approx(0.8) and valence(SAD) == pytest.approx(-0.4)
+
+
+def test_bins_are_one_second_until_the_video_needs_fewer():
+    assert bin_seconds(600) == 1.0 and bin_seconds(3600) == 3.0 and bin_seconds(3601) == 4.0
+
+
+def test_group_shares_visible_faces_valence_and_spread():
+    persons = [person(1, 0, 20, HAPPY), person(2, 10, 30, SAD)]
+    mood = mood_of(persons, 30)
+    assert mood.numbers == [1, 2]  # equal time on screen: the order of appearance
+    assert mood.visible[:10].tolist() == [1] * 10 and mood.visible[12:18].tolist() == [2] * 6
+    happy, sad = EMOTIONS.index("happy"), EMOTIONS.index("sad")
+    assert mood.shares[5, happy] == 1.0 and mood.shares[15, happy] == 0.5 and mood.shares[15, sad] == 0.5
+    assert mood.valence[15] == pytest.approx((0.8 - 0.4) / 2) and mood.spread[15] == pytest.approx(0.6)
+    assert mood.spread[5] == 0.0
+    assert np.isnan(mood.person_valence[1, 5]) and mood.person_valence[0, 5] == pytest.approx(0.8)
+
+
+def test_the_person_seen_longest_comes_first():
+    mood = mood_of([person(1, 0, 5, HAPPY), person(2, 0, 30, SAD)], 30)
+    assert mood.numbers == [2, 1]
+
+
+def scene():
+    """Six people happy for a minute, then sad; one more angry throughout."""
+    persons = [person(n, 0, 120, HAPPY, SAD) for n in range(1, 7)]
+    return persons + [person(7, 0, 120, ANGRY)]
+
+
+def test_highlights_find_the_fall_the_peaks_and_the_person_apart():
+    highlights = find_highlights(mood_of(scene(), 120))
+    kinds = [h.kind for h in highlights]
+    assert kinds.count("fall") == 1 and "rise" not in kinds
+    fall = next(h for h in highlights if h.kind == "fall")
+    assert 45 <= fall.start_s <= 60 <= fall.end_s <= 75
+    assert "happy faces went from 86% to 0% (6 of 7 people, then 0 of 7)" in fall.text
+    outlier = next(h for h in highlights if h.kind == "outlier")
+    assert outlier.person_number == 7 and outlier.text.startswith("Person 7 differs most from the room")
+    peaks = {h.text.split("the most ")[1].split(" ")[0]: h for h in highlights if h.kind == "peak"}
+    assert set(peaks) == {"happy", "sad"}  # angry leads for 1 of 7 only, under the 40% threshold
+    assert peaks["happy"].start_s < 60 <= peaks["sad"].start_s
+
+
+def test_no_highlights_with_too_few_faces():
+    few = [person(n, 0, 120, HAPPY, SAD) for n in range(1, MIN_FACES)]
+    assert find_highlights(mood_of(few, 120)) == []
+
+
+def test_clock():
+    assert clock(65) == "1:05" and clock(3725) == "1:02:05"
+
+
+def test_coarsen_averages_columns_and_keeps_unseen_runs_empty():
+    values = np.array([[1.0, 3.0, np.nan, np.nan, 5.0]])
+    assert np.allclose(coarsen(values, 2), [[2.0, np.nan, 5.0]], equal_nan=True)
+
+
+def test_heatmap_of_50_people_for_an_hour_stays_small():
+    rng = np.random.default_rng(3)
+    persons = []
+    for n in range(1, 51):
+        start = rng.uniform(0, 1800)
+        t = np.arange(start, start + 1800, 0.2)
+        persons.append(PersonSeries(n, t, rng.dirichlet(np.ones(7), size=len(t)), rng.uniform(0.3, 1, len(t))))
+    mood = mood_of(persons, 3600)
+    figure = persons_heatmap(mood)
+    valence_trace, leading_trace = figure.data
+    assert np.asarray(valence_trace.z).shape == (50, HEATMAP_COLUMNS)
+    assert len(valence_trace.y) == 50 and leading_trace.visible is False
+    assert len(figure.to_json()) < 1_500_000
