@@ -91,8 +91,8 @@ def dominant_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.F
 def distribution(run: AnalysisRun) -> go.Figure:
     """Per person, the share of their time each emotion leads the smoothed signal (core/emotion_summary.py)."""
     figure = go.Figure()
-    for person in run.persons.order_by("number"):
-        figure.add_bar(x=list(EMOTIONS), y=[person.shares.get(n, 0) for n in EMOTIONS], name=f"Person {person.number}")
+    for person in run.persons.filter(hidden=False).order_by("number"):
+        figure.add_bar(x=list(EMOTIONS), y=[person.shares.get(n, 0) for n in EMOTIONS], name=person.label)
     figure.update_layout(
         **LAYOUT, height=300, barmode="group", yaxis=dict(title="share of time leading", range=[0, 1], tickformat=".0%")
     )
@@ -106,7 +106,7 @@ def to_json(figure: go.Figure) -> dict:
 def run_charts(run: AnalysisRun) -> dict:
     mood = run_mood(run)
     persons = {}
-    for person in run.persons.order_by("number"):
+    for person in run.persons.filter(hidden=False).order_by("number"):
         t, p, quality = _series(person)
         persons[person.pk] = {
             "emotions": to_json(emotion_timeline(t, p, quality)),

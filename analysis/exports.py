@@ -43,8 +43,8 @@ def person_samples(person: Person) -> Iterator[dict]:
 
 
 def persons_dicts(run: AnalysisRun) -> Iterator[dict]:
-    for person in run.persons.order_by("number"):
-        yield person_dict(person.number, person.first_s, person.last_s, list(person_samples(person)))
+    for person in run.persons.filter(hidden=False).order_by("number"):
+        yield person_dict(person.number, person.first_s, person.last_s, list(person_samples(person)), person.name)
 
 
 def results_document(video: Video, run: AnalysisRun) -> dict:

@@ -75,6 +75,9 @@ class Person(models.Model):
     mean = models.JSONField(default=dict, blank=True)
     shares = models.JSONField(default=dict, blank=True)
     thumbnail_jpeg = models.BinaryField(blank=True, default=b"")
+    # Identity review (identity.py): a name the user gives, and hiding a false face (its samples stay).
+    name = models.CharField(max_length=80, blank=True)
+    hidden = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["run", "number"]
@@ -82,6 +85,10 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"Person {self.number} (run {self.run_id})"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (person {self.number})" if self.name else f"Person {self.number}"
 
 
 class Sample(models.Model):

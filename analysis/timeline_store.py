@@ -9,7 +9,7 @@ from .models import AnalysisRun, RunTimeline
 
 def person_series(run: AnalysisRun) -> list[PersonSeries]:
     series = []
-    for person in run.persons.order_by("number"):
+    for person in run.persons.filter(hidden=False).order_by("number"):
         rows = np.array(person.samples.order_by("t").values_list("t", "quality", *EMOTIONS), dtype=float)
         rows = rows.reshape(-1, 2 + len(EMOTIONS))
         series.append(PersonSeries(person.number, rows[:, 0], rows[:, 2:], rows[:, 1]))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import identity_views, views
 
 app_name = "analysis"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("<int:pk>/export.csv", views.export_csv, name="export_csv"),
     path("<int:pk>/persons/<int:person_id>/thumbnail.jpg", views.thumbnail, name="thumbnail"),
     path("<int:pk>/reprocess/", views.reprocess_video, name="reprocess"),
+    path("<int:pk>/persons/<int:person_id>/rename/", identity_views.rename_person, name="rename_person"),
+    path("<int:pk>/persons/<int:person_id>/merge/", identity_views.merge_person, name="merge_person"),
+    path("<int:pk>/persons/<int:person_id>/split/", identity_views.split_person, name="split_person"),
+    path("<int:pk>/persons/<int:person_id>/hide/", identity_views.hide_person, name="hide_person"),
 ]

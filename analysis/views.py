@@ -12,6 +12,7 @@ from videos.views import owned_video
 from .charts import run_charts
 from .core.highlights import MIN_FACES
 from .exports import results_csv_rows, results_document
+from .forms import MergeForm
 from .models import AnalysisRun, Person
 from .runs import reprocess
 
@@ -28,7 +29,11 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     latest, current = _latest_and_current(video)
     context = {"video": video, "latest": latest, "current": current}
     if current is not None:
-        context["persons"] = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
+        shown = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
+        context["persons"] = [person for person in shown if not person.hidden]
+        context["hidden_persons"] = [person for person in shown if person.hidden]
+        for person in context["persons"]:
+            person.merge_form = MergeForm(person=person)
         context["charts"] = run_charts(current)
         context["min_faces"] = MIN_FACES
     return render(request, "analysis/results.html", context)
@@ -100,5 +105,9 @@ def reprocess_video(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "This video is already being analysed.")
     else:
         reprocess(video)
-        messages.success(request, "The video was queued for a new analysis.")
+        messages.success(
+            request,
+            "The video was queued for a new analysis. It starts from the video itself: names, merges, splits "
+            "and hidden persons of the current results are not carried over.",
+        )
     return redirect("analysis:results", pk=video.pk)

@@ -23,7 +23,7 @@ def sample_dict(t: float, frame: int, box: Sequence[int], probabilities: Sequenc
     }
 
 
-def person_dict(person_id: int, first_s: float, last_s: float, samples: list[dict]) -> dict:
+def person_dict(person_id: int, first_s: float, last_s: float, samples: list[dict], name: str = "") -> dict:
     """A person with their summary (emotion_summary.py, from the smoothed, quality-weighted samples)."""
     summary = summarize(
         np.array([s["t"] for s in samples]),
@@ -32,6 +32,7 @@ def person_dict(person_id: int, first_s: float, last_s: float, samples: list[dic
     )
     return {
         "id": person_id,
+        "name": name,
         "first_s": round(float(first_s), 4),
         "last_s": round(float(last_s), 4),
         "dominant": summary.dominant,

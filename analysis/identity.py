@@ -1,0 +1,80 @@
+"""Identity review: rename a person, merge two persons who are one, split one in two at a time, hide a false face.
+
+Every edit keeps the raw samples (they move between persons, or stay with a hidden one) and
+recomputes what is derived from them: each affected person's summary and the run's timeline,
+so charts, highlights and exports follow. A reprocess starts a new run from the video, without
+these edits.
+"""
+
+from django.db import transaction
+from django.db.models import Max, Min
+
+from .models import AnalysisRun, Person, Sample
+from .result_store import summary_fields
+from .timeline_store import build_timeline
+
+
+class IdentityError(ValueError):
+    """An edit that cannot be made; the message is for the user."""
+
+
+def _refresh(person: Person) -> None:
+    samples = Sample.objects.filter(person=person)
+    span = samples.aggregate(first=Min("t"), last=Max("t"))
+    Person.objects.filter(pk=person.pk).update(
+        first_s=span["first"] or 0.0,
+        last_s=span["last"] or 0.0,
+        sample_count=samples.count(),
+        **summary_fields(person.pk),
+    )
+
+
+def _rebuild(run: AnalysisRun) -> None:
+    AnalysisRun.objects.filter(pk=run.pk).update(persons_count=run.persons.filter(hidden=False).count())
+    build_timeline(run)
+
+
+@transaction.atomic
+def rename(person: Person, name: str) -> None:
+    Person.objects.filter(pk=person.pk).update(name=name.strip())
+
+
+@transaction.atomic
+def merge(keep: Person, absorbed: Person) -> None:
+    """`absorbed`'s samples become `keep`'s; `absorbed` is removed."""
+    if keep.pk == absorbed.pk or keep.run_id != absorbed.run_id:
+        raise IdentityError("Choose another person of the same analysis to merge.")
+    overlap = Sample.objects.filter(person=keep, t__in=Sample.objects.filter(person=absorbed).values("t")).exists()
+    if overlap:
+        raise IdentityError(f"{keep.label} and {absorbed.label} are on screen at the same moment: they are two people.")
+    Sample.objects.filter(person=absorbed).update(person=keep)
+    if not keep.name and absorbed.name:
+        Person.objects.filter(pk=keep.pk).update(name=absorbed.name)
+    if len(absorbed.thumbnail_jpeg or b"") > len(keep.thumbnail_jpeg or b""):
+        Person.objects.filter(pk=keep.pk).update(thumbnail_jpeg=absorbed.thumbnail_jpeg)
+    absorbed.delete()
+    _refresh(keep)
+    _rebuild(keep.run)
+
+
+@transaction.atomic
+def split(person: Person, at_s: float) -> Person:
+    """The samples from `at_s` on become a new person, numbered after the run's last."""
+    later = Sample.objects.filter(person=person, t__gte=at_s)
+    if not later.exists() or not Sample.objects.filter(person=person, t__lt=at_s).exists():
+        raise IdentityError(f"{person.label} has no samples on one side of {at_s:g} s: nothing to split.")
+    run = person.run
+    number = (run.persons.aggregate(last=Max("number"))["last"] or 0) + 1
+    track_key = (run.persons.aggregate(last=Max("track_key"))["last"] or 0) + 1
+    other = Person.objects.create(run=run, track_key=track_key, number=number, thumbnail_jpeg=person.thumbnail_jpeg)
+    later.update(person=other)
+    _refresh(person)
+    _refresh(other)
+    _rebuild(run)
+    return other
+
+
+@transaction.atomic
+def set_hidden(person: Person, hidden: bool) -> None:
+    Person.objects.filter(pk=person.pk).update(hidden=hidden)
+    _rebuild(person.run)

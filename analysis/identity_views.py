@@ -1,0 +1,87 @@
+"""The identity review's actions on the results page (identity.py does the work). Each is a POST."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from videos.views import owned_video
+
+from . import identity
+from .forms import MergeForm, RenameForm, SplitForm
+from .models import AnalysisRun, Person
+
+
+def _person(request: HttpRequest, pk: int, person_id: int) -> Person:
+    """A person of the video's shown results (its newest succeeded run), or 404."""
+    video = owned_video(request, pk)
+    current = video.runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-created_at", "-id").first()
+    return get_object_or_404(Person.objects.select_related("run__video"), pk=person_id, run=current)
+
+
+def _back(person: Person) -> HttpResponse:
+    response = redirect("analysis:results", pk=person.run.video_id)
+    response["Location"] += f"#person-{person.number}"
+    return response
+
+
+def _form_errors(request: HttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@require_POST
+def rename_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    person = _person(request, pk, person_id)
+    form = RenameForm(request.POST)
+    if form.is_valid():
+        identity.rename(person, form.cleaned_data["name"])
+        messages.success(request, "Renamed.")
+    else:
+        _form_errors(request, form)
+    return _back(person)
+
+
+@require_POST
+def merge_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    person = _person(request, pk, person_id)
+    form = MergeForm(request.POST, person=person)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(person)
+    keep = form.cleaned_data["into"]
+    try:
+        identity.merge(keep, person)
+    except identity.IdentityError as error:
+        messages.error(request, str(error))
+        return _back(person)
+    messages.success(request, f"{person.label} merged into {keep.label}.")
+    return _back(keep)
+
+
+@require_POST
+def split_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    person = _person(request, pk, person_id)
+    form = SplitForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(person)
+    try:
+        other = identity.split(person, form.cleaned_data["at_s"])
+    except identity.IdentityError as error:
+        messages.error(request, str(error))
+        return _back(person)
+    messages.success(
+        request, f"From {form.cleaned_data['at_s']:g} s on, {person.label}'s samples are Person {other.number}."
+    )
+    return _back(other)
+
+
+@require_POST
+def hide_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    person = _person(request, pk, person_id)
+    hidden = request.POST.get("hidden", "1") == "1"
+    identity.set_hidden(person, hidden)
+    messages.success(request, f"{person.label} is {'hidden (its samples are kept)' if hidden else 'shown again'}.")
+    return _back(person)

@@ -1,0 +1,122 @@
+"""Identity review on the results page: rename, merge, split, hide; everything derived follows, samples stay."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from analysis.core.emotions import EMOTIONS
+from analysis.models import Person, RunTimeline, Sample
+from analysis.timeline_store import build_timeline
+
+from .test_results_views import add_person, analysed, charts_data, make_run  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewed(analysed):  # noqa: F811
+    video, run, persons = analysed
+    build_timeline(run)
+    return video, run, persons
+
+
+def post(client, action, video, person, **data):
+    return client.post(reverse(f"analysis:{action}", args=[video.pk, person.pk]), data)
+
+
+def export(client, video) -> dict:
+    return json.loads(client.get(reverse("analysis:export_json", args=[video.pk])).content)
+
+
+def test_rename_shows_on_the_page_and_in_the_export(alice, reviewed):
+    video, run, (first, second) = reviewed
+    response = post(alice, "rename_person", video, first, name="  Ada  ")
+    assert response.status_code == 302 and response["Location"].endswith("#person-1")
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert "Ada (person 1)" in page
+    assert [p["name"] for p in export(alice, video)["persons"]] == ["Ada", ""]
+
+
+def test_merge_moves_the_samples_and_recomputes_summaries_charts_and_timeline(alice, reviewed):
+    video, run, (first, second) = reviewed
+    response = post(alice, "merge_person", video, second, into=first.pk)
+    assert response.status_code == 302
+    assert not Person.objects.filter(pk=second.pk).exists()
+    first.refresh_from_db()
+    assert first.sample_count == 11 and (first.first_s, first.last_s) == (0.0, 2.0)
+    assert Sample.objects.filter(person__run=run).count() == 11  # nothing lost
+    assert 0.0 < first.shares["happy"] < 1.0 and first.shares["sad"] > 0.0
+    timeline = RunTimeline.objects.get(run=run)
+    assert timeline.numbers == [1]
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    data = charts_data(page)
+    assert set(data["persons"]) == {str(first.pk)} and list(data["heatmap"]["data"][0]["y"]) == ["Person 1"]
+    (exported,) = export(alice, video)["persons"]
+    assert len(exported["samples"]) == 11 and exported["shares"] == first.shares
+    run.refresh_from_db()
+    assert run.persons_count == 1
+
+
+def test_two_people_seen_at_once_cannot_be_merged(alice, reviewed):
+    video, run, (first, second) = reviewed
+    third = add_person(run, 3, EMOTIONS.index("angry"), [0.4, 0.6, 0.8])
+    response = post(alice, "merge_person", video, third, into=first.pk)
+    assert response.status_code == 302
+    assert Person.objects.filter(pk=third.pk).exists() and Sample.objects.filter(person=third).count() == 3
+    page = alice.get(response["Location"]).content.decode()
+    assert "on screen at the same moment: they are two people" in page
+
+
+def test_split_makes_a_new_person_from_a_time_on(alice, reviewed):
+    video, run, (first, second) = reviewed
+    response = post(alice, "split_person", video, first, at_s="0.5")
+    assert response.status_code == 302
+    first.refresh_from_db()
+    other = Person.objects.get(run=run, number=3)
+    assert first.sample_count == 3 and first.last_s == 0.4
+    assert other.sample_count == 3 and other.first_s == 0.6 and other.dominant == "happy"
+    assert RunTimeline.objects.get(run=run).numbers == [1, 2, 3]
+    assert [p["id"] for p in export(alice, video)["persons"]] == [1, 2, 3]
+    nothing = post(alice, "split_person", video, second, at_s="99")
+    assert "nothing to split" in alice.get(nothing["Location"]).content.decode()
+
+
+def test_hide_removes_a_false_face_from_charts_and_exports_and_keeps_its_samples(alice, reviewed):
+    video, run, (first, second) = reviewed
+    post(alice, "hide_person", video, second, hidden="1")
+    assert Sample.objects.filter(person=second).count() == 5
+    data = charts_data(alice.get(reverse("analysis:results", args=[video.pk])).content.decode())
+    assert set(data["persons"]) == {str(first.pk)}
+    assert [p["id"] for p in export(alice, video)["persons"]] == [1]
+    assert RunTimeline.objects.get(run=run).numbers == [1]
+    csv_rows = alice.get(reverse("analysis:export_csv", args=[video.pk])).getvalue().decode().splitlines()
+    assert {row.split(",")[0] for row in csv_rows[1:]} == {"1"}
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert "Show again" in page
+    post(alice, "hide_person", video, second, hidden="0")
+    assert [p["id"] for p in export(alice, video)["persons"]] == [1, 2]
+
+
+@pytest.mark.parametrize("name", ["rename_person", "merge_person", "split_person", "hide_person"])
+def test_another_users_person_is_404_and_get_is_refused(client, other_user, reviewed, name):
+    video, run, (first, second) = reviewed
+    client.force_login(other_user)
+    assert post(client, name, video, first, name="x", into=second.pk, at_s="0.5").status_code == 404
+    assert client.get(reverse(f"analysis:{name}", args=[video.pk, first.pk])).status_code in (404, 405)
+    first.refresh_from_db()
+    assert first.name == "" and not first.hidden and first.sample_count == 6
+
+
+def test_a_person_of_an_older_run_is_404(alice, reviewed):
+    video, run, (first, second) = reviewed
+    make_run(video)  # a newer succeeded run: its results are the ones shown
+    assert post(alice, "rename_person", video, first, name="Old").status_code == 404
+
+
+def test_reprocess_says_the_edits_are_not_carried_over(alice, reviewed):
+    video, run, persons = reviewed
+    response = alice.post(reverse("analysis:reprocess", args=[video.pk]), follow=True)
+    assert "names, merges, splits and hidden persons of the current results are not carried over" in (
+        response.content.decode()
+    )
