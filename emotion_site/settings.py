@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_rq",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "accounts",
     "videos",
     "analysis",
@@ -145,6 +148,28 @@ FILE_UPLOAD_HANDLERS = ["videos.upload_handlers.SizeLimitedUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 VIDEO_MAX_UPLOAD_BYTES = int(os.environ.get("VIDEO_MAX_UPLOAD_BYTES", 2 * 1024**3))
 VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi")
+
+# The API (analysis/api) for scripts and notebooks. Token first: an anonymous request then gets
+# 401 with "WWW-Authenticate: Token"; session requests (the browser) need CSRF as usual.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Emotion Detector API",
+    "DESCRIPTION": "Upload videos, follow their analysis and download each person's emotions. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,  # the upload's `file` is a binary field in the request schema
+}
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 # "default": the analyses. "maintenance": the lost-run reaper that `rqcron analysis.cron_config`

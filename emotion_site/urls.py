@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("videos/", include("videos.urls")),
     path("videos/", include("analysis.urls")),
+    path("api/", include("analysis.api.urls")),
     # django-rq's dashboard; its views require staff.
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,148 @@
+"""The API's views: the caller's videos, their analysis and results (docs/api.md).
+
+Another user's video is a 404 everywhere, as on the pages: every lookup is filtered by owner.
+"""
+
+import csv
+
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analysis.exports import results_csv_rows, results_document
+from analysis.models import AnalysisRun
+from analysis.runs import cancel
+from videos.models import Video
+
+from .renderers import CSVRenderer
+from .serializers import VideoSerializer, VideoUploadSerializer
+from .uploads import create_video, form_errors, upload_form
+
+
+class LoginExemptMixin:
+    # DRF authenticates (token or session) and answers 401 itself: LoginRequiredMiddleware must not
+    # redirect API requests to the login page. (No docstring: the schema would show it.)
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return login_not_required(super().as_view(**initkwargs))
+
+
+def owned_videos(request: HttpRequest | Request) -> QuerySet[Video]:
+    runs = AnalysisRun.objects.order_by("-created_at", "-id")
+    return Video.objects.filter(owner=request.user).prefetch_related(
+        Prefetch("runs", queryset=runs, to_attr="runs_newest_first")
+    )
+
+
+def succeeded_run_or_404(video: Video) -> AnalysisRun:
+    # The export views' rule (analysis.views): the newest succeeded run, even if a newer run failed.
+    run = video.runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-created_at", "-id").first()
+    if run is None:
+        raise Http404("This video has no results yet.")
+    return run
+
+
+def export_filename(video: Video, extension: str) -> str:
+    return f"{slugify(video.title) or 'video'}-{video.pk}-emotions.{extension}"
+
+
+class VideoListCreate(LoginExemptMixin, generics.ListAPIView):
+    """Your videos, newest first, each with its latest analysis' status and progress."""
+
+    serializer_class = VideoSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[Video]:
+        return owned_videos(self.request)
+
+    @extend_schema(
+        request={"multipart/form-data": VideoUploadSerializer},
+        responses={
+            201: VideoSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The upload form's messages, by field"),
+        },
+        description="Upload a video; its analysis is queued. Poll the video's URL for status and progress.",
+    )
+    def post(self, request: Request) -> Response:
+        form = upload_form(request.data, request.FILES, upload_too_large=getattr(request, "upload_too_large", False))
+        if not form.is_valid():
+            return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        video = create_video(request.user, form)
+        video = owned_videos(request).get(pk=video.pk)  # with its run, as enqueued (or failed to) on commit
+        location = request.build_absolute_uri(reverse("api:video-detail", args=[video.pk]))
+        return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class VideoDetail(LoginExemptMixin, generics.RetrieveDestroyAPIView):
+    """One of your videos with its latest analysis' status and progress; DELETE removes it and its results."""
+
+    serializer_class = VideoSerializer
+
+    def get_queryset(self) -> QuerySet[Video]:
+        return owned_videos(self.request)
+
+    def perform_destroy(self, instance: Video) -> None:
+        # As the page's delete (videos.views.delete): stop its queued or running analysis, then delete
+        # the video; its runs, persons and samples cascade and a signal removes the file.
+        for run in instance.runs.filter(status__in=AnalysisRun.ACTIVE):
+            cancel(run)
+        instance.delete()
+
+
+class VideoResults(LoginExemptMixin, APIView):
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The JSON export document (video, analysis, ...)"),
+            404: OpenApiResponse(description="No such video, or no results yet"),
+        },
+        description="The latest succeeded analysis in the JSON export's schema (the results page's export.json).",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        video = get_object_or_404(Video, pk=pk, owner=request.user)
+        return Response(results_document(video, succeeded_run_or_404(video)))
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class VideoResultsCsv(LoginExemptMixin, APIView):
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per sample (export.csv)"),
+            404: OpenApiResponse(description="No such video, or no results yet"),
+        },
+        description="The latest succeeded analysis as the CSV export, one row per person and sample.",
+        operation_id="videos_results_csv",
+    )
+    def get(self, request: Request, pk: int) -> StreamingHttpResponse:
+        video = get_object_or_404(Video, pk=pk, owner=request.user)
+        run = succeeded_run_or_404(video)
+        writer = csv.writer(_Echo())
+        # Streamed: a long video has many thousand rows.
+        lines = (writer.writerow(row) for row in results_csv_rows(run))
+        response = StreamingHttpResponse(lines, content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(video, "csv")}"'
+        return response
+
+
+class SchemaView(LoginExemptMixin, SpectacularAPIView):
+    """The OpenAPI document: YAML, or JSON with ?format=json."""
