@@ -5,6 +5,7 @@ drawn; the exports keep every sample.
 """
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,6 +13,7 @@ import plotly.graph_objects as go
 from .chart_style import COLORS, LAYOUT
 from .core.emotions import EMOTIONS
 from .core.highlights import find_highlights
+from .core.markers import after_marker, describe
 from .core.series import downsample, smooth
 from .group_charts import group_timeline, persons_heatmap
 from .models import AnalysisRun, Person
@@ -112,7 +114,13 @@ def run_charts(run: AnalysisRun) -> dict:
             "emotions": to_json(emotion_timeline(t, p, quality)),
             "dominant": to_json(dominant_timeline(t, p, quality)),
         }
+    markers = [
+        {"id": marker.pk, "t": marker.t, "label": marker.label, "after": asdict(after), "text": describe(after)}
+        for marker in run.video.markers.order_by("t", "id")
+        for after in [after_marker(mood, marker.t)]
+    ]
     return {
+        "markers": markers,
         "persons": persons,
         "distribution": to_json(distribution(run)),
         "group": to_json(group_timeline(mood)),

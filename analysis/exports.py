@@ -48,8 +48,12 @@ def persons_dicts(run: AnalysisRun) -> Iterator[dict]:
 
 
 def results_document(video: Video, run: AnalysisRun) -> dict:
-    return export_document(video_dict(video), analysis_dict(run), list(persons_dicts(run)))
+    return export_document(video_dict(video), analysis_dict(run), list(persons_dicts(run)), marker_dicts(video))
 
 
 def results_csv_rows(run: AnalysisRun) -> Iterator[list]:
-    return csv_rows(persons_dicts(run))
+    return csv_rows(persons_dicts(run), marker_dicts(run.video))
+
+
+def marker_dicts(video: Video) -> list[dict]:
+    return [{"t": marker.t, "label": marker.label} for marker in video.markers.order_by("t", "id")]

@@ -1,8 +1,11 @@
-"""Forms of the results page's identity review."""
+"""Forms of the results page: identity review and event markers."""
 
 from django import forms
 
+from .core.markers import MAX_LABEL, MarkerFileError, parse_time, read_marker_csv
 from .models import Person
+
+MAX_MARKER_FILE_BYTES = 256 * 1024
 
 
 class RenameForm(forms.Form):
@@ -20,3 +23,29 @@ class MergeForm(forms.Form):
 
 class SplitForm(forms.Form):
     at_s = forms.FloatField(min_value=0, label="Split at (s)")
+
+
+class MarkerForm(forms.Form):
+    t = forms.CharField(label="Time", help_text="seconds, or m:ss")
+    label = forms.CharField(max_length=MAX_LABEL)
+
+    def clean_t(self) -> float:
+        try:
+            return parse_time(self.cleaned_data["t"])
+        except ValueError:
+            raise forms.ValidationError("Give the time in seconds (75.5) or as m:ss (1:15.5).") from None
+
+
+class MarkerImportForm(forms.Form):
+    file = forms.FileField(label="CSV of time,label")
+
+    def clean_file(self) -> list[tuple[float, str]]:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_MARKER_FILE_BYTES:
+            raise forms.ValidationError(f"The marker file is over {MAX_MARKER_FILE_BYTES // 1024} KB.")
+        try:
+            return read_marker_csv(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The marker file is not UTF-8 text.") from None
+        except MarkerFileError as error:
+            raise forms.ValidationError(str(error)) from None

@@ -140,3 +140,17 @@ class RunTimeline(models.Model):
     def array(self) -> np.ndarray:
         shape = (len(self.numbers), self.bins, len(EMOTIONS))
         return np.frombuffer(bytes(self.probabilities), dtype=np.float16).reshape(shape).astype(np.float64)
+
+
+class Marker(models.Model):
+    """A labelled moment of a video ("slide 4", "question 2"): drawn on every chart, summarised, exported."""
+
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="markers")
+    t = models.FloatField(help_text="seconds from the start")
+    label = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["video", "t", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} at {self.t:g} s"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import identity_views, views
+from . import identity_views, marker_views, views
 
 app_name = "analysis"
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:pk>/persons/<int:person_id>/merge/", identity_views.merge_person, name="merge_person"),
     path("<int:pk>/persons/<int:person_id>/split/", identity_views.split_person, name="split_person"),
     path("<int:pk>/persons/<int:person_id>/hide/", identity_views.hide_person, name="hide_person"),
+    path("<int:pk>/markers/", marker_views.add_marker, name="add_marker"),
+    path("<int:pk>/markers/import/", marker_views.import_markers, name="import_markers"),
+    path("<int:pk>/markers/<int:marker_id>/delete/", marker_views.delete_marker, name="delete_marker"),
 ]

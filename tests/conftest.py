@@ -14,7 +14,7 @@ VIDEOS = DATA_DIR / "videos"
 IMAGES = DATA_DIR / "images"
 
 # The export document's shape, shared by the command's and the download's tests.
-EXPORT_KEYS = {"video", "analysis", "emotions", "persons"}
+EXPORT_KEYS = {"video", "analysis", "emotions", "markers", "persons"}
 EXPORT_ANALYSIS_KEYS = {"status", "sample_fps", "frames_analyzed", "detector", "model", "started_at", "finished_at"}
 EXPORT_PERSON_KEYS = {"id", "name", "first_s", "last_s", "dominant", "shares", "mean", "samples"}
 

@@ -26,7 +26,7 @@ from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VID
 pytestmark = pytest.mark.django_db
 
 CLIP = VIDEOS / "single_face.mp4"
-CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant"
+CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant,marker"
 
 
 def make_run(video: Video, status=AnalysisRun.Status.SUCCEEDED, **fields) -> AnalysisRun:
@@ -139,7 +139,7 @@ def test_results_page_has_plotly_a_chart_per_person_and_chart_data(alice, analys
     assert 'id="chart-group"' in content and 'id="chart-heatmap"' in content
     assert 'id="no-highlights"' in content  # two people: too few for a room's highlights
     data = charts_data(content)
-    assert set(data) == {"persons", "distribution", "group", "heatmap", "highlights"}
+    assert set(data) == {"markers", "persons", "distribution", "group", "heatmap", "highlights"}
     assert data["highlights"] == []
     heatmap_rows = data["heatmap"]["data"][0]["y"]
     assert list(heatmap_rows) == ["Person 1", "Person 2"]  # person 1 is on screen longer

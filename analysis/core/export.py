@@ -1,5 +1,6 @@
 """The JSON and CSV export formats, built from plain values (other tools read these)."""
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -9,8 +10,9 @@ from .emotion_summary import summarize
 from .emotions import EMOTIONS, dominant
 from .person_linker import LinkedFace, PersonSummary
 
-# Each row is one raw sample: its own probabilities, its face quality and its own top emotion.
-CSV_HEADER = ["person_id", "t", "frame", "x", "y", "w", "h", *EMOTIONS, "quality", "dominant"]
+# Each row is one raw sample: its own probabilities, its face quality, its own top emotion, and the
+# label of the last event marker at or before it.
+CSV_HEADER = ["person_id", "t", "frame", "x", "y", "w", "h", *EMOTIONS, "quality", "dominant", "marker"]
 
 
 def sample_dict(t: float, frame: int, box: Sequence[int], probabilities: Sequence[float], quality: float) -> dict:
@@ -42,17 +44,26 @@ def person_dict(person_id: int, first_s: float, last_s: float, samples: list[dic
     }
 
 
-def export_document(video: dict, analysis: dict, persons: list[dict]) -> dict:
-    """The export shape: {"video", "analysis", "emotions", "persons"}."""
-    return {"video": video, "analysis": analysis, "emotions": list(EMOTIONS), "persons": persons}
+def export_document(video: dict, analysis: dict, persons: list[dict], markers: list[dict] | None = None) -> dict:
+    """The export shape: {"video", "analysis", "emotions", "markers", "persons"}; markers are {"t", "label"}."""
+    return {
+        "video": video,
+        "analysis": analysis,
+        "emotions": list(EMOTIONS),
+        "markers": markers or [],
+        "persons": persons,
+    }
 
 
-def csv_rows(persons: Iterable[dict]) -> Iterator[list]:
+def csv_rows(persons: Iterable[dict], markers: Sequence[dict] = ()) -> Iterator[list]:
     """One row per person and sample, header first."""
+    times = [marker["t"] for marker in markers]  # sorted by time
     yield CSV_HEADER
     for person in persons:
         for s in person["samples"]:
-            yield [person["id"], s["t"], s["frame"], *s["box"], *s["p"], s["q"], dominant(s["p"])]
+            last = bisect.bisect_right(times, s["t"]) - 1
+            label = markers[last]["label"] if last >= 0 else ""
+            yield [person["id"], s["t"], s["frame"], *s["box"], *s["p"], s["q"], dominant(s["p"]), label]
 
 
 class CollectingSink:

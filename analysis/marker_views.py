@@ -1,0 +1,64 @@
+"""Event markers on the results page: add one, import a CSV of them, delete one. Each is a POST."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from videos.views import owned_video
+
+from .core.markers import MAX_MARKERS
+from .forms import MarkerForm, MarkerImportForm
+from .models import Marker
+
+
+def _back(video) -> HttpResponse:
+    response = redirect("analysis:results", pk=video.pk)
+    response["Location"] += "#markers"
+    return response
+
+
+def _report(request: HttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@require_POST
+def add_marker(request: HttpRequest, pk: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    form = MarkerForm(request.POST)
+    if not form.is_valid():
+        _report(request, form)
+    elif video.markers.count() >= MAX_MARKERS:
+        messages.error(request, f"A video can have at most {MAX_MARKERS} markers.")
+    else:
+        Marker.objects.create(video=video, t=form.cleaned_data["t"], label=form.cleaned_data["label"].strip())
+        messages.success(request, f"Marker \u201c{form.cleaned_data['label'].strip()}\u201d added.")
+    return _back(video)
+
+
+@require_POST
+def import_markers(request: HttpRequest, pk: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    form = MarkerImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _report(request, form)
+        return _back(video)
+    rows = form.cleaned_data["file"]
+    if video.markers.count() + len(rows) > MAX_MARKERS:
+        messages.error(request, f"A video can have at most {MAX_MARKERS} markers.")
+        return _back(video)
+    with transaction.atomic():
+        Marker.objects.bulk_create([Marker(video=video, t=t, label=label) for t, label in rows])
+    messages.success(request, f"{len(rows)} marker{'s' if len(rows) != 1 else ''} imported.")
+    return _back(video)
+
+
+@require_POST
+def delete_marker(request: HttpRequest, pk: int, marker_id: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    get_object_or_404(Marker, pk=marker_id, video=video).delete()
+    messages.success(request, "Marker deleted.")
+    return _back(video)
