@@ -20,6 +20,7 @@ from .models import AnalysisRun, Person
 from .timeline_store import run_mood
 
 MAX_POINTS = 600
+INLINE_PERSONS = 6
 
 
 def _series(person: Person) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,15 +106,17 @@ def to_json(figure: go.Figure) -> dict:
     return json.loads(figure.to_json())
 
 
+def person_charts(person: Person) -> dict:
+    t, p, quality = _series(person)
+    return {"emotions": to_json(emotion_timeline(t, p, quality)), "dominant": to_json(dominant_timeline(t, p, quality))}
+
+
 def run_charts(run: AnalysisRun) -> dict:
+    """Everything the results page draws. Only the first INLINE_PERSONS persons' own charts come with
+    the page; the others' load as they scroll into view (views.person_charts_json)."""
     mood = run_mood(run)
-    persons = {}
-    for person in run.persons.filter(hidden=False).order_by("number"):
-        t, p, quality = _series(person)
-        persons[person.pk] = {
-            "emotions": to_json(emotion_timeline(t, p, quality)),
-            "dominant": to_json(dominant_timeline(t, p, quality)),
-        }
+    visible = run.persons.filter(hidden=False).order_by("number")
+    persons = {person.pk: person_charts(person) for person in visible[:INLINE_PERSONS]}
     markers = [
         {"id": marker.pk, "t": marker.t, "label": marker.label, "after": asdict(after), "text": describe(after)}
         for marker in run.video.markers.order_by("t", "id")

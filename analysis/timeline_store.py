@@ -32,10 +32,14 @@ def build_timeline(run: AnalysisRun) -> RunTimeline:
     return timeline
 
 
-def run_mood(run: AnalysisRun) -> GroupMood:
-    """The run's group mood, from its stored timeline (made now for runs from before timelines)."""
+def run_timeline(run: AnalysisRun) -> RunTimeline:
+    """The run's stored timeline (made now for runs from before timelines)."""
     try:
-        timeline = run.timeline
+        return run.timeline
     except RunTimeline.DoesNotExist:
-        timeline = build_timeline(run)
+        return build_timeline(run)
+
+
+def run_mood(run: AnalysisRun) -> GroupMood:
+    timeline = run_timeline(run)
     return group_mood(timeline.numbers, timeline.array(), timeline.bin_s)

@@ -9,11 +9,12 @@ from django.views.decorators.http import require_POST
 
 from videos.views import owned_video
 
-from .charts import run_charts
+from .charts import person_charts, run_charts
 from .core.highlights import MIN_FACES
 from .exports import results_csv_rows, results_document
 from .forms import MergeForm
 from .models import AnalysisRun, Person
+from .overlay import overlay_window
 from .runs import reprocess
 
 
@@ -37,6 +38,24 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         context["charts"] = run_charts(current)
         context["min_faces"] = MIN_FACES
     return render(request, "analysis/results.html", context)
+
+
+def person_charts_json(request: HttpRequest, pk: int, person_id: int) -> JsonResponse:
+    """One person's charts, for persons whose charts do not come with the page."""
+    video = owned_video(request, pk)
+    person = get_object_or_404(Person, pk=person_id, run=_current_run_or_404(video), hidden=False)
+    return JsonResponse(person_charts(person))
+
+
+def overlay_json(request: HttpRequest, pk: int) -> JsonResponse:
+    """Boxes and labels for the player's overlay, for samples in [start, start + OVERLAY_WINDOW_S)."""
+    video = owned_video(request, pk)
+    run = _current_run_or_404(video)
+    try:
+        start = max(0.0, float(request.GET.get("start", 0)))
+    except ValueError:
+        raise Http404("start must be a number of seconds") from None
+    return JsonResponse(overlay_window(run, start))
 
 
 def progress(request: HttpRequest, pk: int) -> JsonResponse:
