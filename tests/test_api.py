@@ -1,4 +1,4 @@
-"""The REST API (/api/): token and session auth, per-user isolation, upload, status, results, schema.
+"""The REST API (/api/): token and session auth, per-user isolation, upload, status, results, markers, persons, schema.
 
 Most tests go through DRF's APIClient; test_live_server_* speak real HTTP with `requests`.
 """
@@ -13,13 +13,15 @@ from pathlib import Path
 import django_rq
 import pytest
 import requests
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from analysis.core.emotions import EMOTIONS
-from analysis.models import AnalysisRun, Person, Sample
+from analysis.core.markers import MAX_MARKERS
+from analysis.models import AnalysisRun, Marker, Person, RunTimeline, Sample
 from videos.models import Video
 
 from .conftest import EXPORT_KEYS, VIDEOS, make_video
@@ -29,6 +31,19 @@ pytestmark = pytest.mark.django_db
 
 SINGLE_FACE = VIDEOS / "single_face.mp4"
 VIDEO_URL_NAMES = ["api:video-detail", "api:video-results", "api:video-results-csv"]
+# The markers' and persons' URLs, each with a method and a valid body (so that only ownership can refuse it).
+MARKER_REQUESTS = [
+    ("get", "api:video-markers", None),
+    ("post", "api:video-markers", {"t": 1.5, "label": "slide 2"}),
+    ("post", "api:video-markers-import", "file"),
+    ("delete", "api:video-marker-detail", None),
+]
+PERSON_REQUESTS = [
+    ("get", "api:video-persons", None),
+    ("patch", "api:video-person-detail", {"name": "Bob", "hidden": True}),
+    ("post", "api:video-person-merge", {"into": 2}),
+    ("post", "api:video-person-split", {"at_s": 0.5}),
+]
 
 
 def queue():
@@ -61,6 +76,30 @@ def analysed(user):
     return video, run
 
 
+def url_of(name: str, video: Video, marker: Marker | None = None, number: int = 1) -> str:
+    """A URL of the API, with the video, marker or person number its name needs."""
+    if name == "api:video-marker-detail":
+        return reverse(name, args=[video.pk, marker.pk if marker else 1])
+    if name in ("api:video-person-detail", "api:video-person-merge", "api:video-person-split"):
+        return reverse(name, args=[video.pk, number])
+    if name == "api:schema" or name == "api:video-list":
+        return reverse(name)
+    return reverse(name, args=[video.pk])
+
+
+def marker_file(content: bytes, name: str = "markers.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def send(client: APIClient, method: str, url: str, body):
+    """`body` "file": a one-line marker file, multipart; else JSON (or nothing)."""
+    if body == "file":
+        return client.post(url, {"file": marker_file(b"1,from a file\n")}, format="multipart")
+    if body is None:
+        return getattr(client, method)(url)
+    return getattr(client, method)(url, body, format="json")
+
+
 def upload(client: APIClient, path: Path, title: str = "My clip", **fields):
     with path.open("rb") as handle:
         return client.post(reverse("api:video-list"), {"title": title, "file": handle, **fields}, format="multipart")
@@ -83,12 +122,12 @@ def streamed_text(response) -> str:
         ("get", "api:video-results"),
         ("get", "api:video-results-csv"),
         ("get", "api:schema"),
-    ],
+    ]
+    + [(method, name) for method, name, _ in MARKER_REQUESTS + PERSON_REQUESTS],
 )
 def test_unauthenticated_is_401_not_a_login_redirect(user, method, name):
     video = make_video(user)
-    url = reverse(name, args=[video.pk]) if name in VIDEO_URL_NAMES else reverse(name)
-    response = getattr(APIClient(), method)(url)
+    response = getattr(APIClient(), method)(url_of(name, video))
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
     assert Video.objects.filter(pk=video.pk).exists()
@@ -387,6 +426,382 @@ def test_another_users_videos_are_not_listed(user, other_user):
     }
 
 
+# Markers
+
+
+def add_markers(video: Video, *rows: tuple[float, str]) -> list[Marker]:
+    return [Marker.objects.create(video=video, t=t, label=label) for t, label in rows]
+
+
+def test_markers_are_listed_by_time_as_in_the_export(api, analysed):
+    video, _ = analysed
+    assert api.get(url_of("api:video-markers", video)).json() == []
+    late, early, middle = add_markers(video, (2.0, "end"), (0.5, "start"), (1.0, "slide 2"))
+    response = api.get(url_of("api:video-markers", video))
+    assert response.status_code == 200
+    assert response.json() == [
+        {"id": early.pk, "t": 0.5, "label": "start"},
+        {"id": middle.pk, "t": 1.0, "label": "slide 2"},
+        {"id": late.pk, "t": 2.0, "label": "end"},
+    ]
+    document = api.get(reverse("api:video-results", args=[video.pk])).json()
+    assert document["markers"] == [{"t": m["t"], "label": m["label"]} for m in response.json()]
+
+
+@pytest.mark.parametrize("t, seconds", [(12.5, 12.5), (0, 0.0), ("12.5", 12.5), ("0:12.5", 12.5), ("1:02:03", 3723.0)])
+def test_add_a_marker_in_seconds_or_m_ss(api, user, t, seconds):
+    video = make_video(user)  # never analysed: markers belong to the video
+    response = api.post(url_of("api:video-markers", video), {"t": t, "label": "  question 2  "}, format="json")
+    assert response.status_code == 201, response.json()
+    marker = Marker.objects.get(video=video)
+    assert response.json() == {"id": marker.pk, "t": seconds, "label": "question 2"}
+    assert (marker.t, marker.label) == (seconds, "question 2")
+    assert api.get(url_of("api:video-markers", video)).json() == [response.json()]
+
+
+def test_add_a_marker_form_encoded(api, analysed):
+    video, _ = analysed
+    response = api.post(url_of("api:video-markers", video), {"t": "0:01", "label": "slide 4"})
+    assert response.status_code == 201
+    assert list(video.markers.values_list("t", "label")) == [(1.0, "slide 4")]
+
+
+TIME_MESSAGE = "Give the time in seconds (75.5) or as m:ss (1:15.5)."
+
+
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        ({}, {"t": ["This field is required."], "label": ["This field is required."]}),
+        ({"t": "soon", "label": "x"}, {"t": [TIME_MESSAGE]}),
+        ({"t": -3, "label": "x"}, {"t": [TIME_MESSAGE]}),
+        ({"t": "1::2", "label": "x"}, {"t": [TIME_MESSAGE]}),
+        ({"t": True, "label": "x"}, {"t": [TIME_MESSAGE]}),
+        ({"t": None, "label": "x"}, {"t": ["This field is required."]}),
+        ({"t": 1, "label": "   "}, {"label": ["This field is required."]}),
+        ({"t": 1, "label": "x" * 121}, {"label": ["Ensure this value has at most 120 characters (it has 121)."]}),
+        ([{"t": 1, "label": "x"}], {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+    ],
+)
+def test_a_refused_marker_is_400_with_the_pages_messages(api, analysed, body, errors):
+    video, _ = analysed
+    response = api.post(url_of("api:video-markers", video), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == errors
+    assert not Marker.objects.exists()
+
+
+def test_a_video_has_at_most_max_markers(api, analysed):
+    video, _ = analysed
+    Marker.objects.bulk_create(Marker(video=video, t=i, label=f"m{i}") for i in range(MAX_MARKERS - 1))
+    assert api.post(url_of("api:video-markers", video), {"t": 1, "label": "last"}, format="json").status_code == 201
+    response = api.post(url_of("api:video-markers", video), {"t": 1, "label": "one too many"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": [f"A video can have at most {MAX_MARKERS} markers."]}
+    assert video.markers.count() == MAX_MARKERS
+
+
+def test_import_markers_from_csv(api, user):
+    video = make_video(user)  # never analysed
+    add_markers(video, (30.0, "already there"))
+    content = b"time,label\n1:00,slide 2\n0.5,slide 1\n\n12.5,question 2, the hard one\n"
+    response = api.post(url_of("api:video-markers-import", video), {"file": marker_file(content)}, format="multipart")
+    assert response.status_code == 201, response.json()
+    imported = response.json()
+    assert [(m["t"], m["label"]) for m in imported] == [
+        (0.5, "slide 1"),
+        (12.5, "question 2, the hard one"),
+        (60.0, "slide 2"),
+    ]
+    assert {m["id"] for m in imported} == set(video.markers.exclude(label="already there").values_list("pk", flat=True))
+    listed = api.get(url_of("api:video-markers", video)).json()
+    assert [m["label"] for m in listed] == ["slide 1", "question 2, the hard one", "already there", "slide 2"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"0.5,ok\nlater,bad\n", "Line 2: 'later' is not a time (seconds, or m:ss)"),
+        (b"0.5,ok\n7\n", "Line 2: expected time,label"),
+        (b"1,%s\n" % (b"x" * 121), "Line 1: the label is longer than 120 characters"),
+        (b"time,label\n", "No markers in the file (expected lines of time,label)"),
+        ("1,caf\u00e9\n".encode("latin-1"), "The marker file is not UTF-8 text."),
+        (b"1,x\n" * (64 * 1024 + 1), "The marker file is over 256 KB."),
+        (b"".join(b"%d,m\n" % i for i in range(MAX_MARKERS + 1)), f"More than {MAX_MARKERS} markers"),
+    ],
+)
+def test_a_refused_marker_file_is_400_with_the_pages_message_and_adds_nothing(api, analysed, content, message):
+    video, _ = analysed
+    response = api.post(url_of("api:video-markers-import", video), {"file": marker_file(content)}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {"file": [message]}
+    assert not Marker.objects.exists()
+
+
+def test_import_without_a_file_or_past_max_markers_is_400(api, analysed):
+    video, _ = analysed
+    response = api.post(url_of("api:video-markers-import", video), {}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {"file": ["This field is required."]}
+
+    Marker.objects.bulk_create(Marker(video=video, t=i, label=f"m{i}") for i in range(MAX_MARKERS - 1))
+    two = marker_file(b"1,a\n2,b\n")
+    response = api.post(url_of("api:video-markers-import", video), {"file": two}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": [f"A video can have at most {MAX_MARKERS} markers."]}
+    assert video.markers.count() == MAX_MARKERS - 1  # all or nothing
+
+
+def test_delete_a_marker(api, user, analysed):
+    video, _ = analysed
+    kept, deleted = add_markers(video, (1.0, "kept"), (2.0, "deleted"))
+    response = api.delete(url_of("api:video-marker-detail", video, deleted))
+    assert response.status_code == 204
+    assert list(video.markers.values_list("label", flat=True)) == ["kept"]
+    assert api.delete(url_of("api:video-marker-detail", video, deleted)).status_code == 404
+    # A marker is found under its own video only.
+    other_video = make_video(user, "Another of alice's")
+    assert api.delete(url_of("api:video-marker-detail", other_video, kept)).status_code == 404
+    assert video.markers.count() == 1
+
+
+def test_marker_writes_with_the_session_need_csrf(user, analysed):
+    video, _ = analysed
+    (marker,) = add_markers(video, (1.0, "mine"))
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.get(url_of("api:video-markers", video)).status_code == 200
+    for method, name, body in MARKER_REQUESTS[1:]:
+        response = send(client, method, url_of(name, video, marker), body)
+        assert response.status_code == 403
+        assert "CSRF" in response.json()["detail"]
+    assert list(video.markers.values_list("label", flat=True)) == ["mine"]
+
+
+# Persons
+
+
+PERSON_KEYS = {"number", "name", "label", "hidden", "first_s", "last_s", "sample_count", "dominant", "shares", "mean"}
+
+
+def test_persons_of_the_shown_results(api, analysed):
+    video, run = analysed
+    response = api.get(url_of("api:video-persons", video))
+    assert response.status_code == 200
+    first, second = response.json()
+    assert set(first) == PERSON_KEYS
+    one = Person.objects.get(run=run, number=1)
+    assert first == {
+        "number": 1,
+        "name": "",
+        "label": "Person 1",
+        "hidden": False,
+        "first_s": 0.0,
+        "last_s": 1.0,
+        "sample_count": 6,
+        "dominant": "happy",
+        "shares": one.shares,
+        "mean": one.mean,
+    }
+    assert set(first["shares"]) == set(first["mean"]) == set(EMOTIONS)
+    assert (second["number"], second["dominant"], second["sample_count"]) == (2, "sad", 5)
+    # The same persons, summaries and times as the results.
+    document = api.get(reverse("api:video-results", args=[video.pk])).json()
+    for person, exported in zip(response.json(), document["persons"]):
+        assert (person["number"], person["shares"], person["mean"]) == (
+            exported["id"],
+            exported["shares"],
+            exported["mean"],
+        )
+        assert (person["first_s"], person["last_s"]) == (exported["first_s"], exported["last_s"])
+
+
+@pytest.mark.parametrize("method, name, body", PERSON_REQUESTS)
+@pytest.mark.parametrize("status", [None, AnalysisRun.Status.RUNNING, AnalysisRun.Status.FAILED])
+def test_persons_without_a_succeeded_run_are_404(api, user, status, method, name, body):
+    video = make_video(user)
+    if status is not None:
+        run = make_run(video, status=status, frames_done=0, error="boom" if status == "failed" else "")
+        add_person(run, 1, 0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])  # a provisional track
+        add_person(run, 2, 0, [1.2, 1.4])
+    response = send(api, method, url_of(name, video), body)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "This video has no results yet."}
+    assert not Person.objects.filter(name="Bob").exists() and Person.objects.count() == (2 if status else 0)
+
+
+def test_persons_are_those_of_the_newest_succeeded_run(api, analysed):
+    video, old = analysed
+    newer = make_run(video, persons_count=1)
+    add_person(newer, 1, EMOTIONS.index("angry"), [0.0, 0.2, 0.4])
+    make_run(video, status=AnalysisRun.Status.FAILED, frames_done=0, error="boom")  # keeps the results shown
+    persons = api.get(url_of("api:video-persons", video)).json()
+    assert [(p["number"], p["dominant"]) for p in persons] == [(1, "angry")]
+    assert (
+        api.patch(url_of("api:video-person-detail", video, number=2), {"name": "Old"}, format="json").status_code == 404
+    )
+    assert not Person.objects.filter(run=old, name="Old").exists()
+
+
+def test_rename_a_person_and_back_to_the_number(api, analysed):
+    video, run = analysed
+    url = url_of("api:video-person-detail", video, number=1)
+    response = api.patch(url, {"name": "  Ada  "}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["number"], body["name"], body["label"], body["hidden"]) == (1, "Ada", "Ada (person 1)", False)
+    assert [p["name"] for p in api.get(reverse("api:video-results", args=[video.pk])).json()["persons"]] == ["Ada", ""]
+    assert api.patch(url, {"name": ""}, format="json").json()["label"] == "Person 1"
+    assert Person.objects.get(run=run, number=1).name == ""
+
+
+def test_hide_a_person_and_show_it_again(api, analysed):
+    video, run = analysed
+    url = url_of("api:video-person-detail", video, number=2)
+    response = api.patch(url, {"hidden": True}, format="json")
+    assert response.status_code == 200
+    assert response.json()["hidden"] is True
+    assert Sample.objects.filter(person__run=run, person__number=2).count() == 5  # kept
+    assert [p["id"] for p in api.get(reverse("api:video-results", args=[video.pk])).json()["persons"]] == [1]
+    assert RunTimeline.objects.get(run=run).numbers == [1]
+    run.refresh_from_db()
+    assert run.persons_count == 1
+    # Still listed, so that it can be shown again.
+    assert [(p["number"], p["hidden"]) for p in api.get(url_of("api:video-persons", video)).json()] == [
+        (1, False),
+        (2, True),
+    ]
+    # Form-encoded, a name alone does not touch `hidden`.
+    assert api.patch(url, {"name": "A poster"}).json()["hidden"] is True
+    response = api.patch(url, {"hidden": False, "name": "Bea"}, format="json")
+    assert (response.json()["hidden"], response.json()["label"]) == (False, "Bea (person 2)")
+    assert [p["id"] for p in api.get(reverse("api:video-results", args=[video.pk])).json()["persons"]] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        ({}, {"non_field_errors": ["Give name, hidden or both."]}),
+        ({"nmae": "Ada"}, {"non_field_errors": ["Give name, hidden or both."]}),
+        ({"name": "x" * 81}, {"name": ["Ensure this field has no more than 80 characters."]}),
+        ({"name": None}, {"name": ["This field may not be null."]}),
+        ({"hidden": "maybe"}, {"hidden": ["Must be a valid boolean."]}),
+        ({"name": "Ada", "hidden": "maybe"}, {"hidden": ["Must be a valid boolean."]}),
+    ],
+)
+def test_a_refused_person_edit_is_400_and_changes_nothing(api, analysed, body, errors):
+    video, run = analysed
+    response = api.patch(url_of("api:video-person-detail", video, number=1), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == errors
+    one = Person.objects.get(run=run, number=1)
+    assert (one.name, one.hidden) == ("", False)
+
+
+@pytest.mark.parametrize("method, name, body", PERSON_REQUESTS[1:])
+def test_a_person_number_not_in_the_results_is_404(api, analysed, method, name, body):
+    video, run = analysed
+    response = send(api, method, url_of(name, video, number=9), body)
+    assert response.status_code == 404
+    assert [(p.number, p.name, p.sample_count) for p in run.persons.order_by("number")] == [(1, "", 6), (2, "", 5)]
+
+
+def test_merge_a_person_into_another(api, analysed):
+    video, run = analysed
+    response = api.post(url_of("api:video-person-merge", video, number=2), {"into": 1}, format="json")
+    assert response.status_code == 200
+    merged = response.json()
+    assert (merged["number"], merged["sample_count"], merged["first_s"], merged["last_s"]) == (1, 11, 0.0, 2.0)
+    assert 0.0 < merged["shares"]["happy"] < 1.0 and merged["shares"]["sad"] > 0.0
+    assert not Person.objects.filter(run=run, number=2).exists()
+    assert Sample.objects.filter(person__run=run).count() == 11  # nothing lost
+    assert [p["number"] for p in api.get(url_of("api:video-persons", video)).json()] == [1]
+    assert RunTimeline.objects.get(run=run).numbers == [1]
+
+
+def test_two_people_seen_at_once_cannot_be_merged(api, analysed):
+    video, run = analysed
+    add_person(run, 3, EMOTIONS.index("angry"), [0.4, 0.6, 0.8])
+    response = api.post(url_of("api:video-person-merge", video, number=3), {"into": 1}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Person 1 and Person 3 are on screen at the same moment: they are two people."}
+    assert Sample.objects.filter(person__run=run, person__number=3).count() == 3
+
+
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        ({"into": 2}, {"detail": "Choose another person of the same analysis to merge."}),
+        ({"into": 9}, {"into": ["Person 9 is not a shown person of these results."]}),
+        ({"into": 3}, {"into": ["Person 3 is not a shown person of these results."]}),  # hidden
+        ({}, {"into": ["This field is required."]}),
+        ({"into": "one"}, {"into": ["A valid integer is required."]}),
+    ],
+)
+def test_a_refused_merge_is_400_and_changes_nothing(api, analysed, body, errors):
+    video, run = analysed
+    hidden = add_person(run, 3, EMOTIONS.index("angry"), [3.0, 3.2])
+    Person.objects.filter(pk=hidden.pk).update(hidden=True)
+    response = api.post(url_of("api:video-person-merge", video, number=2), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == errors
+    assert [p.sample_count for p in run.persons.order_by("number")] == [6, 5, 2]
+
+
+def test_split_a_person_at_a_time(api, analysed):
+    video, run = analysed
+    response = api.post(url_of("api:video-person-split", video, number=1), {"at_s": 0.5}, format="json")
+    assert response.status_code == 201
+    new = response.json()
+    assert (new["number"], new["sample_count"], new["first_s"], new["last_s"]) == (3, 3, 0.6, 1.0)
+    assert new["dominant"] == "happy"
+    one = Person.objects.get(run=run, number=1)
+    assert (one.sample_count, one.last_s) == (3, 0.4)
+    assert [p["number"] for p in api.get(url_of("api:video-persons", video)).json()] == [1, 2, 3]
+    assert RunTimeline.objects.get(run=run).numbers == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        ({"at_s": 99}, {"detail": "Person 1 has no samples on one side of 99 s: nothing to split."}),
+        ({"at_s": 0}, {"detail": "Person 1 has no samples on one side of 0 s: nothing to split."}),
+        ({"at_s": -1}, {"at_s": ["Ensure this value is greater than or equal to 0."]}),
+        ({"at_s": "soon"}, {"at_s": ["A valid number is required."]}),
+        ({}, {"at_s": ["This field is required."]}),
+    ],
+)
+def test_a_refused_split_is_400_and_changes_nothing(api, analysed, body, errors):
+    video, run = analysed
+    response = api.post(url_of("api:video-person-split", video, number=1), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == errors
+    assert [p.number for p in run.persons.order_by("number")] == [1, 2]
+    assert Person.objects.get(run=run, number=1).sample_count == 6
+
+
+# Another user's markers and persons do not exist for you
+
+
+@pytest.mark.parametrize("method, name, body", MARKER_REQUESTS + PERSON_REQUESTS)
+def test_another_users_markers_and_persons_are_404_on_every_url(method, name, body, analysed, user, other_user):
+    video, run = analysed
+    (marker,) = add_markers(video, (1.0, "mine"))
+    mallory = token_client(other_user)
+
+    response = send(mallory, method, url_of(name, video, marker), body)
+    assert response.status_code == 404
+    assert list(video.markers.values_list("t", "label")) == [(1.0, "mine")]
+    persons = run.persons.order_by("number")
+    assert [(p.number, p.name, p.hidden, p.sample_count) for p in persons] == [(1, "", False, 6), (2, "", False, 5)]
+    if name == "api:video-marker-detail":  # ... nor under mallory's own video ...
+        own = make_video(other_user, "Mallory's")
+        assert send(mallory, method, url_of(name, own, marker), body).status_code == 404
+        assert video.markers.count() == 1
+    # ... and alice still can.
+    assert send(token_client(user), method, url_of(name, video, marker), body).status_code in (200, 201, 204)
+
+
 # The token page
 
 
@@ -459,9 +874,21 @@ def test_schema_lists_every_path(api):
         "/api/videos/{id}/",
         "/api/videos/{id}/results/",
         "/api/videos/{id}/results.csv",
+        "/api/videos/{id}/markers/",
+        "/api/videos/{id}/markers/import/",
+        "/api/videos/{id}/markers/{marker_id}/",
+        "/api/videos/{id}/persons/",
+        "/api/videos/{id}/persons/{number}/",
+        "/api/videos/{id}/persons/{number}/merge/",
+        "/api/videos/{id}/persons/{number}/split/",
     }
     assert set(schema["paths"]["/api/videos/"]) == {"get", "post"}
     assert set(schema["paths"]["/api/videos/{id}/"]) == {"get", "delete"}
+    assert set(schema["paths"]["/api/videos/{id}/markers/"]) == {"get", "post"}
+    assert set(schema["paths"]["/api/videos/{id}/markers/{marker_id}/"]) == {"delete"}
+    assert set(schema["paths"]["/api/videos/{id}/persons/{number}/"]) == {"patch"}
+    t = schema["components"]["schemas"]["MarkerCreateRequest"]["properties"]["t"]
+    assert [option["type"] for option in t["oneOf"]] == ["number", "string"]
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
     yaml = api.get(reverse("api:schema"))

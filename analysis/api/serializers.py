@@ -1,11 +1,13 @@
-"""The API's video representation (status and progress of the latest run) and the upload's fields."""
+"""The API's representations: videos (status and progress of the latest run), markers and persons; request bodies."""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analysis.models import AnalysisRun
+from analysis.core.markers import MAX_LABEL
+from analysis.forms import MAX_MARKER_FILE_BYTES
+from analysis.models import AnalysisRun, Marker, Person
 from videos.models import Video
 
 from .uploads import DEFAULT_SAMPLE_FPS, SAMPLE_FPS_CHOICES
@@ -133,3 +135,93 @@ class VideoUploadSerializer(serializers.Serializer):
         required=False,
         help_text="Frames analysed per second, or `all` for every frame",
     )
+
+
+# Event markers
+
+
+@extend_schema_field({"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "example": "1:15.5"}]})
+class MarkerTimeField(serializers.Field):
+    """Seconds as a number, or a string: "75.5", "1:15.5" or "0:01:15.5"."""
+
+
+class MarkerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Marker
+        fields = ["id", "t", "label"]
+        read_only_fields = fields
+
+
+class MarkerCreateSerializer(serializers.Serializer):
+    """A marker to add, checked as on the results page."""
+
+    # For the schema only: the view validates with analysis.forms.MarkerForm, for the same messages.
+
+    t = MarkerTimeField(help_text='Seconds from the start (12.5), or m:ss / h:mm:ss as a string ("0:12.5")')
+    label = serializers.CharField(max_length=MAX_LABEL)
+
+
+class MarkerImportSerializer(serializers.Serializer):
+    """The import's multipart field, checked as on the results page."""
+
+    # For the schema only: the view validates with analysis.forms.MarkerImportForm.
+
+    file = serializers.FileField(
+        help_text=f"UTF-8 CSV of `time,label` lines (an optional header row `time,label`), up to "
+        f"{MAX_MARKER_FILE_BYTES // 1024} KB"
+    )
+
+
+# Persons of the shown results (identity review)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True, help_text='"Ada (person 1)", or "Person 1" without a name')
+    dominant = serializers.CharField(read_only=True, help_text="The emotion leading most samples")
+    shares = serializers.DictField(
+        child=serializers.FloatField(), read_only=True, help_text="Per emotion: the share of samples it leads"
+    )
+    mean = serializers.DictField(
+        child=serializers.FloatField(), read_only=True, help_text="Per emotion: the mean probability"
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "number",
+            "name",
+            "label",
+            "hidden",
+            "first_s",
+            "last_s",
+            "sample_count",
+            "dominant",
+            "shares",
+            "mean",
+        ]
+        read_only_fields = fields
+
+
+class PersonUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=Person._meta.get_field("name").max_length,
+        allow_blank=True,
+        required=False,
+        help_text="Empty: back to the number",
+    )
+    hidden = serializers.BooleanField(
+        required=False, help_text="true hides a false face from charts and exports (its samples are kept)"
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError("Give name, hidden or both.")
+        return attrs
+
+
+class PersonMergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="The number of the person who keeps the samples")
+
+
+class PersonSplitSerializer(serializers.Serializer):
+    at_s = serializers.FloatField(min_value=0, help_text="Samples from this time on become a new person")

@@ -1,5 +1,6 @@
 """API uploads: the upload page's form, storage and enqueue, without the HTML."""
 
+from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
@@ -34,8 +35,8 @@ def upload_form(data, files, upload_too_large: bool) -> VideoUploadForm:
     )
 
 
-def form_errors(form: VideoUploadForm) -> dict[str, list[str]]:
-    """The form's messages under the API's field names, in DRF's error shape."""
+def form_errors(form: forms.Form) -> dict[str, list[str]]:
+    """A page form's messages under the API's field names, in DRF's error shape (the markers' forms too)."""
     rename = {"sampling": "sample_fps", NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY}
     return {rename.get(field, field): [str(message) for message in messages] for field, messages in form.errors.items()}
 

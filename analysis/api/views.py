@@ -47,6 +47,11 @@ def owned_videos(request: HttpRequest | Request) -> QuerySet[Video]:
     )
 
 
+def owned_video(request: HttpRequest | Request, pk: int) -> Video:
+    """The caller's video, or 404: other users' videos do not exist for them."""
+    return get_object_or_404(Video, pk=pk, owner=request.user)
+
+
 def succeeded_run_or_404(video: Video) -> AnalysisRun:
     # The export views' rule (analysis.views): the newest succeeded run, even if a newer run failed.
     run = video.runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-created_at", "-id").first()
@@ -111,7 +116,7 @@ class VideoResults(LoginExemptMixin, APIView):
         description="The latest succeeded analysis in the JSON export's schema (the results page's export.json).",
     )
     def get(self, request: Request, pk: int) -> Response:
-        video = get_object_or_404(Video, pk=pk, owner=request.user)
+        video = owned_video(request, pk)
         return Response(results_document(video, succeeded_run_or_404(video)))
 
 
@@ -134,7 +139,7 @@ class VideoResultsCsv(LoginExemptMixin, APIView):
         operation_id="videos_results_csv",
     )
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
-        video = get_object_or_404(Video, pk=pk, owner=request.user)
+        video = owned_video(request, pk)
         run = succeeded_run_or_404(video)
         writer = csv.writer(_Echo())
         # Streamed: a long video has many thousand rows.
