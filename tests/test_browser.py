@@ -1,49 +1,17 @@
 """In a real browser (Debian's chromium via Playwright): log in, upload, watch live progress, see the charts."""
 
-import shutil
 import threading
 import time
-from pathlib import Path
 
 import django_rq
 import pytest
 from django.db import connection
-from rq import SimpleWorker
-from rq.timeouts import TimerDeathPenalty
 
 from analysis.models import AnalysisRun
 
-from .conftest import VIDEOS
+from .conftest import VIDEOS, ThreadWorker
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
-
-
-class ThreadWorker(SimpleWorker):
-    """An rq worker that can run in a thread (no signal handlers, timer-based timeouts)."""
-
-    death_penalty_class = TimerDeathPenalty
-
-    def _install_signal_handlers(self) -> None:
-        pass
-
-
-@pytest.fixture
-def page(live_server, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield browser.new_page()
-        browser.close()
-        # ORM calls made while Playwright's event loop runs get a database connection of their own
-        # (Django keeps connections per context); close it, or the test database cannot be dropped.
-        connection.close()
 
 
 def test_upload_watch_progress_and_see_charts(page, live_server, user, settings):
