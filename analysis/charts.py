@@ -20,7 +20,10 @@ from .models import AnalysisRun, Person
 from .timeline_store import run_mood
 
 MAX_POINTS = 600
+# Persons whose own charts come with the page: at most this many, and only while their samples
+# add up to INLINE_SAMPLES (reading samples is most of a page's time); the rest load on scroll.
 INLINE_PERSONS = 6
+INLINE_SAMPLES = 20_000
 
 
 def _series(person: Person) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -32,8 +35,8 @@ def _series(person: Person) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Figure:
     """The 7 probabilities over time: smoothed lines (series.smooth, quality-weighted), raw values one click away."""
-    t_smooth, p_smooth = downsample(t, smooth(t, p, quality), MAX_POINTS)
-    t_raw, p_raw = downsample(t, p, MAX_POINTS)
+    t_smooth, p_smooth = _compact(*downsample(t, smooth(t, p, quality), MAX_POINTS))
+    t_raw, p_raw = _compact(*downsample(t, p, MAX_POINTS))
     figure = go.Figure()
     for i, name in enumerate(EMOTIONS):
         figure.add_scatter(x=t_smooth, y=p_smooth[:, i], name=name, line=dict(color=COLORS[name]), legendgroup=name)
@@ -74,7 +77,7 @@ def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Fi
 
 def dominant_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Figure:
     """Which emotion leads at each moment, on the same smoothed signal as the lines and the summaries."""
-    t_d, p_d = downsample(t, smooth(t, p, quality), MAX_POINTS)
+    t_d, p_d = _compact(*downsample(t, smooth(t, p, quality), MAX_POINTS))
     names = [EMOTIONS[i] for i in p_d.argmax(axis=1)] if len(p_d) else []
     figure = go.Figure(
         go.Scatter(
@@ -106,17 +109,26 @@ def to_json(figure: go.Figure) -> dict:
     return json.loads(figure.to_json())
 
 
+def _compact(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float32 halves the charts' JSON (plotly writes numpy arrays as base64) at no visible cost."""
+    return t.astype(np.float32), values.astype(np.float32)
+
+
 def person_charts(person: Person) -> dict:
     t, p, quality = _series(person)
     return {"emotions": to_json(emotion_timeline(t, p, quality)), "dominant": to_json(dominant_timeline(t, p, quality))}
 
 
 def run_charts(run: AnalysisRun) -> dict:
-    """Everything the results page draws. Only the first INLINE_PERSONS persons' own charts come with
-    the page; the others' load as they scroll into view (views.person_charts_json)."""
+    """Everything the results page draws. Only the first persons' own charts come with the page (see
+    INLINE_PERSONS); the others' load as they scroll into view (views.person_charts_json)."""
     mood = run_mood(run)
-    visible = run.persons.filter(hidden=False).order_by("number")
-    persons = {person.pk: person_charts(person) for person in visible[:INLINE_PERSONS]}
+    persons, samples = {}, 0
+    for person in run.persons.filter(hidden=False).order_by("number")[:INLINE_PERSONS]:
+        samples += person.sample_count
+        if persons and samples > INLINE_SAMPLES:
+            break
+        persons[person.pk] = person_charts(person)
     markers = [
         {"id": marker.pk, "t": marker.t, "label": marker.label, "after": asdict(after), "text": describe(after)}
         for marker in run.video.markers.order_by("t", "id")

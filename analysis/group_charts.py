@@ -21,12 +21,12 @@ ROW_HEIGHT_PX = 18
 def group_timeline(mood: GroupMood) -> go.Figure:
     """Share of the faces seen in each dominant emotion (stacked), the valence and its spread, faces seen."""
     figure = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.5, 0.3, 0.2])
-    x = mood.times + mood.bin_s / 2
+    x = (mood.times + mood.bin_s / 2).astype(np.float32)  # float32: half the JSON of float64
     shown = mood.visible > 0
     for i, name in enumerate(EMOTIONS):
         figure.add_scatter(
             x=x,
-            y=np.where(shown, mood.shares[:, i], np.nan),
+            y=np.where(shown, mood.shares[:, i], np.nan).astype(np.float32),
             name=name,
             stackgroup="shares",
             mode="none",
@@ -35,7 +35,7 @@ def group_timeline(mood: GroupMood) -> go.Figure:
             row=1,
             col=1,
         )
-    low, high = mood.valence - mood.spread, mood.valence + mood.spread
+    low, high = (mood.valence - mood.spread).astype(np.float32), (mood.valence + mood.spread).astype(np.float32)
     figure.add_scatter(x=x, y=high, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip", row=2, col=1)
     figure.add_scatter(
         x=x,
@@ -51,7 +51,7 @@ def group_timeline(mood: GroupMood) -> go.Figure:
     )
     figure.add_scatter(
         x=x,
-        y=mood.valence,
+        y=mood.valence.astype(np.float32),
         name="valence",
         line=dict(color="#1f77b4"),
         hovertemplate="valence %{y:+.2f}<extra></extra>",
@@ -60,7 +60,7 @@ def group_timeline(mood: GroupMood) -> go.Figure:
     )
     figure.add_scatter(
         x=x,
-        y=mood.visible,
+        y=mood.visible.astype(np.int16),
         name="faces seen",
         line=dict(color="#555", shape="hv"),
         hovertemplate="%{y} faces<extra></extra>",
@@ -95,10 +95,11 @@ def persons_heatmap(mood: GroupMood) -> go.Figure:
     valence = coarsen(mood.person_valence, factor)
     seen = ~np.isnan(valence)
     leading = np.where(seen, np.nan_to_num(probabilities).argmax(axis=2), np.nan)
-    x = np.arange(probabilities.shape[1]) * mood.bin_s * factor + mood.bin_s * factor / 2
+    x = (np.arange(probabilities.shape[1]) * mood.bin_s * factor + mood.bin_s * factor / 2).astype(np.float32)
     y = [f"Person {n}" for n in mood.numbers]
-    hover = "%{y}, %{x:.0f} s<br>" + "<br>".join(f"{n} %{{customdata[{i}]:.2f}}" for i, n in enumerate(EMOTIONS))
-    custom = np.round(np.nan_to_num(probabilities), 2).astype(np.float32)
+    # Probabilities in whole percent, one byte each: the largest part of the page for a big room.
+    hover = "%{y}, %{x:.0f} s<br>" + "<br>".join(f"{n} %{{customdata[{i}]}}%" for i, n in enumerate(EMOTIONS))
+    custom = np.round(np.nan_to_num(probabilities) * 100).astype(np.uint8)
     figure = go.Figure()
     figure.add_heatmap(
         x=x,
@@ -123,8 +124,7 @@ def persons_heatmap(mood: GroupMood) -> go.Figure:
         zmax=last + 0.5,
         colorscale=discrete,
         colorbar=dict(tickvals=list(range(len(EMOTIONS))), ticktext=list(EMOTIONS), title="leading"),
-        customdata=custom,
-        hovertemplate=hover + "<extra></extra>",
+        hovertemplate="%{y}, %{x:.0f} s<extra></extra>",  # the colour (and its legend) tells the emotion
         name="leading emotion",
         visible=False,
     )

@@ -12,7 +12,6 @@ from videos.views import owned_video
 from .charts import person_charts, run_charts
 from .core.highlights import MIN_FACES
 from .exports import results_csv_rows, results_document
-from .forms import MergeForm
 from .models import AnalysisRun, Person
 from .overlay import overlay_window
 from .runs import reprocess
@@ -33,8 +32,6 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         shown = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
         context["persons"] = [person for person in shown if not person.hidden]
         context["hidden_persons"] = [person for person in shown if person.hidden]
-        for person in context["persons"]:
-            person.merge_form = MergeForm(person=person)
         context["charts"] = run_charts(current)
         context["min_faces"] = MIN_FACES
     return render(request, "analysis/results.html", context)

@@ -61,6 +61,19 @@
       seek(Number(link.dataset.seek));
     });
   }
+  // Identity review: each merge form gets the other persons as choices when its review opens.
+  const choices = document.getElementById("merge-choices");
+  for (const select of document.querySelectorAll("form.merge select[name=into]")) {
+    const review = select.closest("details");
+    const fill = () => {
+      if (select.options.length || !choices) return;
+      for (const option of choices.content.querySelectorAll("option")) {
+        if (option.value !== select.dataset.except) select.appendChild(option.cloneNode(true));
+      }
+    };
+    if (review) review.addEventListener("toggle", fill);
+    fill();
+  }
   const now = document.getElementById("marker-now");
   if (now && player) {
     now.addEventListener("click", () => {
