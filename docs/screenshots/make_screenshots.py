@@ -1,0 +1,135 @@
+"""Make the README's screenshots of the results page from real clips (needs Debian's chromium).
+
+    .venv/bin/python docs/screenshots/make_screenshots.py
+
+Builds a four-face clip (a 2x2 mosaic of the test clips, as tests/test_browser_room.py does),
+analyses it and single_face.mp4 for real in a throwaway database, adds two markers, serves the
+app, and saves docs/screenshots/results-room.png (the room view) and results-person.png (one
+person with the baseline view and the overlay).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = Path(__file__).resolve().parent
+DATA = Path(os.environ.get("EMOTION_TEST_DATA", ROOT.parent / "shared" / "data"))
+sys.path.insert(0, str(ROOT))
+
+
+def frames(name: str) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(DATA / "videos" / name))
+    out = []
+    while (read := capture.read())[0]:
+        out.append(cv2.resize(read[1], (640, 360)))
+    return out
+
+
+def mosaic(path: Path) -> None:
+    wolfgang, smile, leaving = frames("WolfgangLanger_Pexels.mp4"), frames("single_face.mp4"), frames("face_noface.mov")
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), 24, (1280, 720))
+    for i, frame in enumerate(wolfgang):
+        top = np.hstack([frame, smile[i % len(smile)]])
+        writer.write(np.vstack([top, np.hstack([leaving[i % len(leaving)], cv2.flip(frame, 1)])]))
+    writer.release()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp())
+    os.environ.update(DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}", EMOTION_VAR_DIR=str(work), ANALYSIS_WORKERS="2")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emotion_site.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.files import File
+    from django.core.management import call_command
+
+    from analysis.core.video_source import probe
+    from analysis.jobs import run_analysis
+    from analysis.models import Marker
+    from analysis.runs import start_analysis
+    from videos.models import Video
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)  # the server serves them as `make run` does
+    user = get_user_model().objects.create_user("demo", password="demo-pass-phrase-1")
+    clip = work / "focus-group.webm"
+    mosaic(clip)
+    videos = []
+    for title, path in [("Focus group", clip), ("Interview", DATA / "videos" / "single_face.mp4")]:
+        info = probe(str(path))
+        video = Video(
+            owner=user,
+            title=title,
+            original_name=path.name,
+            size_bytes=path.stat().st_size,
+            duration_s=info.duration_s,
+            fps=info.fps,
+            width=info.width,
+            height=info.height,
+            frame_count=info.frame_count,
+        )
+        with open(path, "rb") as handle:
+            video.file.save(path.name, File(handle), save=False)
+        video.save()
+        run = start_analysis(video, 5.0)
+        print(title, run_analysis(run.pk))
+        videos.append(video)
+    Marker.objects.create(video=videos[0], t=3.0, label="question 1")
+    Marker.objects.create(video=videos[0], t=11.0, label="the joke")
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT, env=os.environ.copy()
+    )
+    try:
+        time.sleep(4)
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 1500})
+            base = f"http://127.0.0.1:{port}"
+            page.goto(f"{base}/accounts/login/")
+            page.fill("input[name=username]", "demo")
+            page.fill("input[name=password]", "demo-pass-phrase-1")
+            page.click("button[type=submit]")
+            page.goto(f"{base}/videos/{videos[0].pk}/")
+            page.wait_for_selector("#chart-heatmap.js-plotly-plot")
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(OUT / "results-room.png"), full_page=False)
+            page.evaluate("const v = document.getElementById('player'); v.muted = true; v.currentTime = 14; v.pause();")
+            page.check("#overlay-toggle")
+            first = page.locator("section.person").first
+            first.locator(".baseline-on").check()
+            page.wait_for_timeout(1500)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(OUT / "results-person.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 700})
+            first.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(OUT / "results-person-charts.png"))
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+    print("wrote", *sorted(p.name for p in OUT.glob("*.png")))
+
+
+if __name__ == "__main__":
+    main()
