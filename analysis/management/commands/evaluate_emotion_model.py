@@ -49,6 +49,12 @@ class Command(BaseCommand):
             action="store_true",
             help=f"evaluate {DEFAULT_MODEL} (or --model) and {REFERENCE_MODEL} in one run",
         )
+        parser.add_argument(
+            "--compare-with",
+            action="append",
+            default=[],
+            help="also evaluate this model (a name or .tflite path) in the same run; repeatable",
+        )
         parser.add_argument("--batch-size", type=int, default=256)
         parser.add_argument("--json", dest="json_out", help="where to write the JSON (default: under var/evaluations/)")
         settings_group = parser.add_argument_group("inference settings (default: the model card's)")
@@ -80,7 +86,8 @@ class Command(BaseCommand):
         if options["write_card"] and (options["limit"] or not options["calibrate"]):
             raise CommandError("--write-card needs --calibrate and the whole split (no --limit)")
         names = [options["model"] or (DEFAULT_MODEL if options["compare"] else settings.EMOTION_MODEL)]
-        if options["compare"] and names[0] != REFERENCE_MODEL:
+        names += [name for name in options["compare_with"] if name not in names]
+        if options["compare"] and REFERENCE_MODEL not in names:
             names.append(REFERENCE_MODEL)
         data = Path(options["data"])
         try:
@@ -123,8 +130,8 @@ class Command(BaseCommand):
             results[name]["faces_per_s"] = faces_per_s
             self.stdout.write(format_report(name, results[name]) + "\n")
             self.stdout.write(_calibration_lines(results[name]) + "\n")
-        if len(names) == 2:
-            first, second = names
+        first = names[0]
+        for second in names[1:]:
             self.stdout.write(
                 f"{first} vs {second}: accuracy {results[first]['accuracy'] - results[second]['accuracy']:+.4f}, "
                 f"speed x{results[first]['faces_per_s'] / results[second]['faces_per_s']:.2f}"
