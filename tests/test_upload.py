@@ -247,7 +247,7 @@ def test_failure_while_queuing_leaves_no_file(alice, isolated_storage_and_queue,
     def broken(video, sample_fps):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("videos.views.start_analysis", broken)
+    monkeypatch.setattr("videos.forms.start_analysis", broken)
     alice.raise_request_exception = True
     with pytest.raises(RuntimeError):
         post_upload(alice, SINGLE_FACE)

@@ -2,8 +2,12 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
+from django.db import transaction
 
 from analysis.core.video_source import VideoError, VideoInfo, probe
+from analysis.runs import start_analysis
+
+from .models import Video
 
 SAMPLING_CHOICES = [
     ("1", "1 frame per second"),
@@ -65,3 +69,32 @@ class VideoUploadForm(forms.Form):
     @property
     def sample_fps(self) -> float | None:
         return sample_fps_from_choice(self.cleaned_data["sampling"])
+
+    def save(self, owner) -> Video:
+        """Store the valid upload and queue its analysis (the page and the API both call this).
+
+        The row and the queued run commit together, the job is enqueued on commit, and a failure
+        leaves no file behind.
+        """
+        info = self.video_info
+        uploaded = self.cleaned_data["file"]
+        with transaction.atomic():
+            video = Video(
+                owner=owner,
+                title=self.cleaned_data["title"],
+                original_name=uploaded.name[:255],
+                size_bytes=uploaded.size,
+                duration_s=info.duration_s,
+                fps=info.fps,
+                width=info.width,
+                height=info.height,
+                frame_count=info.frame_count,
+            )
+            video.file.save(uploaded.name, uploaded, save=False)
+            try:
+                video.save()
+                start_analysis(video, self.sample_fps)
+            except Exception:
+                video.file.delete(save=False)
+                raise
+        return video

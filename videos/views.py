@@ -1,12 +1,11 @@
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from analysis.models import AnalysisRun
-from analysis.runs import cancel, start_analysis
+from analysis.runs import cancel
 
 from .forms import VideoUploadForm
 from .models import Video
@@ -36,27 +35,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             request.POST, request.FILES, upload_too_large=getattr(request, "upload_too_large", False)
         )
         if form.is_valid():
-            info = form.video_info
-            uploaded = form.cleaned_data["file"]
-            with transaction.atomic():
-                video = Video(
-                    owner=request.user,
-                    title=form.cleaned_data["title"],
-                    original_name=uploaded.name[:255],
-                    size_bytes=uploaded.size,
-                    duration_s=info.duration_s,
-                    fps=info.fps,
-                    width=info.width,
-                    height=info.height,
-                    frame_count=info.frame_count,
-                )
-                video.file.save(uploaded.name, uploaded, save=False)
-                try:
-                    video.save()
-                    start_analysis(video, form.sample_fps)
-                except Exception:
-                    video.file.delete(save=False)
-                    raise
+            video = form.save(request.user)
             messages.success(request, f"“{video.title}” was uploaded and is queued for analysis.")
             return redirect(video)
     else:

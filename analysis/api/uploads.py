@@ -1,14 +1,10 @@
 """API uploads: the upload page's form, storage and enqueue, without the HTML."""
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import transaction
 from rest_framework.settings import api_settings
 
-from analysis.runs import start_analysis
 from videos.forms import SAMPLING_CHOICES, VideoUploadForm
-from videos.models import Video
 
 # The API's `sample_fps` takes the values of the page's "Frames analysed" choice.
 SAMPLE_FPS_CHOICES: list[str] = [value for value, _ in SAMPLING_CHOICES]
@@ -39,33 +35,3 @@ def form_errors(form: forms.Form) -> dict[str, list[str]]:
     """A page form's messages under the API's field names, in DRF's error shape (the markers' forms too)."""
     rename = {"sampling": "sample_fps", NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY}
     return {rename.get(field, field): [str(message) for message in messages] for field, messages in form.errors.items()}
-
-
-def create_video(owner: AbstractBaseUser, form: VideoUploadForm) -> Video:
-    """Store the valid upload and queue its analysis.
-
-    The same steps as videos.views.upload, which keeps them inline in the page's view: the row and the
-    queued run commit together, the job is enqueued on commit, and a failure leaves no file behind.
-    """
-    info = form.video_info
-    uploaded = form.cleaned_data["file"]
-    with transaction.atomic():
-        video = Video(
-            owner=owner,
-            title=form.cleaned_data["title"],
-            original_name=uploaded.name[:255],
-            size_bytes=uploaded.size,
-            duration_s=info.duration_s,
-            fps=info.fps,
-            width=info.width,
-            height=info.height,
-            frame_count=info.frame_count,
-        )
-        video.file.save(uploaded.name, uploaded, save=False)
-        try:
-            video.save()
-            start_analysis(video, form.sample_fps)
-        except Exception:
-            video.file.delete(save=False)
-            raise
-    return video

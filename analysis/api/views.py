@@ -28,7 +28,7 @@ from videos.models import Video
 
 from .renderers import CSVRenderer
 from .serializers import VideoSerializer, VideoUploadSerializer
-from .uploads import create_video, form_errors, upload_form
+from .uploads import form_errors, upload_form
 
 
 class LoginExemptMixin:
@@ -85,7 +85,7 @@ class VideoListCreate(LoginExemptMixin, generics.ListAPIView):
         form = upload_form(request.data, request.FILES, upload_too_large=getattr(request, "upload_too_large", False))
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
-        video = create_video(request.user, form)
+        video = form.save(request.user)
         video = owned_videos(request).get(pk=video.pk)  # with its run, as enqueued (or failed to) on commit
         location = request.build_absolute_uri(reverse("api:video-detail", args=[video.pk]))
         return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED, headers={"Location": location})
