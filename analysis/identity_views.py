@@ -15,8 +15,9 @@ from .models import AnalysisRun, Person
 def _person(request: HttpRequest, pk: int, person_id: int) -> Person:
     """A person of the video's shown results (its newest succeeded run), or 404."""
     video = owned_video(request, pk)
-    current = video.runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-created_at", "-id").first()
-    return get_object_or_404(Person.objects.select_related("run__video"), pk=person_id, run=current)
+    return get_object_or_404(
+        Person.objects.select_related("run__video"), pk=person_id, run=AnalysisRun.shown_for(video)
+    )
 
 
 def _back(person: Person) -> HttpResponse:

@@ -36,6 +36,11 @@ class AnalysisRun(models.Model):
     def __str__(self) -> str:
         return f"Run {self.pk} of video {self.video_id} ({self.status})"
 
+    @classmethod
+    def shown_for(cls, video) -> "AnalysisRun | None":
+        """The run whose results a video shows: its newest succeeded one, even if a newer run failed."""
+        return video.runs.filter(status=cls.Status.SUCCEEDED).order_by("-created_at", "-id").first()
+
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE

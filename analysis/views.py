@@ -20,7 +20,7 @@ from .runs import reprocess
 def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:
     """The newest run (for status) and the newest succeeded run (whose results are shown)."""
     latest = video.runs.order_by("-created_at", "-id").first()
-    current = video.runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-created_at", "-id").first()
+    current = AnalysisRun.shown_for(video)
     return latest, current
 
 

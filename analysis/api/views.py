@@ -8,7 +8,6 @@ import csv
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +24,7 @@ from analysis.exports import results_csv_rows, results_document
 from analysis.models import AnalysisRun
 from analysis.runs import cancel
 from videos.models import Video
+from videos.views import owned_video
 
 from .renderers import CSVRenderer
 from .serializers import VideoSerializer, VideoUploadSerializer
@@ -47,14 +47,8 @@ def owned_videos(request: HttpRequest | Request) -> QuerySet[Video]:
     )
 
 
-def owned_video(request: HttpRequest | Request, pk: int) -> Video:
-    """The caller's video, or 404: other users' videos do not exist for them."""
-    return get_object_or_404(Video, pk=pk, owner=request.user)
-
-
 def succeeded_run_or_404(video: Video) -> AnalysisRun:
-    # The export views' rule (analysis.views): the newest succeeded run, even if a newer run failed.
-    run = video.runs.filter(status=AnalysisRun.Status.SUCCEEDED).order_by("-created_at", "-id").first()
+    run = AnalysisRun.shown_for(video)
     if run is None:
         raise Http404("This video has no results yet.")
     return run
