@@ -4,6 +4,16 @@ from .models import AnalysisRun, Person
 from .runs import cancel, reprocess
 
 
+def report_reprocessed(request, runs: list[AnalysisRun | None]) -> None:
+    """The admin actions' message: how many were queued, how many skipped as already analysing."""
+    queued = sum(run is not None for run in runs)
+    skipped = len(runs) - queued
+    text = f"Queued {queued} video(s) for analysis."
+    if skipped:
+        text += f" Skipped {skipped} already being analysed."
+    messages.success(request, text)
+
+
 @admin.register(AnalysisRun)
 class AnalysisRunAdmin(admin.ModelAdmin):
     list_display = (
@@ -31,9 +41,7 @@ class AnalysisRunAdmin(admin.ModelAdmin):
     @admin.action(description="Reprocess the selected runs' videos")
     def reprocess_runs(self, request, queryset):
         videos = {run.video for run in queryset.select_related("video")}
-        for video in videos:
-            reprocess(video)
-        messages.success(request, f"Queued {len(videos)} video(s) for analysis.")
+        report_reprocessed(request, [reprocess(video) for video in videos])
 
     @admin.action(description="Cancel the selected runs")
     def cancel_runs(self, request, queryset):

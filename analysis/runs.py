@@ -59,13 +59,18 @@ def enqueue(run: AnalysisRun) -> None:
     AnalysisRun.objects.filter(pk=run.pk).update(rq_job_id=job.id)
 
 
-def reprocess(video: Video, sample_fps: float | None = None) -> AnalysisRun:
-    """A new run with the last run's sampling unless told otherwise."""
-    if sample_fps is None and (last := video.latest_run) is not None:
-        sample_fps = last.sample_fps
-    elif sample_fps is None:
-        sample_fps = 5.0
+def reprocess(video: Video, sample_fps: float | None = None) -> AnalysisRun | None:
+    """A new run with the last run's sampling unless told otherwise; None, and nothing queued, while
+    the video is already queued or being analysed. Every way to reprocess (page, admin, command)
+    comes here, so a video never has two analyses at once."""
     with transaction.atomic():
+        Video.objects.select_for_update().filter(pk=video.pk).first()  # one reprocess of a video at a time
+        if video.runs.filter(status__in=AnalysisRun.ACTIVE).exists():
+            return None
+        if sample_fps is None and (last := video.latest_run) is not None:
+            sample_fps = last.sample_fps
+        elif sample_fps is None:
+            sample_fps = 5.0
         return start_analysis(video, sample_fps)
 
 

@@ -117,10 +117,9 @@ def thumbnail(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
 @require_POST
 def reprocess_video(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
-    if video.runs.filter(status__in=AnalysisRun.ACTIVE).exists():
+    if reprocess(video) is None:
         messages.info(request, "This video is already being analysed.")
     else:
-        reprocess(video)
         messages.success(
             request,
             "The video was queued for a new analysis. It starts from the video itself: names, merges, splits "

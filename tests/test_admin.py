@@ -53,3 +53,17 @@ def test_admin_reprocess_and_cancel_actions(staff_client, video):
     staff_client.post(runs_url, {"action": "cancel_runs", "_selected_action": [new_run.pk]})
     new_run.refresh_from_db()
     assert new_run.status == "cancelled"
+
+
+def test_admin_reprocess_skips_a_video_already_being_analysed(staff_client, video):
+    """The admin's actions share the page's guard: never a second run of a video being analysed."""
+    running = AnalysisRun.objects.create(video=video, status="running", detector="hog", model="m")
+    videos_url = reverse("admin:videos_video_changelist")
+    response = staff_client.post(
+        videos_url, {"action": "reprocess_videos", "_selected_action": [video.pk]}, follow=True
+    )
+    assert "Queued 0 video(s) for analysis. Skipped 1 already being analysed." in response.content.decode()
+    runs_url = reverse("admin:analysis_analysisrun_changelist")
+    staff_client.post(runs_url, {"action": "reprocess_runs", "_selected_action": [running.pk]})
+    assert list(video.runs.values_list("status", flat=True)) == ["running"]
+    assert django_rq.get_queue("default").count == 0

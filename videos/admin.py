@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from analysis.admin import report_reprocessed
 from analysis.models import AnalysisRun
 from analysis.runs import cancel, reprocess
 
@@ -35,9 +36,7 @@ class VideoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reprocess the selected videos")
     def reprocess_videos(self, request, queryset):
-        for video in queryset:
-            reprocess(video)
-        messages.success(request, f"Queued {queryset.count()} video(s) for analysis.")
+        report_reprocessed(request, [reprocess(video) for video in queryset])
 
     @admin.action(description="Cancel running analyses of the selected videos")
     def cancel_analyses(self, request, queryset):

@@ -25,10 +25,10 @@ class Command(BaseCommand):
             videos = [v for v in Video.objects.all() if (run := v.latest_run) and run.status in ended] + list(videos)
         queued = 0
         for video in {v.pk: v for v in videos}.values():
-            if video.runs.filter(status__in=AnalysisRun.ACTIVE).exists():
+            run = reprocess(video)
+            if run is None:
                 self.stdout.write(f"video {video.pk}: already being analysed, skipped")
                 continue
-            run = reprocess(video)
             queued += 1
             self.stdout.write(f"video {video.pk}: queued run {run.pk}")
         self.stdout.write(self.style.SUCCESS(f"{queued} run(s) queued."))
