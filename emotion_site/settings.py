@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "emotion_site.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,10 +202,26 @@ ANALYSIS_REAP_INTERVAL_S = int(os.environ.get("ANALYSIS_REAP_INTERVAL_S", "30"))
 ANALYSIS_TIMEOUT_BASE_S = int(os.environ.get("ANALYSIS_TIMEOUT_BASE_S", "900"))
 ANALYSIS_TIMEOUT_PER_VIDEO_S = float(os.environ.get("ANALYSIS_TIMEOUT_PER_VIDEO_S", "10"))
 
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS=1: the site is served over HTTPS by a reverse proxy in front of gunicorn, which sets
+# X-Forwarded-Proto (see docker-compose.yml). Then cookies are HTTPS-only, plain HTTP redirects to
+# HTTPS, and browsers are told to keep to HTTPS (HSTS). Off for `make run` on localhost.
+HTTPS = env_bool("HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Scripts, styles, media and requests only from this site (plotly sets inline styles; the video and
+# the overlay's canvas use blob: and data: URLs). Empty: no header.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
 
 LOGGING = {
     "version": 1,

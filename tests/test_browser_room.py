@@ -3,6 +3,7 @@
 import csv
 import io
 import threading
+import time
 
 import cv2
 import django_rq
@@ -39,6 +40,15 @@ def room_clip(tmp_path):
         writer.write(np.vstack([top, bottom]))
     writer.release()
     return path
+
+
+def wait_until(page, expression: str, timeout: int = 30000) -> None:
+    """Poll a JavaScript expression until it is true. (Playwright's wait_for_function evaluates its
+    string inside the page, which the app's Content-Security-Policy forbids; evaluate() does not.)"""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
 
 
 def analyse(page, live_server, path) -> AnalysisRun:
@@ -80,13 +90,14 @@ def test_room_view_highlights_overlay_review_baseline_and_markers(page, live_ser
     target = float(link.get_attribute("data-seek"))
     page.evaluate("document.getElementById('player').muted = true")
     link.click()
-    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {target}) < 1.0")
+    wait_until(page, f"Math.abs(document.getElementById('player').currentTime - {target}) < 1.0")
 
     # The overlay draws the stored boxes; clicking one selects that person's section.
     page.evaluate("const v = document.getElementById('player'); v.pause(); v.currentTime = 5;")
-    page.wait_for_function("document.getElementById('player').readyState >= 2")
+    wait_until(page, "document.getElementById('player').readyState >= 2")
     page.check("#overlay-toggle")
-    page.wait_for_function(
+    wait_until(
+        page,
         "(() => { const c = document.getElementById('overlay'); if (!c.width) return false;"
         " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
         " for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; })()",

@@ -284,9 +284,35 @@ def test_without_secret_key_a_private_random_key_is_kept_locally(tmp_path):
 def test_defaults_allow_only_local_hosts_and_plain_cookies_until_configured(tmp_path):
     code = "print(settings.ALLOWED_HOSTS, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
     assert settings_subprocess(tmp_path, code) == "['localhost', '127.0.0.1', '[::1]'] False False"
-    assert settings_subprocess(tmp_path, code, ALLOWED_HOSTS="emotions.example.org", SECURE_COOKIES="1") == (
+    assert settings_subprocess(tmp_path, code, ALLOWED_HOSTS="emotions.example.org", HTTPS="1") == (
         "['emotions.example.org'] True True"
     )
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    """HTTPS=1 with a real key and host: no warning from Django's deployment checklist."""
+    env = {"HTTPS": "1", "ALLOWED_HOSTS": "emotions.example.org", "SECRET_KEY": "k3y-" + "x7Q9" * 16}
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DJANGO_SETTINGS_MODULE": "emotion_site.settings"}
+    clean |= {"EMOTION_VAR_DIR": str(tmp_path / "var"), **env}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    code = "print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, settings.SECURE_PROXY_SSL_HEADER)"
+    assert settings_subprocess(tmp_path, code, **env) == "True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert settings_subprocess(tmp_path, code) == "False 0 None"
+
+
+def test_every_response_carries_the_content_security_policy(client):
+    response = client.get("/accounts/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
 
 
 @pytest.mark.parametrize("path", ["/media/x", "/media/videos/1/clip.mp4"])
