@@ -17,20 +17,13 @@ from .core.markers import after_marker, describe
 from .core.series import downsample, smooth
 from .group_charts import group_timeline, persons_heatmap
 from .models import AnalysisRun, Person
-from .timeline_store import run_mood
+from .timeline_store import run_mood, sample_arrays
 
 MAX_POINTS = 600
 # Persons whose own charts come with the page: at most this many, and only while their samples
 # add up to INLINE_SAMPLES (reading samples is most of a page's time); the rest load on scroll.
 INLINE_PERSONS = 6
 INLINE_SAMPLES = 20_000
-
-
-def _series(person: Person) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Times, probabilities and face qualities of a person's samples."""
-    rows = np.array(person.samples.order_by("t").values_list("t", "quality", *EMOTIONS), dtype=float)
-    rows = rows.reshape(-1, 2 + len(EMOTIONS))
-    return rows[:, 0], rows[:, 2:], rows[:, 1]
 
 
 def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Figure:
@@ -115,7 +108,7 @@ def _compact(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def person_charts(person: Person) -> dict:
-    t, p, quality = _series(person)
+    t, p, quality = sample_arrays(person.pk)
     return {"emotions": to_json(emotion_timeline(t, p, quality)), "dominant": to_json(dominant_timeline(t, p, quality))}
 
 

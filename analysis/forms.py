@@ -1,6 +1,7 @@
 """Forms of the results page: identity review and event markers."""
 
 from django import forms
+from django.contrib import messages
 
 from .core.markers import MAX_LABEL, MarkerFileError, parse_time, read_marker_csv
 from .models import Person
@@ -49,3 +50,10 @@ class MarkerImportForm(forms.Form):
             raise forms.ValidationError("The marker file is not UTF-8 text.") from None
         except MarkerFileError as error:
             raise forms.ValidationError(str(error)) from None
+
+
+def report_form_errors(request, form: forms.Form) -> None:
+    """A refused form's messages, shown on the page the action redirects to."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)

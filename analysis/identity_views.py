@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from videos.views import owned_video
 
 from . import identity
-from .forms import MergeForm, RenameForm, SplitForm
+from .forms import MergeForm, RenameForm, SplitForm, report_form_errors
 from .models import AnalysisRun, Person
 
 
@@ -26,12 +26,6 @@ def _back(person: Person) -> HttpResponse:
     return response
 
 
-def _form_errors(request: HttpRequest, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 @require_POST
 def rename_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
     person = _person(request, pk, person_id)
@@ -40,7 +34,7 @@ def rename_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse
         identity.rename(person, form.cleaned_data["name"])
         messages.success(request, "Renamed.")
     else:
-        _form_errors(request, form)
+        report_form_errors(request, form)
     return _back(person)
 
 
@@ -49,7 +43,7 @@ def merge_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
     person = _person(request, pk, person_id)
     form = MergeForm(request.POST, person=person)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _back(person)
     keep = form.cleaned_data["into"]
     try:
@@ -66,7 +60,7 @@ def split_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
     person = _person(request, pk, person_id)
     form = SplitForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        report_form_errors(request, form)
         return _back(person)
     try:
         other = identity.split(person, form.cleaned_data["at_s"])

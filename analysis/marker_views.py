@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from videos.views import owned_video
 
 from .core.markers import MAX_MARKERS
-from .forms import MarkerForm, MarkerImportForm
+from .forms import MarkerForm, MarkerImportForm, report_form_errors
 from .models import Marker
 
 
@@ -19,18 +19,12 @@ def _back(video) -> HttpResponse:
     return response
 
 
-def _report(request: HttpRequest, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 @require_POST
 def add_marker(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
     form = MarkerForm(request.POST)
     if not form.is_valid():
-        _report(request, form)
+        report_form_errors(request, form)
     elif video.markers.count() >= MAX_MARKERS:
         messages.error(request, f"A video can have at most {MAX_MARKERS} markers.")
     else:
@@ -44,7 +38,7 @@ def import_markers(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
     form = MarkerImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        _report(request, form)
+        report_form_errors(request, form)
         return _back(video)
     rows = form.cleaned_data["file"]
     if video.markers.count() + len(rows) > MAX_MARKERS:

@@ -4,7 +4,6 @@ Rows of a run that has not succeeded are never shown: the results page reads
 only succeeded runs, and a failed or cancelled run's rows are deleted.
 """
 
-import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,7 +11,7 @@ from .core.emotion_summary import summarize
 from .core.emotions import EMOTIONS
 from .core.person_linker import LinkedFace, PersonSummary
 from .models import AnalysisRun, Person, Sample
-from .timeline_store import build_timeline
+from .timeline_store import build_timeline, sample_arrays
 
 
 class RunCancelled(Exception):
@@ -79,8 +78,5 @@ class DatabaseSink:
 
 def summary_fields(person_id: int) -> dict:
     """The person's dominant emotion, shares and mean, from their samples as stored."""
-    rows = np.array(
-        Sample.objects.filter(person_id=person_id).order_by("t").values_list("t", "quality", *EMOTIONS), dtype=float
-    ).reshape(-1, 2 + len(EMOTIONS))
-    summary = summarize(rows[:, 0], rows[:, 2:], rows[:, 1])
+    summary = summarize(*sample_arrays(person_id))
     return {"dominant": summary.dominant, "shares": summary.shares, "mean": summary.mean}

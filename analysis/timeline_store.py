@@ -4,16 +4,21 @@ import numpy as np
 
 from .core.emotions import EMOTIONS
 from .core.group_mood import GroupMood, PersonSeries, group_mood, person_bins
-from .models import AnalysisRun, RunTimeline
+from .models import AnalysisRun, RunTimeline, Sample
+
+
+def sample_arrays(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times, probabilities (N, 7) and face qualities of a person's samples, in time order."""
+    rows = Sample.objects.filter(person_id=person_id).order_by("t").values_list("t", "quality", *EMOTIONS)
+    rows = np.array(rows, dtype=float).reshape(-1, 2 + len(EMOTIONS))
+    return rows[:, 0], rows[:, 2:], rows[:, 1]
 
 
 def person_series(run: AnalysisRun) -> list[PersonSeries]:
-    series = []
-    for person in run.persons.filter(hidden=False).order_by("number"):
-        rows = np.array(person.samples.order_by("t").values_list("t", "quality", *EMOTIONS), dtype=float)
-        rows = rows.reshape(-1, 2 + len(EMOTIONS))
-        series.append(PersonSeries(person.number, rows[:, 0], rows[:, 2:], rows[:, 1]))
-    return series
+    return [
+        PersonSeries(person.number, *sample_arrays(person.pk))
+        for person in run.persons.filter(hidden=False).order_by("number")
+    ]
 
 
 def build_timeline(run: AnalysisRun) -> RunTimeline:
