@@ -1,15 +1,14 @@
 """Event markers on the results page: add one, import a CSV of them, delete one. Each is a POST."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from videos.views import owned_video
 
-from .core.markers import MAX_MARKERS
 from .forms import MarkerForm, MarkerImportForm, report_form_errors
+from .marker_store import TooManyMarkers, add_markers
 from .models import Marker
 
 
@@ -25,11 +24,14 @@ def add_marker(request: HttpRequest, pk: int) -> HttpResponse:
     form = MarkerForm(request.POST)
     if not form.is_valid():
         report_form_errors(request, form)
-    elif video.markers.count() >= MAX_MARKERS:
-        messages.error(request, f"A video can have at most {MAX_MARKERS} markers.")
+        return _back(video)
+    label = form.cleaned_data["label"]
+    try:
+        add_markers(video, [(form.cleaned_data["t"], label)])
+    except TooManyMarkers as error:
+        messages.error(request, str(error))
     else:
-        Marker.objects.create(video=video, t=form.cleaned_data["t"], label=form.cleaned_data["label"].strip())
-        messages.success(request, f"Marker \u201c{form.cleaned_data['label'].strip()}\u201d added.")
+        messages.success(request, f"Marker \u201c{label}\u201d added.")
     return _back(video)
 
 
@@ -41,11 +43,11 @@ def import_markers(request: HttpRequest, pk: int) -> HttpResponse:
         report_form_errors(request, form)
         return _back(video)
     rows = form.cleaned_data["file"]
-    if video.markers.count() + len(rows) > MAX_MARKERS:
-        messages.error(request, f"A video can have at most {MAX_MARKERS} markers.")
+    try:
+        add_markers(video, rows)
+    except TooManyMarkers as error:
+        messages.error(request, str(error))
         return _back(video)
-    with transaction.atomic():
-        Marker.objects.bulk_create([Marker(video=video, t=t, label=label) for t, label in rows])
     messages.success(request, f"{len(rows)} marker{'s' if len(rows) != 1 else ''} imported.")
     return _back(video)
 

@@ -6,7 +6,6 @@ MAX_MARKERS limit of analysis.marker_views). Markers belong to the video, with o
 
 from collections.abc import Mapping
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 
 from analysis.core.markers import MAX_MARKERS
 from analysis.forms import MarkerForm, MarkerImportForm
+from analysis.marker_store import TooManyMarkers, add_markers
 from analysis.models import Marker
 from videos.models import Video
 
@@ -30,9 +30,8 @@ ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="The results page's me
 NOT_FOUND = OpenApiResponse(description="No such video (or not yours)")
 
 
-def too_many() -> Response:
-    message = f"A video can have at most {MAX_MARKERS} markers."  # the page's message
-    return Response({api_settings.NON_FIELD_ERRORS_KEY: [message]}, status=status.HTTP_400_BAD_REQUEST)
+def too_many(error: TooManyMarkers) -> Response:
+    return Response({api_settings.NON_FIELD_ERRORS_KEY: [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def not_an_object(data: object) -> Response:
@@ -42,12 +41,6 @@ def not_an_object(data: object) -> Response:
 
 def sorted_markers(video: Video):
     return video.markers.order_by("t", "id")
-
-
-def lock(video: Video) -> None:
-    # Counting and adding under the video's row lock, so that two requests cannot pass MAX_MARKERS together
-    # (SQLite's IMMEDIATE transactions serialise writers anyway).
-    Video.objects.select_for_update().only("pk").get(pk=video.pk)
 
 
 class VideoMarkers(LoginExemptMixin, APIView):
@@ -76,11 +69,10 @@ class VideoMarkers(LoginExemptMixin, APIView):
         form = MarkerForm(request.data)
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
-        with transaction.atomic():
-            lock(video)
-            if video.markers.count() >= MAX_MARKERS:
-                return too_many()
-            marker = Marker.objects.create(video=video, t=form.cleaned_data["t"], label=form.cleaned_data["label"])
+        try:
+            (marker,) = add_markers(video, [(form.cleaned_data["t"], form.cleaned_data["label"])])
+        except TooManyMarkers as error:
+            return too_many(error)
         return Response(MarkerSerializer(marker).data, status=status.HTTP_201_CREATED)
 
 
@@ -105,11 +97,10 @@ class VideoMarkerImport(LoginExemptMixin, APIView):
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
         rows = form.cleaned_data["file"]
-        with transaction.atomic():
-            lock(video)
-            if video.markers.count() + len(rows) > MAX_MARKERS:
-                return too_many()
-            created = Marker.objects.bulk_create([Marker(video=video, t=t, label=label) for t, label in rows])
+        try:
+            created = add_markers(video, rows)
+        except TooManyMarkers as error:
+            return too_many(error)
         created.sort(key=lambda marker: marker.t)  # stable: equal times keep the file's order, as their ids do
         return Response(MarkerSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
