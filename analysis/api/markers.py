@@ -1,7 +1,7 @@
 """The API's event markers of a video: list, add, import a CSV, delete (docs/api.md).
 
 The checks and messages are the results page's (analysis.forms.MarkerForm, MarkerImportForm and the
-MAX_MARKERS limit of analysis.marker_views). Markers belong to the video, with or without results.
+MAX_MARKERS limit, analysis.marker_store.add_markers). Markers belong to the video, with or without results.
 """
 
 from collections.abc import Mapping
