@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .container_check import check_container
+from .video_error import VideoError
+
 # A stream that decodes to fewer frames than this share of what its container
 # declares is treated as truncated (no_face.mp4 declares 98 and decodes 95).
 MIN_DECODED_SHARE = 0.9
@@ -17,10 +20,6 @@ MIN_SHORT_SEGMENT_S = 4.0
 # How far before a segment a seek lands, so keyframe seeking on variable frame rates never skips
 # the segment's first frames.
 SEEK_MARGIN_S = 1.0
-
-
-class VideoError(Exception):
-    """The file is not a usable video; the message is meant for the user."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,13 @@ def _open(path: str) -> cv2.VideoCapture:
 
 
 def probe(path: str) -> VideoInfo:
-    """Check that `path` holds a decodable video stream and describe it.
+    """Check that `path` holds a whole, decodable video stream and describe it.
 
-    Reads the first frame and one near the end, so an empty or truncated file
-    is refused here rather than late in an analysis.
+    The container check decodes the end of the stream; OpenCV, which reads the frames of an
+    analysis, must read the first frame and one near the end. So an empty, truncated or
+    undecodable file is refused here rather than late in an analysis.
     """
+    check_container(path)
     capture = _open(path)
     try:
         fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
