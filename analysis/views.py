@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from videos.limits import LimitReached, reprocess_for_owner
 from videos.views import owned_video
 
 from .charts import person_charts, run_charts
@@ -14,7 +15,6 @@ from .core.highlights import MIN_FACES
 from .exports import results_csv_rows, results_document
 from .models import AnalysisRun, Person
 from .overlay import overlay_window
-from .runs import reprocess
 
 
 def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:
@@ -117,7 +117,12 @@ def thumbnail(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
 @require_POST
 def reprocess_video(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
-    if reprocess(video) is None:
+    try:
+        run = reprocess_for_owner(video)
+    except LimitReached as refusal:
+        messages.error(request, str(refusal))
+        return redirect("analysis:results", pk=video.pk)
+    if run is None:
         messages.info(request, "This video is already being analysed.")
     else:
         messages.success(

@@ -149,6 +149,15 @@ FILE_UPLOAD_HANDLERS = ["videos.upload_handlers.SizeLimitedUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 VIDEO_MAX_UPLOAD_BYTES = int(os.environ.get("VIDEO_MAX_UPLOAD_BYTES", 2 * 1024**3))
 VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi")
+# Per user (videos.limits): the stored videos' total size, and analyses queued or running, which
+# uploads and the results page's reprocess may not pass (staff's admin actions and commands may).
+USER_STORAGE_QUOTA_BYTES = int(os.environ.get("USER_STORAGE_QUOTA_BYTES", 20 * 1024**3))
+USER_MAX_ACTIVE_RUNS = int(os.environ.get("USER_MAX_ACTIVE_RUNS", "5"))
+# Sign-in (accounts.login_limits): after LOGIN_MAX_FAILURES failures within LOGIN_LOCKOUT_S from one
+# client address, or for one username, sign-in is refused for LOGIN_LOCKOUT_S. The counts live in
+# the cache (Redis, below), so every web process and server shares them.
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_LOCKOUT_S = int(os.environ.get("LOGIN_LOCKOUT_S", "300"))
 
 # The API (analysis/api) for scripts and notebooks. Token first: an anonymous request then gets
 # 401 with "WWW-Authenticate: Token"; session requests (the browser) need CSRF as usual.
@@ -180,6 +189,10 @@ RQ_QUEUES = {
     "maintenance": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
 }
 RQ_SHOW_ADMIN_LINK = True
+# The cache holds the sign-in failure counts; in the queue's Redis, under its own key prefix.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "cache"}
+}
 
 # Analysis
 RAY_ADDRESS = os.environ.get("RAY_ADDRESS") or None  # None: a local Ray in the worker

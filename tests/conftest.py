@@ -78,6 +78,7 @@ def isolated_storage_and_queue(settings, tmp_path, redis_url):
     }
     settings.MEDIA_ROOT = media
     settings.RQ_QUEUES = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": 600}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     connection = django_rq.get_connection("default")
     connection.flushdb()

@@ -32,10 +32,12 @@ def video_list(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = VideoUploadForm(
-            request.POST, request.FILES, upload_too_large=getattr(request, "upload_too_large", False)
+            request.POST,
+            request.FILES,
+            owner=request.user,
+            upload_too_large=getattr(request, "upload_too_large", False),
         )
-        if form.is_valid():
-            video = form.save(request.user)
+        if form.is_valid() and (video := form.save()) is not None:
             messages.success(request, f"“{video.title}” was uploaded and is queued for analysis.")
             return redirect(video)
     else:

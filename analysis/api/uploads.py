@@ -1,6 +1,7 @@
 """API uploads: the upload page's form, storage and enqueue, without the HTML."""
 
 from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
 from rest_framework.settings import api_settings
 
@@ -23,11 +24,11 @@ def sampling_choice(value: object) -> str:
     return str(int(number)) if number.is_integer() else text
 
 
-def upload_form(data, files, upload_too_large: bool) -> VideoUploadForm:
-    """The page's form, so that the API applies the same checks with the same messages."""
+def upload_form(data, files, owner: AbstractBaseUser, upload_too_large: bool) -> VideoUploadForm:
+    """The page's form, so that the API applies the same checks and limits with the same messages."""
     fields = {"title": data.get("title", ""), "sampling": sampling_choice(data.get("sample_fps"))}
     return VideoUploadForm(
-        fields, {"file": files["file"]} if "file" in files else {}, upload_too_large=upload_too_large
+        fields, {"file": files["file"]} if "file" in files else {}, owner=owner, upload_too_large=upload_too_large
     )
 
 

@@ -76,10 +76,11 @@ class VideoListCreate(LoginExemptMixin, generics.ListAPIView):
         description="Upload a video; its analysis is queued. Poll the video's URL for status and progress.",
     )
     def post(self, request: Request) -> Response:
-        form = upload_form(request.data, request.FILES, upload_too_large=getattr(request, "upload_too_large", False))
-        if not form.is_valid():
+        form = upload_form(
+            request.data, request.FILES, request.user, upload_too_large=getattr(request, "upload_too_large", False)
+        )
+        if not form.is_valid() or (video := form.save()) is None:
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
-        video = form.save(request.user)
         video = owned_videos(request).get(pk=video.pk)  # with its run, as enqueued (or failed to) on commit
         location = request.build_absolute_uri(reverse("api:video-detail", args=[video.pk]))
         return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED, headers={"Location": location})

@@ -1,0 +1,314 @@
+"""Guards and limits: failed sign-ins lock out, each user's storage quota and analyses waiting or running
+cap uploads (page and API) and the page's reprocess, and a delete leaves nothing of the video behind."""
+
+import time
+from pathlib import Path
+
+import django_rq
+import pytest
+import redis
+from django.contrib.auth import SESSION_KEY
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from analysis.core.emotions import EMOTIONS
+from analysis.models import AnalysisRun, Marker, Person, RunTimeline, Sample
+from analysis.result_store import DatabaseSink, RunCancelled
+from analysis.timeline_store import build_timeline
+from videos.forms import VideoUploadForm
+from videos.limits import human_size
+from videos.models import Video
+
+from .conftest import VIDEOS, make_video
+from .test_results_views import add_person, make_run
+
+pytestmark = pytest.mark.django_db
+
+SINGLE_FACE = VIDEOS / "single_face.mp4"
+PASSWORDS = {"alice": "a-long-pass-phrase-1", "mallory": "a-long-pass-phrase-2"}  # conftest's users
+LOCKED_OUT = "Too many failed sign-in attempts. Try again in 5 minutes."
+CAP_ON_UPLOAD = "You already have 1 video waiting or being analysed; wait for one to finish before uploading another."
+
+
+def stored_files(media: Path) -> list[Path]:
+    return sorted(path for path in media.rglob("*") if path.is_file()) if media.exists() else []
+
+
+# Sign-in
+
+
+def sign_in(username: str, password: str, address: str = "192.0.2.1", **headers) -> tuple[HttpResponse, Client]:
+    client = Client()
+    response = client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address, **headers
+    )
+    return response, client
+
+
+def fail(times: int, username: str = "alice", address: str = "192.0.2.1", **headers) -> None:
+    for _ in range(times):
+        response, _ = sign_in(username, "not-the-password", address, **headers)
+        assert response.status_code == 200
+        assert "Please enter a correct username and password" in response.content.decode()
+
+
+def signed_in(response, client: Client) -> bool:
+    return response.status_code == 302 and SESSION_KEY in client.session
+
+
+def test_sign_in_is_refused_with_429_after_the_allowed_failures(user, settings):
+    assert settings.LOGIN_MAX_FAILURES == 5 and settings.LOGIN_LOCKOUT_S == 300  # the defaults
+    fail(5)
+    # Even the right password is refused now, without saying whether it was right.
+    response, client = sign_in("alice", PASSWORDS["alice"])
+    assert response.status_code == 429
+    assert response["Retry-After"] == "300"
+    assert LOCKED_OUT in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_the_counts_are_in_redis_so_every_web_process_shares_them(user, redis_url):
+    fail(5)
+    keys = redis.Redis.from_url(redis_url).keys("*login-failures*locked-until")
+    assert len(keys) == 2  # the address's lock and the username's
+
+
+def test_sign_in_still_works_when_the_cache_is_down(user, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    fail(1)  # the failure is not counted, and says the usual thing
+    response, client = sign_in("alice", PASSWORDS["alice"])
+    assert signed_in(response, client)
+
+
+def test_the_lockout_ends_after_LOGIN_LOCKOUT_S(user, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    settings.LOGIN_LOCKOUT_S = 1
+    fail(2)
+    response, _ = sign_in("alice", PASSWORDS["alice"])
+    assert response.status_code == 429
+    assert "Try again in 1 minute." in response.content.decode()
+    time.sleep(1.2)
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"]))
+
+
+def test_a_success_before_the_limit_clears_the_usernames_count(user):
+    fail(4, address="192.0.2.1")
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "192.0.2.1"))
+    # Four more from another address: still under the limit, as the success cleared the first four.
+    fail(4, address="198.51.100.2")
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "198.51.100.2"))
+
+
+def test_the_lockout_is_by_address_and_by_username(user, other_user):
+    fail(5, "alice", "192.0.2.1")
+    # Another username from another address is not blocked ...
+    assert signed_in(*sign_in("mallory", PASSWORDS["mallory"], "198.51.100.2"))
+    # ... but the locked-out username is, from any address, and so is anyone from the locked-out address.
+    assert sign_in("alice", PASSWORDS["alice"], "198.51.100.3")[0].status_code == 429
+    assert sign_in("mallory", PASSWORDS["mallory"], "192.0.2.1")[0].status_code == 429
+
+
+def test_guessing_many_usernames_from_one_address_locks_it(user):
+    for name in ("bob", "carol", "dave", "erin", "frank"):
+        fail(1, name, "192.0.2.1")
+    assert sign_in("alice", PASSWORDS["alice"], "192.0.2.1")[0].status_code == 429
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "198.51.100.2"))
+
+
+def test_behind_the_https_proxy_the_forwarded_client_address_counts(user, other_user, settings):
+    settings.HTTPS = True
+    proxy = "10.0.0.5"  # every request comes from the proxy
+    for name in ("bob", "carol", "dave", "erin", "frank"):
+        # A client-sent first entry does not matter: the proxy appends the address it saw.
+        fail(1, name, proxy, HTTP_X_FORWARDED_FOR=f"203.0.113.{len(name)}, 192.0.2.1")
+    assert sign_in("alice", PASSWORDS["alice"], proxy, HTTP_X_FORWARDED_FOR="192.0.2.1")[0].status_code == 429
+    assert signed_in(*sign_in("mallory", PASSWORDS["mallory"], proxy, HTTP_X_FORWARDED_FOR="198.51.100.2"))
+
+
+def test_the_admin_sign_in_is_limited_too(django_user_model):
+    django_user_model.objects.create_user(username="root", password="staff-pass-phrase-3", is_staff=True)
+    client = Client()
+    for _ in range(5):
+        response = client.post(reverse("admin:login"), {"username": "root", "password": "wrong"})
+        assert "Please enter the correct username and password" in response.content.decode()
+    response = client.post(reverse("admin:login"), {"username": "root", "password": "staff-pass-phrase-3"})
+    assert LOCKED_OUT in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+# Upload limits
+
+
+def post_page(client: Client, path: Path = SINGLE_FACE):
+    with path.open("rb") as handle:
+        return client.post(reverse("videos:upload"), {"title": "My clip", "file": handle, "sampling": "5"})
+
+
+def post_api(user, path: Path = SINGLE_FACE):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    with path.open("rb") as handle:
+        return api.post(reverse("api:video-list"), {"title": "My clip", "file": handle}, format="multipart")
+
+
+def refusal_messages(response, via: str) -> list[str]:
+    if via == "page":
+        assert response.status_code == 200
+        return [str(message) for messages in response.context["form"].errors.values() for message in messages]
+    assert response.status_code == 400
+    return [message for messages in response.json().values() for message in messages]
+
+
+def upload(via: str, client: Client, user):
+    return post_page(client) if via == "page" else post_api(user)
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_an_upload_over_the_storage_quota_is_refused(via, alice, user, settings, isolated_storage_and_queue):
+    existing = make_video(user)
+    before = stored_files(isolated_storage_and_queue)
+    size = SINGLE_FACE.stat().st_size
+    settings.USER_STORAGE_QUOTA_BYTES = existing.size_bytes + size - 1
+    response = upload(via, alice, user)
+    quota, used = human_size(settings.USER_STORAGE_QUOTA_BYTES), human_size(existing.size_bytes)
+    expected = f"This upload would take you over your {quota} storage quota (you use {used})."
+    assert refusal_messages(response, via) == [expected]
+    assert list(Video.objects.all()) == [existing]
+    assert stored_files(isolated_storage_and_queue) == before
+    assert not AnalysisRun.objects.exists()
+    assert django_rq.get_queue("default").count == 0
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_an_upload_that_just_fits_the_quota_is_accepted(via, alice, user, other_user, settings):
+    make_video(other_user)  # another user's videos take none of this quota
+    settings.USER_STORAGE_QUOTA_BYTES = SINGLE_FACE.stat().st_size
+    assert upload(via, alice, user).status_code in {201, 302}
+    assert Video.objects.filter(owner=user).count() == 1
+
+
+def test_the_size_limit_is_reported_before_the_quota(alice, settings):
+    settings.VIDEO_MAX_UPLOAD_BYTES = 100_000
+    settings.USER_STORAGE_QUOTA_BYTES = 1
+    messages = refusal_messages(post_page(alice), "page")
+    assert "This file is larger than the 97.7 KB limit." in messages
+    assert not any("quota" in message for message in messages)
+
+
+def test_the_default_quota_message_reads_in_gigabytes(settings):
+    assert settings.USER_STORAGE_QUOTA_BYTES == 20 * 1024**3 and settings.USER_MAX_ACTIVE_RUNS == 5  # the defaults
+    assert human_size(settings.USER_STORAGE_QUOTA_BYTES) == "20.0 GB"
+    assert human_size(int(19.5 * 1024**3)) == "19.5 GB"
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_an_upload_past_the_active_runs_cap_is_refused(via, alice, user, other_user, settings):
+    settings.USER_MAX_ACTIVE_RUNS = 1
+    make_run(make_video(other_user), status=AnalysisRun.Status.RUNNING)  # another user's: not counted
+    assert post_page(alice).status_code == 302  # queued: the one allowed
+    response = upload(via, alice, user)
+    assert refusal_messages(response, via) == [CAP_ON_UPLOAD]
+    assert Video.objects.filter(owner=user).count() == 1
+    if via == "page":
+        assert CAP_ON_UPLOAD in response.content.decode()
+    # Once it has finished, the next upload goes through.
+    AnalysisRun.objects.filter(video__owner=user).update(status=AnalysisRun.Status.SUCCEEDED)
+    assert upload(via, alice, user).status_code in {201, 302}
+
+
+def test_the_limits_are_counted_again_under_the_lock_when_saving(user, settings, isolated_storage_and_queue):
+    """A concurrent upload that lands between validation and save is counted: no second run, no file left."""
+    settings.USER_MAX_ACTIVE_RUNS = 1
+    upload = TemporaryUploadedFile("clip.mp4", "video/mp4", SINGLE_FACE.stat().st_size, None)
+    upload.write(SINGLE_FACE.read_bytes())
+    upload.seek(0)
+    form = VideoUploadForm({"title": "Mine", "sampling": "5"}, {"file": upload}, owner=user)
+    assert form.is_valid(), form.errors
+    concurrent = make_video(user, "Uploaded meanwhile")
+    make_run(concurrent, status=AnalysisRun.Status.QUEUED)
+
+    assert form.save() is None
+    assert form.errors["__all__"] == [CAP_ON_UPLOAD]
+    assert list(Video.objects.all()) == [concurrent]
+    assert stored_files(isolated_storage_and_queue) == [isolated_storage_and_queue / concurrent.file.name]
+    upload.close()  # its temporary file was moved into the storage, then deleted
+
+
+def test_reprocess_from_the_page_respects_the_active_runs_cap(alice, user, settings):
+    settings.USER_MAX_ACTIVE_RUNS = 1
+    busy, done = make_video(user, "Busy"), make_video(user, "Done")
+    busy_run = make_run(busy, status=AnalysisRun.Status.QUEUED)
+    make_run(done)
+    response = alice.post(reverse("analysis:reprocess", args=[done.pk]), follow=True)
+    expected = (
+        "You already have 1 video waiting or being analysed; wait for one to finish before starting another analysis."
+    )
+    assert expected in response.content.decode()
+    assert done.runs.count() == 1
+    AnalysisRun.objects.filter(pk=busy_run.pk).update(status=AnalysisRun.Status.SUCCEEDED)
+    alice.post(reverse("analysis:reprocess", args=[done.pk]))
+    assert done.runs.filter(status=AnalysisRun.Status.QUEUED).count() == 1
+
+
+# Deleting a video
+
+
+def video_with_everything(owner) -> tuple[Video, AnalysisRun, AnalysisRun]:
+    """A video with results (persons with thumbnails, samples, timeline), markers, and a reprocess running."""
+    video = make_video(owner)
+    done = make_run(video, persons_count=2)
+    add_person(done, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4])
+    add_person(done, 2, EMOTIONS.index("sad"), [1.0, 1.2])
+    build_timeline(done)
+    Marker.objects.create(video=video, t=1.0, label="slide 2")
+    running = make_run(video, status=AnalysisRun.Status.RUNNING, frames_done=3)
+    add_person(running, 1, EMOTIONS.index("happy"), [0.0])  # its provisional track
+    job = django_rq.get_queue("default", commit_mode="auto").enqueue("analysis.jobs.run_analysis", running.pk)
+    running.rq_job_id = job.id
+    running.save(update_fields=["rq_job_id"])
+    return video, done, running
+
+
+def rows_of(video_id: int) -> dict[str, int]:
+    return {
+        "runs": AnalysisRun.objects.filter(video_id=video_id).count(),
+        "persons": Person.objects.filter(run__video_id=video_id).count(),
+        "samples": Sample.objects.filter(person__run__video_id=video_id).count(),
+        "timelines": RunTimeline.objects.filter(run__video_id=video_id).count(),
+        "markers": Marker.objects.filter(video_id=video_id).count(),
+    }
+
+
+@pytest.mark.parametrize("via", ["page", "api"])
+def test_deleting_a_video_removes_its_file_results_and_running_analysis(via, alice, user, other_user):
+    video, _, running = video_with_everything(user)
+    others, _, _ = video_with_everything(other_user)
+    others_rows = rows_of(others.pk)
+    assert rows_of(video.pk) == {"runs": 2, "persons": 3, "samples": 6, "timelines": 1, "markers": 1}
+    job = django_rq.get_queue("default").fetch_job(running.rq_job_id)
+    sink = DatabaseSink(running)  # as the worker analysing it holds
+
+    if via == "page":
+        assert alice.post(reverse("videos:delete", args=[video.pk])).status_code == 302
+    else:
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        assert api.delete(reverse("api:video-detail", args=[video.pk])).status_code == 204
+
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert not default_storage.exists(video.file.name)
+    assert rows_of(video.pk) == dict.fromkeys(others_rows, 0)
+    # The running analysis was cancelled: its rq job, and the worker stops at its next progress report.
+    assert job.get_status(refresh=True) == "canceled"
+    with pytest.raises(RunCancelled):
+        sink.progress(4, 12, 1.0)
+    # The other user's video is untouched.
+    assert rows_of(others.pk) == others_rows
+    assert default_storage.exists(others.file.name)
