@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError, close_old_connections
 from rq.timeouts import JobTimeoutException
 
 from .core.face_detection import DetectorConfig
@@ -49,10 +50,15 @@ def describe_failure(error: BaseException) -> str:
             return "An analysis worker stopped unexpectedly (it may have run out of memory)."
         if isinstance(cause, FileNotFoundError):
             return "The video file is missing from storage."
+        if isinstance(cause, DatabaseError):
+            return "The results could not be saved: the database failed or was unreachable. Try reprocessing."
     return f"The analysis failed: {type(error).__name__}: {error}"
 
 
 def run_analysis(run_id: int) -> str:
+    # A worker lives for many jobs: drop a connection that the database closed since the last one
+    # (a restart, an idle timeout), as Django does before each request.
+    close_old_connections()
     run = claim(run_id)
     if run is None:
         return "not queued (cancelled or already taken)"
@@ -73,6 +79,17 @@ def run_analysis(run_id: int) -> str:
         return "cancelled"
     except BaseException as error:
         log.exception("Run %s failed", run.pk)
-        fail_run(run.pk, describe_failure(error))
+        record_failure(run.pk, describe_failure(error))
         raise
     return f"{stats.frames_analyzed} frames, {stats.persons} persons"
+
+
+def record_failure(run_id: int, reason: str) -> None:
+    """Fail the run, on a fresh connection if the error broke this one. Should the database still be
+    unreachable, the run stays running only until the reaper fails it (its heartbeat stopped with
+    the job, and rq marks the job failed)."""
+    close_old_connections()  # outside a request Django never replaces a broken connection by itself
+    try:
+        fail_run(run_id, reason)
+    except DatabaseError:
+        log.exception("Run %s: the failure could not be recorded; the reaper will fail it", run_id)

@@ -9,7 +9,10 @@ segment; only compact results come back. With RAY_ADDRESS unset a local Ray star
 import ctypes
 import dataclasses
 import hashlib
+import os
+import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 
@@ -24,6 +27,10 @@ LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
 IN_FLIGHT_PER_ACTOR = 2
 # Finished segments held per actor while an earlier one runs: bounds the driver's memory.
 HELD_PER_ACTOR = 4
+# A killed actor (out of memory, a lost node) is started again and its unfinished segments sent to it
+# again: a segment in, its result out, so running one twice changes nothing. A segment that kills its
+# actor every time fails the job after MAX_SEGMENT_RETRIES more tries instead of looping.
+MAX_SEGMENT_RETRIES = 2
 
 
 @ray.remote(num_cpus=1)
@@ -42,6 +49,7 @@ class AnalyzerActor:
         """Where the actor runs, its memory, and whether anything heavy crept into its process."""
         return {
             "node": self.node,
+            "pid": os.getpid(),
             "rss_mib": psutil.Process().memory_info().rss / 2**20,
             "tensorflow": "tensorflow" in sys.modules or "keras" in sys.modules,
         }
@@ -59,6 +67,15 @@ def release_freed_memory() -> None:
 def ensure_ray(address: str | None) -> None:
     if ray.is_initialized():
         return
+    # ray.init makes SIGTERM exit at once; the host process keeps its own meaning of it (an rq
+    # worker's: finish the job, then stop), so its handler is put back.
+    host_handler = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+    _init_ray(address)
+    if host_handler is not None:
+        signal.signal(signal.SIGTERM, host_handler)
+
+
+def _init_ray(address: str | None) -> None:
     if address:
         ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
     else:
@@ -84,6 +101,8 @@ def actor_pool(config: AnalyzerConfig, size: int) -> list:
             namespace=NAMESPACE,
             lifetime="detached",
             get_if_exists=True,
+            max_restarts=-1,  # the pool lives as long as the cluster: restart it however often it dies
+            max_task_retries=MAX_SEGMENT_RETRIES,
             # Spread over the nodes so a cluster's machines all take part.
             scheduling_strategy="SPREAD",
         ).remote(config)

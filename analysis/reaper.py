@@ -5,7 +5,9 @@ rq's cron (`python manage.py rqcron analysis.cron_config`, see analysis/cron_con
 lost when
 - it is running and its heartbeat (analysis.heartbeat) is older than `ANALYSIS_STALE_AFTER_S`:
   the worker was killed, or its machine lost;
-- its rq job failed, was stopped or cancelled, or disappeared from Redis;
+- its rq job failed, was stopped or cancelled, or, while queued, disappeared from Redis (a running
+  run's job also disappears when Redis comes back without its data: the heartbeat tells whether a
+  worker still works on it);
 - it is queued without a job for longer than `ANALYSIS_STALE_AFTER_S`: the process that created it
   died before enqueuing it.
 """
@@ -35,7 +37,7 @@ def _rq_job_lost(run: AnalysisRun) -> str | None:
     try:
         status = Job.fetch(run.rq_job_id, connection=django_rq.get_connection("default")).get_status()
     except NoSuchJobError:
-        return JOB_GONE
+        return JOB_GONE if run.status == AnalysisRun.Status.QUEUED else None
     except Exception:  # Redis unreachable: no verdict
         log.warning("Could not read rq job %s of run %s", run.rq_job_id, run.pk, exc_info=True)
         return None

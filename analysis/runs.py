@@ -107,7 +107,10 @@ def fail_run(run_id: int, reason: str, status: str = AnalysisRun.Status.FAILED) 
     ended = AnalysisRun.objects.filter(pk=run_id, status__in=AnalysisRun.ACTIVE).update(
         status=status, error=reason, finished_at=timezone.now()
     )
-    discard_partial_results(run_id)
+    # Rows a job wrote after the run was failed go too; a run that succeeded meanwhile (a cancel
+    # racing the end) keeps its results.
+    if not AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.SUCCEEDED).exists():
+        discard_partial_results(run_id)
     return bool(ended)
 
 
