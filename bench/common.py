@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -67,3 +68,16 @@ def bench_env() -> dict[str, str]:
 
 def manage_py(*args: str) -> list[str]:
     return [PYTHON, str(PROJECT_ROOT / "manage.py"), *args]
+
+
+def machine_header(script: str) -> dict:
+    """Print and return what a bench ran on: the commit, the CPUs and their load (they are shared)."""
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    machine = {"cpus": os.cpu_count(), "load_avg": os.getloadavg(), "commit": commit, "date": time.ctime()}
+    print(
+        f"{script} at {commit or 'unknown commit'}, {machine['date']}; {machine['cpus']} CPUs, "
+        f"load average {' '.join(f'{x:.1f}' for x in machine['load_avg'])} (shared CPUs: figures vary run to run)"
+    )
+    return machine

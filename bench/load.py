@@ -44,7 +44,7 @@ from rq import Worker
 if __package__ in (None, ""):  # run as a script: make `bench.*` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import LOG_DIR, PROJECT_ROOT, BenchError, bench_env, data_file, manage_py
+from bench.common import LOG_DIR, PROJECT_ROOT, BenchError, bench_env, data_file, machine_header, manage_py
 
 CLIPS = ("single_face.mp4", "no_face.mp4", "short_hamilton_clip.mp4", "face_noface.mov")
 CONTENT_TYPES = {".mp4": "video/mp4", ".mov": "video/quicktime"}
@@ -619,18 +619,6 @@ def print_throughput(snapshot: dict, users: list[User], clip_seconds: dict[str, 
     return figures
 
 
-def header(args: argparse.Namespace) -> dict:
-    commit = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], cwd=PROJECT_ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    machine = {"cpus": os.cpu_count(), "load_avg": os.getloadavg(), "commit": commit, "date": time.ctime()}
-    print(
-        f"bench/load.py at {commit or 'unknown commit'}, {machine['date']}; {machine['cpus']} CPUs, "
-        f"load average {' '.join(f'{x:.1f}' for x in machine['load_avg'])} (shared CPUs: figures vary run to run)"
-    )
-    return machine
-
-
 # --------------------------------------------------------------------------- the run
 
 
@@ -770,7 +758,10 @@ def main() -> int:
 
     # SIGTERM stops the run as Ctrl-C does: the stack is torn down on the way out.
     signal.signal(signal.SIGTERM, interrupt)
-    figures: dict = {"machine": header(args), "args": {k: str(v) for k, v in vars(args).items() if k != "database_url"}}
+    figures: dict = {
+        "machine": machine_header("bench/load.py"),
+        "args": {k: str(v) for k, v in vars(args).items() if k != "database_url"},
+    }
     root = Path(tempfile.mkdtemp(prefix="emotion-load-"))
     stack = None
     passed = False

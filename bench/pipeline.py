@@ -13,18 +13,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `bench.*` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import clips, dlib_openblas, face_encoding, fer_reference
-from bench.common import LOG_DIR, OUT_DIR, PROJECT_ROOT, PYTHON, BenchError, bench_env, manage_py, probe_video
+from bench.common import (
+    LOG_DIR,
+    OUT_DIR,
+    PROJECT_ROOT,
+    PYTHON,
+    BenchError,
+    bench_env,
+    machine_header,
+    manage_py,
+    probe_video,
+)
 from bench.rss import Measured, MiB, measure
 
 SECTIONS = ("speed", "faces", "fer", "startup", "memory", "encoding")
@@ -210,18 +217,6 @@ def encoding() -> dict:
 # --------------------------------------------------------------------------- the run
 
 
-def header() -> dict:
-    commit = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], cwd=PROJECT_ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    machine = {"cpus": os.cpu_count(), "load_avg": os.getloadavg(), "commit": commit, "date": time.ctime()}
-    print(
-        f"bench/pipeline.py at {commit or 'unknown commit'}, {machine['date']}; {machine['cpus']} CPUs, "
-        f"load average {' '.join(f'{x:.1f}' for x in machine['load_avg'])} (shared CPUs: figures vary run to run)"
-    )
-    return machine
-
-
 def _plain(value):
     """JSON-ready figures: a measured command becomes its wall time, exit code and peaks."""
     if isinstance(value, Measured):
@@ -254,7 +249,7 @@ def main() -> int:
     if unknown := set(chosen) - set(SECTIONS):
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
 
-    figures: dict = {"machine": header()}
+    figures: dict = {"machine": machine_header("bench/pipeline.py")}
     try:
         print("clips:", ", ".join(p.name for p in clips.all_clips(args.quick).values()))
         if "speed" in chosen:

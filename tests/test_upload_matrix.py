@@ -57,18 +57,13 @@ def h264_mkv(folder: Path) -> Path:
 
 # name -> (how the file is made, the message the page shows)
 REFUSED: dict[str, tuple[Callable[[Path], Path], str]] = {
-    "index-first mp4 cut at 50%": (
-        lambda d: make.cut(index_first(d), d / "cut50.mp4", 0.5),
-        TRUNCATED,
-    ),
-    "index-first mp4 cut at 90%": (
-        lambda d: make.cut(index_first(d), d / "cut90.mp4", 0.9),
-        TRUNCATED,
-    ),
-    "index-first mp4 cut at 99%": (
-        lambda d: make.cut(index_first(d), d / "cut99.mp4", 0.99),
-        TRUNCATED,
-    ),
+    **{
+        f"index-first mp4 cut at {percent}%": (
+            lambda d, percent=percent: make.cut(index_first(d), d / f"cut{percent}.mp4", percent / 100),
+            TRUNCATED,
+        )
+        for percent in (50, 90, 99)
+    },
     "mp4 with its last 10% overwritten": (
         lambda d: make.overwrite_tail(index_first(d), d / "damaged.mp4", 0.1),
         TRUNCATED,
