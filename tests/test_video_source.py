@@ -116,3 +116,21 @@ def test_a_truncated_segment_says_so(tmp_path):
     truncated.write_bytes(data[: len(data) // 2])
     with pytest.raises(VideoError, match="truncated"):
         list(iter_sampled_frames(str(truncated), 5.0, 5.0, None))
+
+
+def test_past_the_decoding_budget_the_end_is_read_and_a_cut_still_found(tmp_path, monkeypatch):
+    from analysis.core import container_check
+
+    from .video_factory import cut, encode, real_frames
+
+    # One keyframe for 9.6 s (as a screen recording may have): only 10 frames are decoded, the rest read.
+    monkeypatch.setattr(container_check, "TAIL_DECODE_PIXELS", 10 * 640 * 360)
+    whole = encode(
+        tmp_path / "one-keyframe.mp4",
+        real_frames(seconds=2.4) * 4,
+        options={"x264-params": "keyint=1000:min-keyint=1000:scenecut=0"},
+        container_options={"movflags": "faststart"},
+    )
+    assert container_check.check_container(str(whole)).last_frame_s == pytest.approx(9.57, abs=0.01)
+    with pytest.raises(VideoError, match=r"stops at [0-9.]+ s of the 9.6 s its container declares"):
+        container_check.check_container(str(cut(whole, tmp_path / "cut.mp4", 0.9)))

@@ -18,6 +18,9 @@ MAX_FRAME_PIXELS = 7680 * 4320
 # stop (no_face.mp4 declares 3.95 s and its last frame is at 3.92 s).
 TAIL_S = 1.0
 END_TOLERANCE_S = 0.5
+# At most this many pixels are decoded at the end (about 300 1080p frames, 1.5 s here); the rest is
+# only read.
+TAIL_DECODE_PIXELS = 300 * 1920 * 1080
 TAIL_UNREADABLE = "The end of the video cannot be decoded: the file looks truncated or damaged."
 
 
@@ -84,14 +87,25 @@ def _decodes_one_frame_only(container, stream) -> bool:
 
 
 def _last_frame_time(container, stream, end_s: float, codec: str) -> float:
-    """Decode from the keyframe before the last TAIL_S to the end; the time of the last frame."""
+    """Decode from the keyframe before the last TAIL_S to the end; the time of the last frame.
+
+    A stream with sparse keyframes (a screen recording can have one a minute, or only one) would
+    mean decoding most of the video: past TAIL_DECODE_PIXELS the rest of the packets are read
+    without decoding, which still finds a cut file (its packets stop early), if not a damaged one.
+    """
     base = stream.time_base
+    frames_left = max(1, TAIL_DECODE_PIXELS // max(1, stream.codec_context.width * stream.codec_context.height))
     last_s = float("-inf")
     try:
         container.seek(max(0, int((end_s - TAIL_S) / base)), stream=stream, backward=True)
-        for frame in container.decode(stream):
-            if frame.pts is not None:
-                last_s = max(last_s, float(frame.pts * base))
+        for packet in container.demux(stream):
+            if frames_left > 0:
+                for frame in packet.decode():
+                    frames_left -= 1
+                    if frame.pts is not None:
+                        last_s = max(last_s, float(frame.pts * base))
+            elif packet.pts is not None:
+                last_s = max(last_s, float(packet.pts * base))
     except av.error.DecoderNotFoundError as error:
         raise VideoError(f"Its video codec ({codec}) is not one we can decode.") from error
     except av.error.FFmpegError as error:
