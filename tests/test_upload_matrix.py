@@ -33,10 +33,13 @@ def index_last(folder: Path) -> Path:
     return with_index_last
 
 
-def text_as_mp4(folder: Path) -> Path:
-    path = folder / "notes.mp4"
-    path.write_text("These are my notes, not a video.\n" * 200)
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
     return path
+
+
+def text_as_mp4(folder: Path) -> Path:
+    return write(folder / "notes.mp4", "These are my notes, not a video.\n" * 200)
 
 
 def empty_file(folder: Path) -> Path:
@@ -93,6 +96,11 @@ REFUSED: dict[str, tuple[Callable[[Path], Path], str]] = {
             d / "16k.mkv", make.resized(make.real_frames()[:2], 8192, 4608), codec="mjpeg", pix_fmt="yuvj420p"
         ),
         NOT_READABLE + "Its frames are 8192×4608; the largest we analyse are 8K (7680×4320).",
+    ),
+    "a playlist (ffconcat) named .mp4": (
+        # Spooled to the upload folder, it names no file there; test_video_source checks one that does.
+        lambda d: write(d / "playlist.mp4", "ffconcat version 1.0\nfile 'clip.mp4'\n"),
+        NOT_READABLE + "This file has no video stream that can be decoded.",
     ),
     "unsupported extension": (
         lambda d: make.encode(d / "clip.flv", make.real_frames(), codec="flv"),
@@ -158,6 +166,24 @@ ACCEPTED: dict[str, tuple[Callable[[Path], Path], int]] = {
         1,
     ),
     "variable frame rate HEVC from a phone (mov)": (lambda d: VIDEOS / "face_noface.mov", 1),
+    "one frame a second (frames 1 s apart)": (
+        lambda d: make.encode(d / "1fps.mp4", make.real_frames("WolfgangLanger_Pexels.mp4", 10.0)[::24], fps=1),
+        1,
+    ),
+    "webm that declares no length (as a browser's MediaRecorder writes it)": (
+        lambda d: make.encode(
+            d / "recorded.webm", make.real_frames(seconds=2.4), codec="libvpx", container_options={"live": "1"}
+        ),
+        1,
+    ),
+    "sound longer than the picture (mkv)": (
+        lambda d: make.with_longer_sound(d / "longer-sound.mkv", make.real_frames(seconds=2.0), sound_s=4.0),
+        1,
+    ),
+    "title tag in Latin-1, not UTF-8": (
+        lambda d: make.with_latin1_title(VIDEOS / "single_face.mp4", d / "latin1.mp4"),
+        1,
+    ),
     "two frames": (lambda d: make.encode(d / "two-frames.mp4", make.real_frames()[:2]), 0),
     "VP9 webm": (lambda d: make.encode(d / "clip.webm", make.real_frames(), codec="libvpx-vp9"), 1),
     "MPEG-4 part 2 avi": (lambda d: make.encode(d / "clip.avi", make.real_frames(), codec="mpeg4"), 1),

@@ -131,6 +131,15 @@ def test_past_the_decoding_budget_the_end_is_read_and_a_cut_still_found(tmp_path
         options={"x264-params": "keyint=1000:min-keyint=1000:scenecut=0"},
         container_options={"movflags": "faststart"},
     )
-    assert container_check.check_container(str(whole)).last_frame_s == pytest.approx(9.57, abs=0.01)
+    assert container_check.check_container(str(whole)).duration_s == pytest.approx(9.6)
     with pytest.raises(VideoError, match=r"stops at [0-9.]+ s of the 9.6 s its container declares"):
         container_check.check_container(str(cut(whole, tmp_path / "cut.mp4", 0.9)))
+
+
+def test_only_the_upload_formats_demuxers_are_used(tmp_path):
+    # A playlist beside a real clip plays it; named .mp4 it must still not pass for a video.
+    (tmp_path / "clip.mp4").write_bytes((VIDEOS / "single_face.mp4").read_bytes())
+    playlist = tmp_path / "playlist.mp4"
+    playlist.write_text("ffconcat version 1.0\nfile 'clip.mp4'\n")
+    with pytest.raises(VideoError, match=r"not an mp4, mov, webm, mkv or avi file \(its format: concat\)"):
+        probe(str(playlist))

@@ -90,16 +90,52 @@ def empty_video(path: Path) -> Path:
     return path
 
 
+def _mux_tone(container, stream, seconds: float) -> None:
+    rate = stream.rate
+    samples = (np.sin(np.linspace(0, 440 * 2 * np.pi * seconds, int(rate * seconds))) * 0.2).astype(np.float32)
+    for start in range(0, len(samples), 1024):
+        frame = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="fltp", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode(None))
+
+
 def audio_only(path: Path, seconds: float = 1.0) -> Path:
-    rate = 44100
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("aac", rate=rate)
-        samples = (np.sin(np.linspace(0, 440 * 2 * np.pi * seconds, int(rate * seconds))) * 0.2).astype(np.float32)
-        for start in range(0, len(samples), 1024):
-            frame = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = rate, start
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
+        _mux_tone(container, container.add_stream("aac", rate=44100), seconds)
+    return path
+
+
+def with_longer_sound(path: Path, frames: list[np.ndarray], sound_s: float, fps: int = 30) -> Path:
+    """Video frames, then a sound track that goes on after them (a clip cut on the picture only)."""
+    height, width = frames[0].shape[:2]
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        sound = container.add_stream("aac", rate=44100)  # every stream before the first packet
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        _mux_tone(container, sound, sound_s)
+    return path
+
+
+def with_latin1_title(source: Path, path: Path) -> Path:
+    """The same file with a title tag in Latin-1, not UTF-8, as old cameras and AVI tools write it."""
+    marker = "Cafe-title-written-by-a-camera"
+    with av.open(str(source)) as original, av.open(str(path), "w") as copy:
+        copy.metadata["title"] = marker
+        video = original.streams.video[0]
+        stream = copy.add_stream_from_template(video)
+        for packet in original.demux(video):
+            if packet.dts is not None:
+                packet.stream = stream
+                copy.mux(packet)
+    data = path.read_bytes()
+    assert data.count(marker.encode()) == 1
+    path.write_bytes(data.replace(b"Cafe-", b"Caf\xe9-"))
     return path
 
 

@@ -50,7 +50,9 @@ def analyze_video(
     total = expected_samples(info, sample_fps)
     frames_done = faces = encodings = 0
     workers: set[str] = set()
-    requests = [SegmentRequest(path, segment, sample_fps) for segment in plan_segments(info, sample_fps)]
+    requests = [
+        SegmentRequest(path, segment, sample_fps, info.duration_s) for segment in plan_segments(info, sample_fps)
+    ]
     for result in executor.map_segments(requests):
         linked = linker.add_segment(result)
         sink.add(linked)

@@ -38,6 +38,7 @@ class SegmentRequest:
     path: str  # a path (or URL) the worker can open itself
     segment: Segment
     sample_fps: float | None
+    video_s: float | None = None  # the video's probed length: how far the last segment must read
 
 
 @dataclass
@@ -113,7 +114,9 @@ class SegmentAnalyzer:
     def analyze(self, request: SegmentRequest) -> SegmentResult:
         segment = request.segment
         run = _SegmentRun(self)
-        for frame in iter_sampled_frames(request.path, request.sample_fps, segment.start_s, segment.end_s):
+        for frame in iter_sampled_frames(
+            request.path, request.sample_fps, segment.start_s, segment.end_s, request.video_s
+        ):
             run.sample(frame)
         return run.result(segment)
 

@@ -13,6 +13,8 @@ from .video_error import VideoError
 # A stream that decodes to fewer frames than this share of what its container
 # declares is treated as truncated (no_face.mp4 declares 98 and decodes 95).
 MIN_DECODED_SHARE = 0.9
+# OpenCV's frame count is kept unless it and the container's length of the video differ by more than this.
+COUNT_MISMATCH_S = 1.0
 # A video up to SHORT_SEGMENTS first segments long is cut into that many equal parts (none under
 # MIN_SHORT_SEGMENT_S): enough for a few workers to share it evenly.
 SHORT_SEGMENTS = 4
@@ -53,7 +55,7 @@ def probe(path: str) -> VideoInfo:
     analysis, must read the first frame and one near the end. So an empty, truncated or
     undecodable file is refused here rather than late in an analysis.
     """
-    check_container(path)
+    facts = check_container(path)
     capture = _open(path)
     try:
         fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
@@ -65,13 +67,16 @@ def probe(path: str) -> VideoInfo:
             raise VideoError("The video stream has no usable frame rate.")
         if not capture.grab():
             raise VideoError("This file holds a single picture, not a video.")
-        if frame_count > 1:
+        if frame_count <= 1 or abs(frame_count / fps - facts.duration_s) > COUNT_MISMATCH_S:
+            # OpenCV counts from the file's length, which a webm may not declare, or a longer sound
+            # track sets: count from the video's own length.
+            frame_count = max(2, round(facts.duration_s * fps))
+        else:
             capture.set(cv2.CAP_PROP_POS_FRAMES, int(frame_count * MIN_DECODED_SHARE) - 1)
             ok, _ = capture.read()
             if not ok:
                 raise VideoError("The video stream ends early: the file looks truncated.")
         height, width = first.shape[:2]
-        frame_count = max(frame_count, 1)
         return VideoInfo(duration_s=frame_count / fps, fps=fps, width=width, height=height, frame_count=frame_count)
     finally:
         capture.release()
@@ -85,7 +90,7 @@ def expected_samples(info: VideoInfo, sample_fps: float | None) -> int:
 
 
 def iter_sampled_frames(
-    path: str, sample_fps: float | None, start_s: float = 0.0, end_s: float | None = None
+    path: str, sample_fps: float | None, start_s: float = 0.0, end_s: float | None = None, video_s: float | None = None
 ) -> Iterator[SampledFrame]:
     """Yield frames at about `sample_fps` per second of video (None: every frame), from `start_s` to `end_s`.
 
@@ -93,7 +98,8 @@ def iter_sampled_frames(
     converted, and the choice follows stream timestamps, so variable frame rate
     video is sampled evenly in time. Sampling slots lie on one grid from t=0, so
     segments read separately give exactly the frames of one pass. One frame is
-    held at a time.
+    held at a time. Reading to the end, fewer frames than `video_s` (the probed length; else what
+    OpenCV reads from the file) hold means the file was cut after its upload.
     """
     capture = _open(path)
     try:
@@ -125,6 +131,8 @@ def iter_sampled_frames(
             index += 1
         if last_t < 0 and not seeked:
             raise VideoError("The video stream could not be decoded.")
+        if video_s is not None:  # the probe's length of the video, which OpenCV's count can miss
+            declared = round(video_s * fps) if fps > 0 else 0
         declared_s = declared / fps if fps > 0 else 0.0
         if declared > 1 and last_t + 1.0 / max(fps, 1.0) < declared_s * MIN_DECODED_SHARE:
             decoded = f"{max(last_t, 0.0):.1f} s" if seeked else f"{index} of {declared} frames"
