@@ -13,15 +13,20 @@ class SignUpForm(UserCreationForm):
 
 
 class LoginLimitMixin:
-    """Sign-in under accounts.login_limits: refused, before any password check, while the client's
-    address or the username is locked out; each failure counted, a success clearing the username's."""
+    """Sign-in under accounts.login_limits: each attempt reserved before its password is checked, and
+    refused, unchecked, while its (address, username) pair or its address is locked out; only a wrong
+    username or password stays counted."""
 
-    retry_after_s = 0  # > 0: refused as locked out; the view answers 429
+    retry_after_s = 0  # > 0: refused as locked out; the site's view answers 429
 
     def clean(self) -> dict:
-        username = self.cleaned_data.get("username") or ""
-        self.retry_after_s = login_limits.retry_after_s(self.request, username)
-        if self.retry_after_s:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:  # a field is missing: no password is checked
+            return super().clean()
+        attempt = login_limits.reserve(self.request, username)
+        if attempt.retry_after_s:
+            self.retry_after_s = attempt.retry_after_s
             minutes = math.ceil(self.retry_after_s / 60)
             raise forms.ValidationError(
                 f"Too many failed sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
@@ -30,10 +35,17 @@ class LoginLimitMixin:
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            login_limits.record_failure(self.request, username)
+            # Counted only when authenticate() found no user with that password. Not by the error's code:
+            # AdminAuthenticationForm refuses a right password of a non-staff user as "invalid_login" too.
+            if self.user_cache is None:
+                attempt.failed()
+            else:  # the right password, of a user who may not sign in here (inactive, or not staff)
+                attempt.give_back()
             raise
-        if self.get_user() is not None:  # None: a field was missing, so nothing was checked
-            login_limits.record_success(self.request, username)
+        except BaseException:
+            attempt.give_back()
+            raise
+        attempt.succeeded()
         return cleaned
 
 

@@ -156,10 +156,13 @@ VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi")
 # uploads and the results page's reprocess may not pass (staff's admin actions and commands may).
 USER_STORAGE_QUOTA_BYTES = int(os.environ.get("USER_STORAGE_QUOTA_BYTES", 20 * 1024**3))
 USER_MAX_ACTIVE_RUNS = int(os.environ.get("USER_MAX_ACTIVE_RUNS", "5"))
-# Sign-in (accounts.login_limits): after LOGIN_MAX_FAILURES failures within LOGIN_LOCKOUT_S from one
-# client address, or for one username, sign-in is refused for LOGIN_LOCKOUT_S. The counts live in
-# the cache (Redis, below), so every web process and server shares them.
+# Sign-in (accounts.login_limits): LOGIN_MAX_FAILURES wrong passwords for one username from one client
+# address (IPv6: one /64) within LOGIN_LOCKOUT_S lock that pair out, and LOGIN_MAX_FAILURES_PER_ADDRESS
+# from one address, whatever the usernames, lock the address out, each for LOGIN_LOCKOUT_S. Never a
+# username alone: anyone could then lock anyone out. The counts live in the cache (Redis, below), so
+# every web process and server shares them.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
 LOGIN_LOCKOUT_S = int(os.environ.get("LOGIN_LOCKOUT_S", "300"))
 
 # The API (analysis/api) for scripts and notebooks. Token first: an anonymous request then gets

@@ -1,6 +1,7 @@
 """Guards and limits: failed sign-ins lock out, each user's storage quota and analyses waiting or running
 cap uploads (page and API) and the page's reprocess, and a delete leaves nothing of the video behind."""
 
+import threading
 import time
 from pathlib import Path
 
@@ -8,14 +9,17 @@ import django_rq
 import pytest
 import redis
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import forms as auth_forms
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db import connections
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.login_limits import counted_address
 from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Marker, Person, RunTimeline, Sample
 from analysis.result_store import DatabaseSink, RunCancelled
@@ -63,6 +67,7 @@ def signed_in(response, client: Client) -> bool:
 
 def test_sign_in_is_refused_with_429_after_the_allowed_failures(user, settings):
     assert settings.LOGIN_MAX_FAILURES == 5 and settings.LOGIN_LOCKOUT_S == 300  # the defaults
+    assert settings.LOGIN_MAX_FAILURES_PER_ADDRESS == 50
     fail(5)
     # Even the right password is refused now, without saying whether it was right.
     response, client = sign_in("alice", PASSWORDS["alice"])
@@ -74,8 +79,12 @@ def test_sign_in_is_refused_with_429_after_the_allowed_failures(user, settings):
 
 def test_the_counts_are_in_redis_so_every_web_process_shares_them(user, redis_url):
     fail(5)
-    keys = redis.Redis.from_url(redis_url).keys("*login-failures*locked-until")
-    assert len(keys) == 2  # the address's lock and the username's
+    server = redis.Redis.from_url(redis_url)
+    assert len(server.keys("*login-attempts:pair:*locked-until")) == 1  # the (address, username) pair's lock
+    assert not server.keys("*login-attempts:address:*locked-until")  # 5 of the address's 50
+    [address_count] = [key for key in server.keys("*login-attempts:address:*") if not key.endswith(b"locked-until")]
+    assert int(server.get(address_count)) == 5
+    assert all(0 < server.ttl(key) <= 300 for key in server.keys("*login-attempts*"))  # none kept for ever
 
 
 def test_sign_in_still_works_when_the_cache_is_down(user, settings):
@@ -87,10 +96,13 @@ def test_sign_in_still_works_when_the_cache_is_down(user, settings):
     assert signed_in(response, client)
 
 
-def test_the_lockout_ends_after_LOGIN_LOCKOUT_S(user, settings):
+def test_the_lockout_lasts_LOGIN_LOCKOUT_S_from_the_failure_that_reached_the_limit(user, settings):
     settings.LOGIN_MAX_FAILURES = 2
-    settings.LOGIN_LOCKOUT_S = 1
-    fail(2)
+    settings.LOGIN_LOCKOUT_S = 2
+    fail(1)  # starts the window: it ends 2 s later
+    time.sleep(1.5)
+    fail(1)  # the limit: locked out until 2 s from now, past the window's end
+    time.sleep(1)
     response, _ = sign_in("alice", PASSWORDS["alice"])
     assert response.status_code == 429
     assert "Try again in 1 minute." in response.content.decode()
@@ -98,38 +110,118 @@ def test_the_lockout_ends_after_LOGIN_LOCKOUT_S(user, settings):
     assert signed_in(*sign_in("alice", PASSWORDS["alice"]))
 
 
-def test_a_success_before_the_limit_clears_the_usernames_count(user):
-    fail(4, address="192.0.2.1")
-    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "192.0.2.1"))
-    # Four more from another address: still under the limit, as the success cleared the first four.
-    fail(4, address="198.51.100.2")
-    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "198.51.100.2"))
+def test_a_success_before_the_limit_clears_the_pairs_count(user):
+    fail(4)
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"]))
+    # Four more: still under the limit, as the success cleared the first four.
+    fail(4)
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"]))
 
 
-def test_the_lockout_is_by_address_and_by_username(user, other_user):
+def test_successful_sign_ins_never_lock_out_their_address(user, other_user, settings):
+    """An office behind one address signs in all day: each success gives its attempt back."""
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
+    for _ in range(3):
+        assert signed_in(*sign_in("alice", PASSWORDS["alice"]))
+        assert signed_in(*sign_in("mallory", PASSWORDS["mallory"]))
+    fail(2, "mallory")  # two of the address's three
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"]))
+
+
+def test_the_lockout_is_by_address_and_username_pair(user, other_user):
     fail(5, "alice", "192.0.2.1")
-    # Another username from another address is not blocked ...
-    assert signed_in(*sign_in("mallory", PASSWORDS["mallory"], "198.51.100.2"))
-    # ... but the locked-out username is, from any address, and so is anyone from the locked-out address.
-    assert sign_in("alice", PASSWORDS["alice"], "198.51.100.3")[0].status_code == 429
-    assert sign_in("mallory", PASSWORDS["mallory"], "192.0.2.1")[0].status_code == 429
-
-
-def test_guessing_many_usernames_from_one_address_locks_it(user):
-    for name in ("bob", "carol", "dave", "erin", "frank"):
-        fail(1, name, "192.0.2.1")
     assert sign_in("alice", PASSWORDS["alice"], "192.0.2.1")[0].status_code == 429
+    # The same username from another address is not locked out, nor another username from that address.
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "198.51.100.2"))
+    assert signed_in(*sign_in("mallory", PASSWORDS["mallory"], "192.0.2.1"))
+
+
+def test_failures_from_many_addresses_do_not_lock_the_user_out(user):
+    """No lock on a username alone: wrong passwords sent from elsewhere cannot keep alice out."""
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4", "203.0.113.5"):
+        fail(5, "alice", address)
+        assert sign_in("alice", PASSWORDS["alice"], address)[0].status_code == 429  # that pair is locked
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "192.0.2.1"))
+
+
+def test_guessing_many_usernames_from_one_address_locks_it(user, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 8
+    for name in ("bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"):
+        fail(1, name, "192.0.2.1")  # not locked out before the eighth failure
+    response, _ = sign_in("alice", PASSWORDS["alice"], "192.0.2.1")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "300"
+    assert LOCKED_OUT in response.content.decode()
     assert signed_in(*sign_in("alice", PASSWORDS["alice"], "198.51.100.2"))
 
 
-def test_behind_the_https_proxy_the_forwarded_client_address_counts(user, other_user, settings):
+@pytest.mark.django_db(transaction=True)  # the threads' own database connections must see alice
+def test_a_burst_of_parallel_guesses_gets_no_more_password_checks_than_the_limit(user, settings, monkeypatch):
+    checks = []
+    authenticate = auth_forms.authenticate
+
+    def slow_counted_authenticate(*args, **kwargs):
+        checks.append(1)  # list.append is atomic
+        time.sleep(0.3)  # every attempt arrives while the first checks are under way
+        return authenticate(*args, **kwargs)
+
+    monkeypatch.setattr(auth_forms, "authenticate", slow_counted_authenticate)
+    attempts = 12
+    barrier = threading.Barrier(attempts)
+    statuses = []
+
+    def guess() -> None:
+        try:
+            client = Client()
+            barrier.wait()
+            response = client.post(
+                reverse("login"), {"username": "alice", "password": "not-the-password"}, REMOTE_ADDR="192.0.2.1"
+            )
+            statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(checks) == settings.LOGIN_MAX_FAILURES
+    assert sorted(statuses) == [200] * settings.LOGIN_MAX_FAILURES + [429] * (attempts - settings.LOGIN_MAX_FAILURES)
+    assert sign_in("alice", PASSWORDS["alice"])[0].status_code == 429  # and the pair is locked out now
+
+
+def test_ipv6_addresses_in_one_64_share_a_count(user):
+    for address in (
+        "2001:db8:1:2::1",
+        "2001:db8:1:2::2",
+        "2001:db8:1:2::abcd",
+        "2001:db8:1:2:ffff::1",
+        "2001:db8:1:2:1:2:3:4",
+    ):
+        fail(1, "alice", address)
+    assert sign_in("alice", PASSWORDS["alice"], "2001:db8:1:2::99")[0].status_code == 429
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "2001:db8:1:3::1"))  # the next /64
+
+
+def test_counted_addresses():
+    assert counted_address("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert counted_address("fe80::1%eth0") == "fe80::/64"
+    assert counted_address("::ffff:192.0.2.1") == "192.0.2.1"  # IPv4 on a dual-stack socket: not one /64 for all
+    assert counted_address("192.0.2.1") == "192.0.2.1"
+    assert counted_address("not an address") == "not an address"
+    assert counted_address("") == ""
+
+
+def test_behind_the_https_proxy_the_forwarded_client_address_counts(user, settings):
     settings.HTTPS = True
     proxy = "10.0.0.5"  # every request comes from the proxy
-    for name in ("bob", "carol", "dave", "erin", "frank"):
+    for first in range(5):
         # A client-sent first entry does not matter: the proxy appends the address it saw.
-        fail(1, name, proxy, HTTP_X_FORWARDED_FOR=f"203.0.113.{len(name)}, 192.0.2.1")
+        fail(1, "alice", proxy, HTTP_X_FORWARDED_FOR=f"203.0.113.{first}, 192.0.2.1")
     assert sign_in("alice", PASSWORDS["alice"], proxy, HTTP_X_FORWARDED_FOR="192.0.2.1")[0].status_code == 429
-    assert signed_in(*sign_in("mallory", PASSWORDS["mallory"], proxy, HTTP_X_FORWARDED_FOR="198.51.100.2"))
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"], proxy, HTTP_X_FORWARDED_FOR="198.51.100.2"))
 
 
 def test_the_admin_sign_in_is_limited_too(django_user_model):
@@ -139,8 +231,21 @@ def test_the_admin_sign_in_is_limited_too(django_user_model):
         response = client.post(reverse("admin:login"), {"username": "root", "password": "wrong"})
         assert "Please enter the correct username and password" in response.content.decode()
     response = client.post(reverse("admin:login"), {"username": "root", "password": "staff-pass-phrase-3"})
+    assert response.status_code == 200  # Django's admin view: the page again, with the message
     assert LOCKED_OUT in response.content.decode()
     assert SESSION_KEY not in client.session
+    # The count is shared with the site's sign-in, or that would be a way around it.
+    assert sign_in("root", "staff-pass-phrase-3", "127.0.0.1")[0].status_code == 429
+
+
+def test_a_non_staff_user_at_the_admin_sign_in_is_not_counted(user):
+    """Alice's right password at /admin/ is refused (not staff), which is not a wrong guess."""
+    client = Client()
+    for _ in range(6):
+        response = client.post(reverse("admin:login"), {"username": "alice", "password": PASSWORDS["alice"]})
+        assert "for a staff account" in response.content.decode()
+        assert LOCKED_OUT not in response.content.decode()
+    assert signed_in(*sign_in("alice", PASSWORDS["alice"], "127.0.0.1"))
 
 
 # Upload limits
