@@ -13,8 +13,8 @@ from .core.video_source import VideoError
 from .heartbeat import run_heartbeat
 from .models import AnalysisRun
 from .ray_executor import RayExecutor
-from .result_store import DatabaseSink, RunCancelled
-from .runs import claim, complete, discard_partial_results, fail_run, job_timeout_s, video_info
+from .result_store import DatabaseSink
+from .runs import RunCancelled, claim, complete, discard_partial_results, fail_run, job_timeout_s, video_info
 from .video_files import worker_video_location
 
 log = logging.getLogger(__name__)

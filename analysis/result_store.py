@@ -11,11 +11,8 @@ from .core.emotion_summary import summarize
 from .core.emotions import EMOTIONS
 from .core.person_linker import LinkedFace, PersonSummary
 from .models import AnalysisRun, Person, Sample
+from .runs import RunCancelled
 from .timeline_store import build_timeline, sample_arrays
-
-
-class RunCancelled(Exception):
-    """The run was cancelled (or failed by the reaper) while it was processing."""
 
 
 class DatabaseSink:

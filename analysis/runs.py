@@ -19,6 +19,10 @@ from .models import AnalysisRun, Person
 log = logging.getLogger(__name__)
 
 
+class RunCancelled(Exception):
+    """The run was cancelled (or failed by the reaper) while it was processing."""
+
+
 def video_info(video: Video) -> VideoInfo:
     return VideoInfo(
         duration_s=video.duration_s,
@@ -89,8 +93,12 @@ def claim(run_id: int) -> AnalysisRun | None:
 
 @transaction.atomic
 def complete(run: AnalysisRun, frames_analyzed: int, persons: int, faces: int) -> None:
-    """Publish the run's results and drop the video's older results, in one transaction."""
-    AnalysisRun.objects.filter(pk=run.pk).update(
+    """Publish the run's results and drop the video's older results, in one transaction.
+
+    RunCancelled if the run is no longer running (cancelled, deleted or failed by the reaper since its
+    results were written): it stays as it is and the video's older results stay shown.
+    """
+    published = AnalysisRun.objects.filter(pk=run.pk, status=AnalysisRun.Status.RUNNING).update(
         status=AnalysisRun.Status.SUCCEEDED,
         frames_done=frames_analyzed,
         frames_total=frames_analyzed,
@@ -98,6 +106,8 @@ def complete(run: AnalysisRun, frames_analyzed: int, persons: int, faces: int) -
         faces_count=faces,
         finished_at=timezone.now(),
     )
+    if not published:
+        raise RunCancelled()
     AnalysisRun.objects.filter(video_id=run.video_id, status=AnalysisRun.Status.SUCCEEDED).exclude(pk=run.pk).delete()
 
 

@@ -5,7 +5,7 @@
     .venv/bin/python bench/load.py --keep                    # keep the temp dir (database, media, logs)
 
 Loopback only. The script starts its own stack in a temp dir, as `make run` (bin/run-local) starts
-the app: a Ray head on a free port, a fresh database (SQLite in the temp dir, or DATABASE_URL /
+the app: a Ray head on a free port, a fresh database (SQLite in the temp dir, or
 --database-url, which must hold no videos), 2 rq workers of the "default" queue, rq cron and the
 "maintenance" worker (the lost-run reaper), gunicorn on 127.0.0.1; Redis is the one at --redis-url,
 a private database that is flushed. Each user logs in with its own HTTP session; all upload at once,
@@ -744,8 +744,8 @@ def main() -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7", help="a private Redis db; it is flushed")
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("DATABASE_URL"),
-        help="an empty database (default: $DATABASE_URL, else SQLite in the temp dir)",
+        default=None,
+        help="an empty database to use instead of a fresh SQLite in the temp dir (it is left with the bench's users)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, media, logs)")
     parser.add_argument("--quick", action="store_true", help="2 users x 2 clips at 1 fps")

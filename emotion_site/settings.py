@@ -197,7 +197,13 @@ RQ_QUEUES = {
 RQ_SHOW_ADMIN_LINK = True
 # The cache holds the sign-in failure counts; in the queue's Redis, under its own key prefix.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "cache"}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cache",
+        # A Redis that does not answer (a lost host) must not hold a sign-in for a TCP timeout.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
 }
 
 # Analysis

@@ -22,7 +22,8 @@ from rest_framework.test import APIClient
 from accounts.login_limits import counted_address
 from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Marker, Person, RunTimeline, Sample
-from analysis.result_store import DatabaseSink, RunCancelled
+from analysis.result_store import DatabaseSink
+from analysis.runs import RunCancelled
 from analysis.timeline_store import build_timeline
 from videos.forms import VideoUploadForm
 from videos.limits import human_size

@@ -24,6 +24,7 @@ from analysis import reaper
 from analysis.heartbeat import run_heartbeat
 from analysis.models import AnalysisRun, Person
 from analysis.reaper import reap_lost_runs
+from analysis.runs import RunCancelled, complete, fail_run
 
 from .conftest import VIDEOS, make_video
 from .stack import Stack, ray_head  # noqa: F401 (ray_head: a fixture, found by name)
@@ -108,6 +109,32 @@ def test_a_queued_run_whose_job_disappeared_is_failed(run_of):
     waiting.refresh_from_db()
     assert (gone.status, gone.error) == (AnalysisRun.Status.FAILED, reaper.JOB_GONE)
     assert waiting.status == AnalysisRun.Status.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_running_run_whose_job_disappeared_is_judged_by_its_heartbeat(run_of, settings):
+    # Redis restarted without its data: the job is gone, but a worker may still be analysing.
+    working = run_of(rq_job_id="no-such-job")
+    silent = run_of(rq_job_id="no-such-job", heartbeat_age_s=settings.ANALYSIS_STALE_AFTER_S + 5)
+    assert reap_lost_runs() == "1 lost runs failed"
+    working.refresh_from_db()
+    silent.refresh_from_db()
+    assert working.status == AnalysisRun.Status.RUNNING
+    assert (silent.status, silent.error) == (AnalysisRun.Status.FAILED, reaper.SILENT)
+
+
+@pytest.mark.django_db
+def test_a_run_failed_while_its_results_were_published_stays_failed_and_the_old_results_stay(run_of):
+    shown = run_of(status=AnalysisRun.Status.SUCCEEDED)
+    Person.objects.create(run=shown, track_key=1, number=1)
+    late = run_of()
+    Person.objects.create(run=late, track_key=1, number=1)
+    fail_run(late.pk, reaper.SILENT)  # the reaper (or a cancel) lands between finish() and complete()
+    with pytest.raises(RunCancelled):
+        complete(late, frames_analyzed=12, persons=1, faces=12)
+    late.refresh_from_db()
+    assert late.status == AnalysisRun.Status.FAILED and not late.persons.exists()
+    assert AnalysisRun.shown_for(late.video) == shown and shown.persons.count() == 1
 
 
 @pytest.mark.django_db

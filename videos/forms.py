@@ -1,3 +1,4 @@
+import logging
 from pathlib import PurePath
 
 from django import forms
@@ -10,6 +11,8 @@ from analysis.runs import start_analysis
 
 from .limits import active_runs_refusal, human_size, lock_owner, storage_refusal
 from .models import Video
+
+log = logging.getLogger(__name__)
 
 SAMPLING_CHOICES = [
     ("1", "1 frame per second"),
@@ -74,6 +77,9 @@ class VideoUploadForm(forms.Form):
             self.video_info = probe(upload.temporary_file_path())
         except VideoError as error:
             raise forms.ValidationError(f"This is not a video we can read: {error}") from error
+        except Exception as error:  # a decoder's surprise must be a refusal, not a server error
+            log.exception("Probing upload %r failed", upload.name)
+            raise forms.ValidationError("This is not a video we can read.") from error
         return upload
 
     @property
