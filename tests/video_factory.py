@@ -54,9 +54,11 @@ def resized(frames: list[np.ndarray], width: int, height: int) -> list[np.ndarra
     return [cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR) for image in frames]
 
 
-def remux_index_first(source: Path, path: Path) -> Path:
-    """The same packets with the index (moov) before the data, as phones and websites write mp4."""
-    with av.open(str(source)) as original, av.open(str(path), "w", options={"movflags": "faststart"}) as copy:
+def remux(source: Path, path: Path, *, options: dict[str, str] | None = None, title: str = "") -> Path:
+    """The same video packets in a new file, with the muxer's `options` and a `title` tag."""
+    with av.open(str(source)) as original, av.open(str(path), "w", options=options or {}) as copy:
+        if title:
+            copy.metadata["title"] = title
         video = original.streams.video[0]
         stream = copy.add_stream_from_template(video)
         for packet in original.demux(video):
@@ -64,6 +66,11 @@ def remux_index_first(source: Path, path: Path) -> Path:
                 packet.stream = stream
                 copy.mux(packet)
     return path
+
+
+def remux_index_first(source: Path, path: Path) -> Path:
+    """The index (moov) before the data, as phones and websites write mp4."""
+    return remux(source, path, options={"movflags": "faststart"})
 
 
 def cut(source: Path, path: Path, share: float) -> Path:
@@ -125,14 +132,7 @@ def with_longer_sound(path: Path, frames: list[np.ndarray], sound_s: float, fps:
 def with_latin1_title(source: Path, path: Path) -> Path:
     """The same file with a title tag in Latin-1, not UTF-8, as old cameras and AVI tools write it."""
     marker = "Cafe-title-written-by-a-camera"
-    with av.open(str(source)) as original, av.open(str(path), "w") as copy:
-        copy.metadata["title"] = marker
-        video = original.streams.video[0]
-        stream = copy.add_stream_from_template(video)
-        for packet in original.demux(video):
-            if packet.dts is not None:
-                packet.stream = stream
-                copy.mux(packet)
+    remux(source, path, title=marker)
     data = path.read_bytes()
     assert data.count(marker.encode()) == 1
     path.write_bytes(data.replace(b"Cafe-", b"Caf\xe9-"))
