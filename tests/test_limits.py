@@ -347,6 +347,43 @@ def test_the_limits_are_counted_again_under_the_lock_when_saving(user, settings,
     upload.close()  # its temporary file was moved into the storage, then deleted
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_at_once_cannot_both_pass_the_cap(user, settings, monkeypatch):
+    """The owner's row lock serialises the recount: two uploads that both passed validation, counting
+    at the same moment, give one video, not two."""
+    import videos.forms
+
+    settings.USER_MAX_ACTIVE_RUNS = 1
+    counted = videos.forms.active_runs_refusal
+
+    def slow_count(owner, before):  # holds the count open while the other upload counts too
+        message = counted(owner, before)
+        time.sleep(0.5)
+        return message
+
+    monkeypatch.setattr(videos.forms, "active_runs_refusal", slow_count)
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def post(title: str) -> None:
+        client = Client()
+        client.force_login(user)
+        start.wait()
+        with SINGLE_FACE.open("rb") as handle:
+            answers.append(
+                client.post(reverse("videos:upload"), {"title": title, "file": handle, "sampling": "5"}).status_code
+            )
+        connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(f"Clip {i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 302]
+    assert Video.objects.count() == 1 and AnalysisRun.objects.count() == 1
+
+
 def test_reprocess_from_the_page_respects_the_active_runs_cap(alice, user, settings):
     settings.USER_MAX_ACTIVE_RUNS = 1
     busy, done = make_video(user, "Busy"), make_video(user, "Done")
