@@ -131,7 +131,7 @@ def test_past_the_decoding_budget_the_end_is_read_and_a_cut_still_found(tmp_path
         options={"x264-params": "keyint=1000:min-keyint=1000:scenecut=0"},
         container_options={"movflags": "faststart"},
     )
-    assert container_check.check_container(str(whole)).duration_s == pytest.approx(9.6)
+    assert container_check.check_container(str(whole)) == pytest.approx(9.6)
     with pytest.raises(VideoError, match=r"stops at [0-9.]+ s of the 9.6 s its container declares"):
         container_check.check_container(str(cut(whole, tmp_path / "cut.mp4", 0.9)))
 

@@ -28,15 +28,6 @@ TAIL_DECODE_PIXELS = 300 * 1920 * 1080
 TAIL_UNREADABLE = "The end of the video cannot be decoded: the file looks truncated or damaged."
 
 
-@dataclass(frozen=True)
-class ContainerFacts:
-    codec: str
-    width: int
-    height: int
-    fps: float  # the stream's average rate; 0 when it declares none
-    duration_s: float  # the video's, as declared, or as read when nothing is declared
-
-
 @dataclass
 class _Tail:
     last_frame_s: float = float("-inf")  # where the last decoded video frame ends
@@ -46,8 +37,9 @@ class _Tail:
     decoded_all: bool = True  # every video packet read was decoded (none past the budget)
 
 
-def check_container(path: str) -> ContainerFacts:
-    """Raise VideoError, with a message for the user, unless `path` holds a whole, decodable video."""
+def check_container(path: str) -> float:
+    """The video's length in seconds; VideoError, with a message for the user, unless `path` holds a
+    whole, decodable video."""
     try:
         # Old cameras write Latin-1 titles: a tag that is not UTF-8 must not refuse (or crash) the check.
         container = av.open(path, metadata_errors="replace")
@@ -69,7 +61,6 @@ def check_container(path: str) -> ContainerFacts:
         width, height = stream.codec_context.width, stream.codec_context.height
         if width * height > MAX_FRAME_PIXELS:
             raise VideoError(f"Its frames are {width}×{height}; the largest we analyse are 8K (7680×4320).")
-        fps = float(stream.average_rate or stream.guessed_rate or 0)
         start_s, declared_s = _declared_span(container, stream)
         stream_declares = bool(stream.duration)  # mp4, mov and avi do; mkv and webm give the file's only
         tail = _read_tail(container, stream, start_s + declared_s if declared_s > 0 else None, codec)
@@ -86,8 +77,7 @@ def check_container(path: str) -> ContainerFacts:
         )
     # The video's own length: declared by its stream, else where its last packet ends (the tail read
     # reaches the end of the file), which a sound track going on longer does not stretch.
-    video_s = declared_s if stream_declares else tail.video_end_s - start_s
-    return ContainerFacts(codec, width, height, fps, video_s)
+    return declared_s if stream_declares else tail.video_end_s - start_s
 
 
 def _declared_span(container, stream) -> tuple[float, float]:

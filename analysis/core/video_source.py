@@ -55,7 +55,7 @@ def probe(path: str) -> VideoInfo:
     analysis, must read the first frame and one near the end. So an empty, truncated or
     undecodable file is refused here rather than late in an analysis.
     """
-    facts = check_container(path)
+    video_s = check_container(path)
     capture = _open(path)
     try:
         fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
@@ -67,10 +67,10 @@ def probe(path: str) -> VideoInfo:
             raise VideoError("The video stream has no usable frame rate.")
         if not capture.grab():
             raise VideoError("This file holds a single picture, not a video.")
-        if frame_count <= 1 or abs(frame_count / fps - facts.duration_s) > COUNT_MISMATCH_S:
+        if frame_count <= 1 or abs(frame_count / fps - video_s) > COUNT_MISMATCH_S:
             # OpenCV counts from the file's length, which a webm may not declare, or a longer sound
             # track sets: count from the video's own length.
-            frame_count = max(2, round(facts.duration_s * fps))
+            frame_count = max(2, round(video_s * fps))
         else:
             capture.set(cv2.CAP_PROP_POS_FRAMES, int(frame_count * MIN_DECODED_SHARE) - 1)
             ok, _ = capture.read()
