@@ -57,13 +57,12 @@ def check_container(path: str) -> float:
             raise VideoError("This file holds only audio." if container.streams.audio else "This file has no video.")
         if stream.codec_context is None:  # the container names a codec FFmpeg does not know
             raise VideoError("Its video codec is not one we can decode.")
-        codec = stream.codec_context.name
         width, height = stream.codec_context.width, stream.codec_context.height
         if width * height > MAX_FRAME_PIXELS:
             raise VideoError(f"Its frames are {width}×{height}; the largest we analyse are 8K (7680×4320).")
         start_s, declared_s = _declared_span(container, stream)
         stream_declares = bool(stream.duration)  # mp4, mov and avi do; mkv and webm give the file's only
-        tail = _read_tail(container, stream, start_s + declared_s if declared_s > 0 else None, codec)
+        tail = _read_tail(container, stream, start_s + declared_s if declared_s > 0 else None)
     if tail.frames == 0:
         raise VideoError(TAIL_UNREADABLE)
     if tail.decoded_all and tail.last_frame_s < tail.video_end_s - END_TOLERANCE_S:
@@ -92,7 +91,7 @@ def _declared_span(container, stream) -> tuple[float, float]:
     return start_s, 0.0
 
 
-def _read_tail(container, stream, end_s: float | None, codec: str) -> _Tail:
+def _read_tail(container, stream, end_s: float | None) -> _Tail:
     """Read every stream from the keyframe before the last TAIL_S (from the start when `end_s` is not
     known) to the end, decoding the video up to TAIL_DECODE_PIXELS.
 
@@ -124,7 +123,7 @@ def _read_tail(container, stream, end_s: float | None, codec: str) -> _Tail:
                 if frame.pts is not None:
                     tail.last_frame_s = max(tail.last_frame_s, float(frame.pts * stream.time_base) + frame_s)
     except av.error.DecoderNotFoundError as error:
-        raise VideoError(f"Its video codec ({codec}) is not one we can decode.") from error
+        raise VideoError(f"Its video codec ({stream.codec_context.name}) is not one we can decode.") from error
     except av.error.FFmpegError as error:
         raise VideoError(TAIL_UNREADABLE) from error
     return tail
