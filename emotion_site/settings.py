@@ -217,6 +217,8 @@ EMOTION_MODEL = os.environ.get("EMOTION_MODEL", "emotion-net-v3")  # or "fer-min
 FER2013_PATH = Path(
     os.environ.get("FER2013_PATH", BASE_DIR.parent / "shared" / "data" / "fer2013" / "fer2013_train_publictest.npz")
 )
+# The FER+ votes aligned row for row with it: what the models are trained on and scored against.
+FERPLUS_VOTES_PATH = Path(os.environ.get("FERPLUS_VOTES_PATH", FER2013_PATH.parent / "ferplus_votes.npz"))
 # A running analysis stamps its heartbeat this often (a thread in the job, analysis.heartbeat)...
 ANALYSIS_HEARTBEAT_S = float(os.environ.get("ANALYSIS_HEARTBEAT_S", "10"))
 # ...and the reaper (analysis.reaper, every ANALYSIS_REAP_INTERVAL_S through rq cron) fails one whose

@@ -35,9 +35,21 @@ def render(name: str, card: dict) -> str:
         f"| temperature | {calibration.get('temperature', 1.0)} |",
         f"| class bias | {bias} |",
         "",
-        f"On {split} ({report['faces']} faces), calibrated as served: accuracy **{report['accuracy']:.4f}**, "
-        f"macro-F1 {report['macro_f1']:.4f}, {report['faces_per_s']:,.0f} faces/s on this machine's cores.",
+        f"On {split}, calibrated as served, against the {report.get('scored_against', 'labels')} "
+        f"({report['faces']} faces): accuracy **{report['accuracy']:.4f}**, macro-F1 {report['macro_f1']:.4f}, "
+        f"{report['faces_per_s']:,.0f} faces/s on this machine's cores.",
         "",
+    ]
+    if "vote_cross_entropy" in report:
+        fer2013 = metrics[f"{split}_fer2013"]
+        lines += [
+            f"Against the vote distributions: cross-entropy {report['vote_cross_entropy']:.4f}, expected "
+            f"calibration error {report['ece']:.4f}. On the faces whose top vote is not tied: accuracy "
+            f"{report['accuracy_untied']:.4f}. Against FER2013's own labels ({fer2013['faces']} faces), for "
+            f"continuity: accuracy {fer2013['accuracy']:.4f}, macro-F1 {fer2013['macro_f1']:.4f}.",
+            "",
+        ]
+    lines += [
         "| class | recall | precision | support |",
         "|---|---|---|---|",
     ]

@@ -38,12 +38,16 @@ def load_split(path: str | Path, split: str) -> FaceSet:
     return FaceSet(faces, labels)
 
 
+def fixed_rows(total: int, count: int, seed: int = 0) -> np.ndarray:
+    """The same `count` of `total` row indices on every call, sorted, for reproducible quick checks."""
+    if count >= total:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(seed).choice(total, size=count, replace=False))
+
+
 def fixed_sample(faces: FaceSet, count: int, seed: int = 0) -> FaceSet:
-    """The same `count` rows on every call, for reproducible quick checks."""
-    if count >= len(faces):
-        return faces
-    indices = np.sort(np.random.default_rng(seed).choice(len(faces), size=count, replace=False))
-    return faces.subset(indices)
+    """The same `count` faces on every call."""
+    return faces if count >= len(faces) else faces.subset(fixed_rows(len(faces), count, seed))
 
 
 def file_sha256(path: str | Path) -> str:

@@ -127,9 +127,14 @@ def _to_input(faces):
     return tf.cast(faces, tf.float32)[..., tf.newaxis] / 127.5 - 1.0
 
 
-def training_targets(labels: np.ndarray, teacher_probabilities: np.ndarray | None, share: float) -> np.ndarray:
-    """One-hot labels, blended with the teachers' probabilities when there are any."""
-    targets = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
+def one_hot(labels: np.ndarray) -> np.ndarray:
+    return np.eye(NUM_CLASSES, dtype=np.float32)[labels]
+
+
+def training_targets(label_targets: np.ndarray, teacher_probabilities: np.ndarray | None, share: float) -> np.ndarray:
+    """Each face's label target (one-hot, or the FER+ vote distribution), blended with the teachers'
+    probabilities when there are any."""
+    targets = label_targets.astype(np.float32)
     if teacher_probabilities is None or share == 0:
         return targets
     if teacher_probabilities.shape != targets.shape:
@@ -229,8 +234,13 @@ def train_emotion_net(
     write: Callable[[str], None] = print,
     progress_bar: bool = False,
     teacher_probabilities: np.ndarray | None = None,
+    label_targets: np.ndarray | None = None,
 ) -> TrainingResult:
-    """Train; `teacher_probabilities` (N, 7) for the training faces is needed when config.teacher_share > 0."""
+    """Train; `teacher_probabilities` (N, 7) for the training faces is needed when config.teacher_share > 0.
+
+    `label_targets` (N, 7), such as FER+ vote distributions, replace the one-hot labels as targets;
+    `train.labels` still sets the class weights and `val.labels` the validation accuracy.
+    """
     import keras
 
     if config.teacher_share and teacher_probabilities is None:
@@ -256,7 +266,15 @@ def train_emotion_net(
         _EpochLog(config.epochs, write),
     ]
     model.fit(
-        _training_dataset(train, config, training_targets(train.labels, teacher_probabilities, config.teacher_share)),
+        _training_dataset(
+            train,
+            config,
+            training_targets(
+                one_hot(train.labels) if label_targets is None else label_targets,
+                teacher_probabilities,
+                config.teacher_share,
+            ),
+        ),
         validation_data=_validation_dataset(val, 512),
         epochs=config.epochs,
         shuffle=False,  # the dataset shuffles itself

@@ -5,41 +5,22 @@ import io
 import threading
 import time
 
-import cv2
 import django_rq
-import numpy as np
 import pytest
 from django.db import connection
 
 from analysis.models import AnalysisRun
+from bench.room_clip import room_mosaic
 
 from .conftest import VIDEOS, ThreadWorker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
 
 
-def frames(name: str) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(VIDEOS / name))
-    out = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            return out
-        out.append(cv2.resize(frame, (640, 360)))
-
-
 @pytest.fixture
 def room_clip(tmp_path):
     """Four real faces at once (a 2x2 mosaic of the test clips): crying then laughing twice, two smiles."""
-    wolfgang, smile, leaving = frames("WolfgangLanger_Pexels.mp4"), frames("single_face.mp4"), frames("face_noface.mov")
-    path = tmp_path / "room.webm"  # VP8: a codec Chromium plays and OpenCV writes
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), 24, (1280, 720))
-    for i, frame in enumerate(wolfgang):
-        top = np.hstack([frame, smile[i % len(smile)]])
-        bottom = np.hstack([leaving[i % len(leaving)], cv2.flip(frame, 1)])
-        writer.write(np.vstack([top, bottom]))
-    writer.release()
-    return path
+    return room_mosaic(VIDEOS, tmp_path / "room.webm")
 
 
 def wait_until(page, expression: str, timeout: int = 30000) -> None:

