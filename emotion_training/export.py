@@ -1,7 +1,7 @@
 """Keras -> LiteRT: the `.tflite` files the app serves, written once here instead of at every load.
 
     python -m emotion_training.export                      # every bundled model and the reference
-    python -m emotion_training.export emotion-net-v3       # one bundled model
+    python -m emotion_training.export emotion-net-v5       # one bundled model
     python -m emotion_training.export var/my_model.keras   # a trained model: my_model.tflite beside it
 
 Each export writes the float32 flatbuffer beside its source (the reference's goes to

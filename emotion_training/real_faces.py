@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from analysis.core.emotion_classifier import DEFAULT_MODEL
 from analysis.core.emotion_summary import summarize
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", default=os.environ.get("EMOTION_TEST_DATA", str(DEFAULT_DATA)))
     options = parser.parse_args(argv)
     checks = load_checks()
-    for model in options.model or ["emotion-net-v3"]:
+    for model in options.model or [DEFAULT_MODEL]:
         runner = CheckRunner(model, Path(options.data))
         print(format_results(model, [runner.run(check) for check in checks]))
 

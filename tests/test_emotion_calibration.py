@@ -61,7 +61,6 @@ def test_the_shipped_model_serves_its_cards_calibration():
     assert np.allclose(served, spec.calibration.apply(raw), atol=1e-6)
     assert np.allclose(served.sum(axis=1), 1.0, atol=1e-5)
     assert not np.allclose(served, raw, atol=1e-3)
-    assert (served.argmax(1) == raw.argmax(1)).all()  # a temperature alone never changes the top class
 
 
 def test_model_card_document_is_generated_from_the_card():

