@@ -26,6 +26,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
+from analysis.core.calibration import Calibration  # noqa: E402
 from analysis.core.emotion_classifier import (  # noqa: E402
     DEFAULT_MODEL,
     REFERENCE_MODEL,
@@ -71,7 +72,9 @@ def main() -> None:
     }
     batches = {name: resize_faces(faces, spec.input_size) for name, (_, spec) in runs.items()}
     probe = batches[f"{args.model} litert, 1 view"][: args.batch_size]
-    difference = np.abs(runs[f"{args.model} keras, 1 view"][0](probe) - runs[f"{args.model} litert, 1 view"][0](probe))
+    # The engines compared on raw probabilities: the served ones also carry the card's calibration.
+    raw_litert = EmotionClassifier(dataclasses.replace(single, calibration=Calibration())).predict
+    difference = np.abs(runs[f"{args.model} keras, 1 view"][0](probe) - raw_litert(probe))
     speeds = measure_speed(
         {name: (predict, batches[name]) for name, (predict, _) in runs.items()}, args.batch_size, args.rounds
     )

@@ -99,16 +99,23 @@ def test_sign_in_still_works_when_the_cache_is_down(user, settings):
 
 def test_the_lockout_lasts_LOGIN_LOCKOUT_S_from_the_failure_that_reached_the_limit(user, settings):
     settings.LOGIN_MAX_FAILURES = 2
-    settings.LOGIN_LOCKOUT_S = 2
-    fail(1)  # starts the window: it ends 2 s later
-    time.sleep(1.5)
-    fail(1)  # the limit: locked out until 2 s from now, past the window's end
-    time.sleep(1)
+    settings.LOGIN_LOCKOUT_S = 5
+    # Deadlines from the clock, not fixed sleeps: a password check can take a second on a busy machine.
+    started = time.monotonic()
+    fail(1)  # starts the window: it ends 5 s later
+    sleep_until(started + 3.5)
+    fail(1)  # the limit: locked out for 5 s from when this failure is recorded, past the window's end
+    reached = time.monotonic()  # just after the lock was set
+    sleep_until(started + 5.5)  # the window is over; the lockout is not
     response, _ = sign_in("alice", PASSWORDS["alice"])
     assert response.status_code == 429
     assert "Try again in 1 minute." in response.content.decode()
-    time.sleep(1.2)
+    sleep_until(reached + 5.3)
     assert signed_in(*sign_in("alice", PASSWORDS["alice"]))
+
+
+def sleep_until(deadline: float) -> None:
+    time.sleep(max(0.0, deadline - time.monotonic()))
 
 
 def test_a_success_before_the_limit_clears_the_pairs_count(user):
