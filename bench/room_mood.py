@@ -21,6 +21,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make `bench.*` and `analysis.*` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analysis.core.emotion_classifier import DEFAULT_MODEL
 from analysis.core.emotion_summary import summarize
 from analysis.core.executors import LocalExecutor
 from analysis.core.export import CollectingSink
@@ -74,7 +75,7 @@ def main() -> None:
         }
         for name, video in clips.items():
             print(name)
-            for model in options.model or ["emotion-net-v5"]:
+            for model in options.model or [DEFAULT_MODEL]:
                 print(f"  {model}")
                 print("\n".join(room_report(model, video)), flush=True)
 

@@ -16,13 +16,23 @@ from pathlib import Path
 
 import numpy as np
 
-from .fer_dataset import FaceSet
+from analysis.core.emotions import EMOTIONS
+
+from .fer_dataset import FaceSet, load_split
 
 # FER+'s columns, in the votes file's order.
 VOTE_COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt", "unknown", "NF")
-# Our class index (angry, disgust, fear, happy, sad, surprise, neutral) of each FER+ column we keep.
-OUR_CLASS_OF_COLUMN = {"neutral": 6, "happiness": 3, "surprise": 5, "sadness": 4, "anger": 0, "disgust": 1, "fear": 2}
-NUM_CLASSES = 7
+# Our emotion for each FER+ column we keep.
+OUR_EMOTION_OF_COLUMN = {
+    "neutral": "neutral",
+    "happiness": "happy",
+    "surprise": "surprise",
+    "sadness": "sad",
+    "anger": "angry",
+    "disgust": "disgust",
+    "fear": "fear",
+}
+OUR_CLASS_OF_COLUMN = {column: EMOTIONS.index(emotion) for column, emotion in OUR_EMOTION_OF_COLUMN.items()}
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,7 @@ def vote_labels(votes: np.ndarray, matched: np.ndarray) -> VoteLabels:
         ours[VOTE_COLUMNS.index(name)] = index
     majority = ours[top_column]
     usable = matched.astype(bool) & (majority >= 0) & (votes.sum(axis=1) > 0)
-    distribution = np.zeros((len(votes), NUM_CLASSES), dtype=np.float64)
+    distribution = np.zeros((len(votes), len(EMOTIONS)), dtype=np.float64)
     for name, index in OUR_CLASS_OF_COLUMN.items():
         distribution[:, index] = votes[:, VOTE_COLUMNS.index(name)]
     totals = distribution.sum(axis=1, keepdims=True)
@@ -79,3 +89,8 @@ def voted_faces(faces: FaceSet, labels: VoteLabels) -> tuple[FaceSet, np.ndarray
     """The usable faces, labelled by their FER+ majority, and their vote distributions."""
     keep = np.flatnonzero(labels.usable)
     return FaceSet(faces.faces[keep], labels.majority[keep]), labels.distribution[keep]
+
+
+def load_voted_split(data_path: str | Path, votes_path: str | Path, split: str) -> tuple[FaceSet, np.ndarray]:
+    """The usable faces of `split`, labelled by their FER+ majority, and their vote distributions."""
+    return voted_faces(load_split(data_path, split), load_vote_labels(data_path, votes_path, split))

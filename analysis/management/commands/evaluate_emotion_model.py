@@ -132,7 +132,8 @@ class Command(BaseCommand):
                 fitted = fit_calibration(raw[voted], distribution, options["class_bias"])
                 spec = dataclasses.replace(spec, calibration=fitted)
             served = spec.calibration.apply(raw)
-            report = classification_report(majority, served[voted])
+            served_voted, raw_voted = served[voted], raw[voted]
+            report = classification_report(majority, served_voted)
             fer2013 = classification_report(faces.labels, served)
             report.update(
                 input_size=spec.input_size,
@@ -142,11 +143,11 @@ class Command(BaseCommand):
                 tta_zooms=list(spec.tta_zooms),
                 calibration=spec.calibration.to_card(),
                 scored_against="FER+ majority",
-                vote_cross_entropy=negative_log_likelihood(served[voted], distribution),
-                ece=expected_calibration_error(served[voted], distribution),
-                ece_uncalibrated=expected_calibration_error(raw[voted], distribution),
-                calibration_report=calibration_report(raw[voted], distribution, majority),
-                accuracy_untied=float((served[voted].argmax(axis=1) == majority)[~votes.ties[voted]].mean()),
+                vote_cross_entropy=negative_log_likelihood(served_voted, distribution),
+                ece=expected_calibration_error(served_voted, distribution),
+                ece_uncalibrated=expected_calibration_error(raw_voted, distribution),
+                calibration_report=calibration_report(raw_voted, distribution, majority),
+                accuracy_untied=float((served_voted.argmax(axis=1) == majority)[~votes.ties[voted]].mean()),
                 fer2013={
                     key: fer2013[key] for key in ("faces", "accuracy", "macro_f1", "per_class", "confusion_matrix")
                 },

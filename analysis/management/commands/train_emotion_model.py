@@ -17,7 +17,7 @@ from emotion_training.emotion_net import EmotionNetConfig
 from emotion_training.evaluation import evaluate_model
 from emotion_training.export import export_details, export_tflite
 from emotion_training.fer_dataset import file_sha256, fixed_rows, fixed_sample, load_split
-from emotion_training.ferplus import load_vote_labels, voted_faces
+from emotion_training.ferplus import load_voted_split
 from emotion_training.training import AUGMENT_PRESETS, TrainingConfig, train_emotion_net
 
 
@@ -172,14 +172,12 @@ class Command(BaseCommand):
             raise CommandError(f"No weights at {config.init_weights}")
         vote_targets, label_source = None, {"labels": options["labels"]}
         try:
-            train = load_split(data, options["train_split"])
-            val = load_split(data, options["val_split"])
             if options["labels"] == "ferplus":
-                train, vote_targets = voted_faces(
-                    train, load_vote_labels(data, options["votes"], options["train_split"])
-                )
-                val, _ = voted_faces(val, load_vote_labels(data, options["votes"], options["val_split"]))
+                train, vote_targets = load_voted_split(data, options["votes"], options["train_split"])
+                val, _ = load_voted_split(data, options["votes"], options["val_split"])
                 label_source.update(votes=options["votes"], votes_sha256=file_sha256(options["votes"]))
+            else:
+                train, val = load_split(data, options["train_split"]), load_split(data, options["val_split"])
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from error
         if options["limit"]:
