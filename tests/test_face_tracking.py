@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analysis.core.face_detection import DetectorConfig, affinity, full_scan_scale
+from analysis.core.face_detection import DetectorConfig, affinity, full_scan_scales
 from analysis.core.face_tracking import FaceTracker, TrackingConfig
 
 ALICE = np.ones(128, dtype=np.float32) / np.sqrt(128)
@@ -25,11 +25,20 @@ def test_routine_scans_look_for_faces_the_size_of_those_tracked():
     assert plan.full and plan.smallest_face_px == pytest.approx(70)  # 0.7 x the smallest face
 
 
-def test_detection_scale_comes_from_the_face_size_and_is_capped():
-    config = DetectorConfig(min_face_px=40)
-    assert full_scan_scale(config, 1920, 1080, None) == pytest.approx(2.0)  # 40 px faces -> 80 px boxes
-    assert full_scan_scale(config, 1920, 1080, 200) == pytest.approx(0.4)
-    assert full_scan_scale(config, 7680, 4320, None) == pytest.approx(0.5, abs=0.01)  # 8K: no bigger than 1080p x2
+def test_hog_scan_scale_comes_from_the_face_size_and_is_capped():
+    config = DetectorConfig(model="hog", min_face_px=40)
+    assert full_scan_scales(config, 1920, 1080, None) == [pytest.approx(2.0)]  # 40 px faces -> 80 px boxes
+    assert full_scan_scales(config, 1920, 1080, 200) == [pytest.approx(0.4)]
+    assert full_scan_scales(config, 7680, 4320, None) == [pytest.approx(0.5, abs=0.01)]  # 8K: no bigger than 1080p x2
+
+
+def test_yunet_scans_small_faces_small_and_adds_a_coarse_scan_for_close_ups():
+    config = DetectorConfig(model="yunet", min_face_px=20)
+    # 20 px faces -> 12 px in YuNet's input; a face filling 0.6 x 1080 px would be 389 px there, over
+    # YuNet's ~240: a second scan with the frame 240 px tall.
+    assert full_scan_scales(config, 1920, 1080, None) == [pytest.approx(0.6), pytest.approx(240 / 1080)]
+    # Never smaller than 96 px tall: a tiny image gives YuNet false faces.
+    assert full_scan_scales(DetectorConfig(model="yunet", min_face_px=200), 640, 360, None) == [pytest.approx(96 / 360)]
 
 
 @pytest.mark.parametrize("born_at, encoded_at", [(0.0, [5.0]), (0.2, [0.8, 5.8])])

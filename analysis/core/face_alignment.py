@@ -15,11 +15,15 @@ import numpy as np
 FER_FRAMING = np.array([(0.315, 0.393), (0.677, 0.388), (0.495, 0.656)], dtype=np.float32)
 
 MAX_OVERSAMPLING = 6
-Landmarks = np.ndarray  # (5, 2) float: dlib's 5-point order (2 corners of one eye, 2 of the other, nose base)
+# (5, 2) float: dlib's 5-point order (2 corners of one eye, 2 of the other, nose base); or (3, 2):
+# key points already (YuNet's, converted by yunet.py).
+Landmarks = np.ndarray
 
 
 def key_points(landmarks: Landmarks) -> np.ndarray:
     """Eye centres (image left first) and the nose base, as (3, 2)."""
+    if len(landmarks) == 3:
+        return landmarks.astype(np.float32)
     first, second = landmarks[0:2].mean(axis=0), landmarks[2:4].mean(axis=0)
     left, right = (first, second) if first[0] <= second[0] else (second, first)
     return np.stack([left, right, landmarks[4]]).astype(np.float32)

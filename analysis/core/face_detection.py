@@ -1,9 +1,13 @@
-"""Finding faces with face_recognition's detectors, at a scale chosen from the faces' sizes.
+"""Finding faces in a whole frame or around a known face, at scales chosen from the faces' sizes.
 
-dlib's HOG detector finds faces whose box is at least about 80 px at upsample 0, and its cost
-grows with the pixels scanned. So a scan is made at the smallest scale that still finds the
-faces wanted: a full frame is scanned so that `min_face_px` (source pixels) becomes findable,
-and a region around a known face is scanned so that face appears about `ROI_FACE_PX` tall.
+Each detector finds faces in a band of sizes in its input, and its cost grows with the pixels it
+scans. So a scan is made at the smallest scale that still finds the faces wanted: a full frame is
+scanned so that `min_face_px` (source pixels; or a size from the faces tracked) becomes findable, and
+a region around a known face is scanned so that face appears at a size the detector finds well.
+- YuNet (the default, yunet.py) finds faces from about 12 px (box side, dlib's framing) to about 240 px
+  in its input, which must be at least about 90 px tall; a full scan that could hold a face too large
+  for its scale adds a small coarse scan of the whole frame.
+- dlib's HOG (and CNN) detectors find faces from about 80 px at upsample 0, with no upper bound.
 """
 
 from dataclasses import dataclass
@@ -11,13 +15,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .face_models import Box, FaceLocator
+from .face_models import Box, Detection, FaceLocator
+from .yunet import NEW_FACE_SCORE, YuNetLocator
 
-# Smallest box dlib's HOG detector finds at upsample 0.
-HOG_MIN_BOX_PX = 80
-# A tracked face is scanned at these heights in turn until found: above HOG_MIN_BOX_PX, with room
-# to shrink.
-ROI_FACE_PX = (110, 150)
 # A face is looked for around where it should be, on each side, this share of its size plus what it
 # may have moved since it was seen: its own speed (face sizes per second) plus some slack, or, for
 # a face whose speed is not known yet, what people crossing a frame in a second or two do.
@@ -25,21 +25,61 @@ ROI_MARGIN = 0.4
 ROI_SPEED_SLACK = 1.0
 ROI_UNKNOWN_SPEED = 1.5
 MIN_BOX_PX = 8
+MIN_IOU_SAME_FACE = 0.3
+
+
+@dataclass(frozen=True)
+class ScanSizes:
+    """Where a detector works: face sizes (box side, dlib's framing) in the image it is given."""
+
+    findable_px: float  # the smallest face it finds reliably
+    largest_px: float | None  # larger faces are missed (None: no limit)
+    region_face_px: tuple[float, ...]  # a tracked face's region is scanned at these sizes in turn
+    min_input_px: int = 0  # an image shorter than this is not scaled down further
+    # True: every full scan looks for min_face_px, and one is made at any sample where a tracked face
+    # is not found around where it should be (YuNet: ~55 ms on 1080p). False: a routine full scan
+    # looks only for faces about the size of those tracked (HOG's scan for small faces: ~460 ms).
+    cheap_full_scans: bool = False
+    new_face_score: float = 0.0  # a full scan's face needs this score; a region scan's, any
+
+
+SCAN_SIZES = {
+    # Measured on the shared clips (docs/face-detection.md).
+    "yunet": ScanSizes(
+        findable_px=12,
+        largest_px=240,
+        region_face_px=(48, 96),
+        min_input_px=96,
+        cheap_full_scans=True,
+        new_face_score=NEW_FACE_SCORE,
+    ),
+    # HOG misses some faces at one scale and finds them at another; each region is tried at two.
+    "hog": ScanSizes(findable_px=80, largest_px=None, region_face_px=(110, 150)),
+    "cnn": ScanSizes(findable_px=80, largest_px=None, region_face_px=(110, 150)),
+}
+DETECTORS = tuple(SCAN_SIZES)
 
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    model: str = "hog"  # face_recognition model: "hog" (CPU) or "cnn"
-    min_face_px: int = 40  # smallest face (box height, source pixels) a full-frame scan must find
+    model: str = "yunet"  # "yunet", or face_recognition's "hog" (CPU) or "cnn"
+    min_face_px: int = 20  # smallest face (box height, source pixels) a full-frame scan must find
     max_scan_pixels: int = 8_300_000  # cap on a full scan: 1080p at 2x (an 8K frame is scanned smaller)
 
 
-def full_scan_scale(config: DetectorConfig, width: int, height: int, smallest_face_px: float | None) -> float:
-    """The scale for a full-frame scan: findable `smallest_face_px` (or `min_face_px`), capped in cost."""
+def full_scan_scales(config: DetectorConfig, width: int, height: int, smallest_face_px: float | None) -> list[float]:
+    """The scales of a full-frame scan: one where `smallest_face_px` (or `min_face_px`) is findable,
+    capped in cost; and, for a detector that misses large faces, a coarse one if a face filling the
+    frame's height would be too large at the first."""
+    sizes = SCAN_SIZES[config.model]
     wanted = max(config.min_face_px, smallest_face_px or 0)
-    scale = HOG_MIN_BOX_PX / wanted
-    cap = (config.max_scan_pixels / max(1, width * height)) ** 0.5
-    return min(scale, cap)
+    scale = sizes.findable_px / wanted
+    scale = max(scale, min(1.0, sizes.min_input_px / height))
+    scale = min(scale, (config.max_scan_pixels / max(1, width * height)) ** 0.5)
+    scales = [scale]
+    if sizes.largest_px is not None and height * scale > sizes.largest_px:
+        scales.append(max(sizes.largest_px / height, min(1.0, sizes.min_input_px / height)))
+    return scales
 
 
 def _scaled(image: np.ndarray, scale: float) -> np.ndarray:
@@ -49,51 +89,72 @@ def _scaled(image: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation)
 
 
-class FaceDetector:
-    def __init__(self, config: DetectorConfig):
-        self.config = config
-        self._locate = FaceLocator(config.model)
+def make_locator(model: str):
+    return YuNetLocator() if model == "yunet" else FaceLocator(model)
 
-    def _scan(self, rgb: np.ndarray, scale: float, offset: tuple[int, int] = (0, 0)) -> list[Box]:
-        boxes = []
-        for x, y, w, h in self._locate(_scaled(rgb, scale)):
+
+class FaceDetector:
+    """Scans BGR frames (YuNet) or RGB ones (dlib) with the configured detector."""
+
+    def __init__(self, config: DetectorConfig):
+        if config.model not in SCAN_SIZES:
+            raise ValueError(f"Unknown face detector: {config.model!r} ({', '.join(DETECTORS)})")
+        self.config = config
+        self.sizes = SCAN_SIZES[config.model]
+        self._locate = make_locator(config.model)
+
+    def _scan(self, image: np.ndarray, scale: float, offset: tuple[int, int] = (0, 0)) -> list[Detection]:
+        found_faces = []
+        for (x, y, w, h), points, score in self._locate(_scaled(image, scale)):
             x0, y0 = int(x / scale) + offset[0], int(y / scale) + offset[1]
             x1, y1 = int((x + w) / scale) + offset[0], int((y + h) / scale) + offset[1]
             if x1 - x0 >= MIN_BOX_PX and y1 - y0 >= MIN_BOX_PX:
-                boxes.append((x0, y0, x1 - x0, y1 - y0))
-        return boxes
+                if points is not None:
+                    points = points / scale + np.array(offset, dtype=np.float32)
+                found_faces.append(Detection((x0, y0, x1 - x0, y1 - y0), points, score))
+        return found_faces
 
-    def full_frame(self, rgb: np.ndarray, smallest_face_px: float | None = None) -> list[Box]:
-        height, width = rgb.shape[:2]
-        return clip_boxes(self._scan(rgb, full_scan_scale(self.config, width, height, smallest_face_px)), width, height)
+    def full_frame(self, image: np.ndarray, smallest_face_px: float | None = None) -> list[Detection]:
+        """New faces anywhere: at least `min_face_px`, or, where the detector scans coarser between its
+        fine scans, about `smallest_face_px` (from the faces tracked)."""
+        height, width = image.shape[:2]
+        found_faces: list[Detection] = []
+        smallest = None if self.sizes.cheap_full_scans else smallest_face_px
+        for scale in full_scan_scales(self.config, width, height, smallest):
+            for face in self._scan(image, scale):
+                if face.score < self.sizes.new_face_score:
+                    continue
+                if not any(iou(face.box, other.box) >= MIN_IOU_SAME_FACE for other in found_faces):
+                    found_faces.append(face)
+        return clip_detections(found_faces, width, height)
 
-    def around(self, rgb: np.ndarray, box: Box, reach: float) -> list[Box]:
+    def around(self, image: np.ndarray, box: Box, reach: float) -> list[Detection]:
         """Faces within `reach` face sizes of `box`, scanned at the resolutions that face needs."""
-        height, width = rgb.shape[:2]
+        height, width = image.shape[:2]
         x, y, w, h = box
         mx, my = int(w * reach) + 4, int(h * reach) + 4
         x0, y0 = max(0, x - mx), max(0, y - my)
         x1, y1 = min(width, x + w + mx), min(height, y + h + my)
         if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
             return []
-        region = rgb[y0:y1, x0:x1]
-        # HOG misses some faces at one scale and finds them at another; the full scan's scale last.
-        scales = [face_px / max(h, 1) for face_px in ROI_FACE_PX]
-        scales.append(full_scan_scale(self.config, width, height, None))
+        region = image[y0:y1, x0:x1]
+        # The full scan's scale last: the face may have changed size.
+        scales = [face_px / max(h, 1) for face_px in self.sizes.region_face_px]
+        scales.append(full_scan_scales(self.config, width, height, None)[0])
         for scale in scales:
             found = self._scan(region, scale, (x0, y0))
             if found:
-                return clip_boxes(found, width, height)
+                return clip_detections(found, width, height)
         return []
 
 
-def clip_boxes(boxes: list[Box], width: int, height: int) -> list[Box]:
+def clip_detections(found_faces: list[Detection], width: int, height: int) -> list[Detection]:
     clipped = []
-    for x, y, w, h in boxes:
+    for (x, y, w, h), points, score in found_faces:
         x0, y0 = max(0, x), max(0, y)
         x1, y1 = min(width, x + w), min(height, y + h)
         if x1 - x0 >= MIN_BOX_PX and y1 - y0 >= MIN_BOX_PX:
-            clipped.append((x0, y0, x1 - x0, y1 - y0))
+            clipped.append(Detection((x0, y0, x1 - x0, y1 - y0), points, score))
     return clipped
 
 
@@ -121,7 +182,7 @@ def affinity(previous: Box, box: Box, reach: float = 0.6) -> float:
     """
     size = max(previous[2], previous[3], 1)
     ratio = box[3] / max(previous[3], 1)
-    if not 0.5 <= ratio <= 2.0:  # HOG boxes jump between pyramid levels
+    if not 0.5 <= ratio <= 2.0:  # boxes jump between pyramid levels
         return 0.0
     dx = (box[0] + box[2] / 2) - (previous[0] + previous[2] / 2)
     dy = (box[1] + box[3] / 2) - (previous[1] + previous[3] / 2)

@@ -7,10 +7,20 @@ same `face_recognition_models` files, through the same dlib calls.
 """
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the original frame
+
+
+class Detection(NamedTuple):
+    """A face a detector found: its box in dlib's framing and, when the detector gives them, its key
+    points (3, 2): the eye centres (image left first) and the nose base (face_alignment.key_points)."""
+
+    box: Box
+    points: np.ndarray | None = None
+    score: float = 1.0  # the detector's confidence, where it gives one
 
 
 @functools.cache
@@ -28,9 +38,14 @@ def _models():
 
 
 class FaceLocator:
-    """Face boxes in an RGB or grey image, by face_recognition's HOG or CNN detector, upsample 0."""
+    """Face boxes in a BGR image, by face_recognition's HOG or CNN detector, upsample 0.
+
+    HOG takes each pixel's strongest channel gradient, which the channels' order does not change; the
+    CNN is given RGB, as it was trained.
+    """
 
     def __init__(self, model: str = "hog"):
+        self._to_rgb = model == "cnn"
         if model == "hog":
             self._detect = _dlib().get_frontal_face_detector()
             self._rect = lambda found: found
@@ -40,15 +55,17 @@ class FaceLocator:
         else:
             raise ValueError(f"Unknown face detector: {model!r} (hog or cnn)")
 
-    def __call__(self, image: np.ndarray) -> list[Box]:
+    def __call__(self, image: np.ndarray) -> list[Detection]:
         height, width = image.shape[:2]
-        boxes = []
+        if self._to_rgb and image.ndim == 3:
+            image = np.ascontiguousarray(image[..., ::-1])
+        found_faces = []
         for found in self._detect(image, 0):
             rect = self._rect(found)
             x0, y0 = max(rect.left(), 0), max(rect.top(), 0)
             x1, y1 = min(rect.right(), width), min(rect.bottom(), height)
-            boxes.append((x0, y0, x1 - x0, y1 - y0))
-        return boxes
+            found_faces.append(Detection((x0, y0, x1 - x0, y1 - y0)))
+        return found_faces
 
 
 class FaceEncoder:
@@ -66,7 +83,7 @@ class FaceEncoder:
 
     @staticmethod
     def points(landmarks) -> np.ndarray:
-        """dlib's landmarks as a (5, 2) float array."""
+        """dlib's landmarks as a (5, 2) float array (face_alignment.key_points reads them)."""
         return np.array([(point.x, point.y) for point in landmarks.parts()], dtype=np.float32)
 
     def encode(self, rgb: np.ndarray, landmarks) -> np.ndarray:

@@ -124,12 +124,18 @@ class FaceTracker:
         return ScanPlan(full=full, smallest_face_px=smallest)
 
     def update(
-        self, t: float, full_scan: list[Box] | None, search_around: Callable[[Box, float], list[Box]] | None
+        self,
+        t: float,
+        full_scan: list[Box] | None,
+        search_around: Callable[[Box, float], list[Box]] | None,
+        scan_full_frame: Callable[[], list[Box]] | None = None,
     ) -> list[TrackedFace]:
         """Match this sample's detections to the live tracks.
 
         `full_scan` holds a full-frame scan's boxes when one ran; `search_around(box, reach)` scans
-        the region `reach` face sizes around where a track's face should be (None: no region scans).
+        the region `reach` face sizes around where a track's face should be (None: no region scans);
+        `scan_full_frame()`, when given, scans the whole frame after all where a track was not found
+        around where it should be (a face that moved faster than expected, or one leaving).
         """
         config = self.config
         claims: list[tuple[float, int, Box, bool]] = []  # (affinity, track, box, carried over)
@@ -144,6 +150,10 @@ class FaceTracker:
             expected, reach = track.predicted(t), track.reach(t)
             if search_around is not None and not any(affinity(expected, b, reach) > 0 for b in candidates):
                 candidates += search_around(expected, reach)
+                if full_scan is None and scan_full_frame is not None and not candidates:
+                    full_scan = scan_full_frame()
+                    unclaimed = list(full_scan)
+                    candidates = list(full_scan)
             for box in candidates:
                 score = affinity(expected, box, reach)
                 if score > 0:

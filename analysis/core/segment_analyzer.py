@@ -12,7 +12,7 @@ import numpy as np
 
 from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_face, model_spec
 from .face_detection import DetectorConfig, FaceDetector, affinity, iou, motion_reach
-from .face_models import Box, FaceEncoder
+from .face_models import Box, Detection, FaceEncoder
 from .face_quality import face_quality
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
 from .video_source import SampledFrame, Segment, iter_sampled_frames
@@ -97,9 +97,31 @@ class _Sampled:
     """A sample kept briefly after it was analysed, so a face found later can be traced back into it."""
 
     frame: SampledFrame
-    rgb: np.ndarray
     gray: np.ndarray
     boxes: list[Box]
+
+
+class _Sample:
+    """One sampled frame's images and what the detector said of each box it found."""
+
+    def __init__(self, frame: SampledFrame):
+        self.frame = frame
+        self.gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
+        self._rgb: np.ndarray | None = None
+        self.points: dict[Box, np.ndarray] = {}
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """For dlib's landmarks and encodings, made only when a face needs them."""
+        if self._rgb is None:
+            self._rgb = cv2.cvtColor(self.frame.image, cv2.COLOR_BGR2RGB)
+        return self._rgb
+
+    def boxes(self, found_faces: list[Detection]) -> list[Box]:
+        for box, points, _ in found_faces:
+            if points is not None:
+                self.points[box] = points
+        return [face.box for face in found_faces]
 
 
 class SegmentAnalyzer:
@@ -138,28 +160,32 @@ class _SegmentRun:
     def sample(self, frame: SampledFrame) -> None:
         self.samples += 1
         detector, encoder = self.analyzer.detector, self.analyzer.encoder
-        gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
-        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        scene_cut = self.scene_cut(gray)
+        sample = _Sample(frame)
+        scene_cut = self.scene_cut(sample.gray)
         if scene_cut:
             self.recent.clear()  # earlier frames show another view: nothing to trace back into
         plan = self.tracker.plan(frame.t, scene_cut)
-        full_scan = detector.full_frame(rgb, plan.smallest_face_px) if plan.full else None
-        search = (lambda box, reach: detector.around(rgb, box, reach)) if self.follow else None
-        found: list[TrackedFace] = self.tracker.update(frame.t, full_scan, search)
+        scan = lambda: sample.boxes(detector.full_frame(frame.image, plan.smallest_face_px))  # noqa: E731
+        search = (lambda box, reach: sample.boxes(detector.around(frame.image, box, reach))) if self.follow else None
+        rescan = scan if detector.sizes.cheap_full_scans else None
+        found: list[TrackedFace] = self.tracker.update(frame.t, scan() if plan.full else None, search, rescan)
         for face in found:
-            # Landmarks at every sample: the encoding needs them, and they are cheap (about 1 ms).
-            landmarks = encoder.landmarks(rgb, face.box)
             born = face.local_id not in self.tracklets
+            points = sample.points.get(face.box)
+            if face.encode or points is None:
+                # dlib's landmarks: the encoding needs them, and a detector without points (HOG, or a
+                # box carried over at a high sample rate) gives none.
+                landmarks = encoder.landmarks(sample.rgb, face.box)
+                points = encoder.points(landmarks) if points is None else points
             if face.encode:
-                encoding = encoder.encode(rgb, landmarks)
+                encoding = encoder.encode(sample.rgb, landmarks)
                 self.tracker.record_encoding(frame.t, face, encoding)
                 self.tracklets.setdefault(face.local_id, Tracklet(face.local_id)).encodings.append(encoding)
                 self.encodings += 1
-            self._add(face.local_id, frame, gray, face.box, encoder.points(landmarks))
+            self._add(face.local_id, frame, sample.gray, face.box, points)
             if born and self.follow:
                 self._backfill(face.local_id, face.box, frame.t)
-        self.recent.append(_Sampled(frame, rgb, gray, [face.box for face in found]))
+        self.recent.append(_Sampled(frame, sample.gray, [face.box for face in found]))
         if len(self.pending_tracklets) >= CLASSIFY_BATCH:
             self._classify()
 
@@ -182,15 +208,17 @@ class _SegmentRun:
             gap = t - earlier.frame.t
             reach = motion_reach(gap)
             candidates = [
-                b
-                for b in self.analyzer.detector.around(earlier.rgb, box, reach)
-                if affinity(box, b, reach) > 0 and not any(iou(b, other) >= 0.3 for other in earlier.boxes)
+                face
+                for face in self.analyzer.detector.around(earlier.frame.image, box, reach)
+                if affinity(box, face.box, reach) > 0 and not _taken(face.box, earlier.boxes)
             ]
             if not candidates:
                 return
-            box, t = max(candidates, key=lambda b: affinity(box, b, reach)), earlier.frame.t
+            (box, points, _), t = max(candidates, key=lambda face: affinity(box, face.box, reach)), earlier.frame.t
             earlier.boxes.append(box)
-            points = self.analyzer.encoder.points(self.analyzer.encoder.landmarks(earlier.rgb, box))
+            if points is None:
+                rgb = cv2.cvtColor(earlier.frame.image, cv2.COLOR_BGR2RGB)
+                points = self.analyzer.encoder.points(self.analyzer.encoder.landmarks(rgb, box))
             self._add(local_id, earlier.frame, earlier.gray, box, points)
 
     def _classify(self) -> None:
@@ -207,6 +235,10 @@ class _SegmentRun:
             _sort_by_time(tracklet)  # backfilled samples came after later ones
         ordered = sorted(self.tracklets.values(), key=lambda tracklet: (tracklet.times[0], tracklet.local_id))
         return SegmentResult(segment=segment, samples=self.samples, tracklets=ordered, encodings=self.encodings)
+
+
+def _taken(box: Box, boxes: list[Box]) -> bool:
+    return any(iou(box, other) >= 0.3 for other in boxes)
 
 
 def _sort_by_time(tracklet: Tracklet) -> None:

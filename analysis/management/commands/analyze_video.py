@@ -11,7 +11,7 @@ from tqdm import tqdm
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
 from analysis.core.export import CollectingSink, export_document
-from analysis.core.face_detection import DetectorConfig
+from analysis.core.face_detection import DETECTORS, DetectorConfig
 from analysis.core.pipeline import analyze_video
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import VideoError, probe
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         rate = parser.add_mutually_exclusive_group()
         rate.add_argument("--sample-fps", type=float, default=5.0, help="frames analysed per second (default 5)")
         rate.add_argument("--every-frame", action="store_true", help="analyse every frame")
-        parser.add_argument("--detector", choices=["hog", "cnn"], default=settings.FACE_DETECTOR)
+        parser.add_argument("--detector", choices=DETECTORS, default=settings.FACE_DETECTOR)
         parser.add_argument("--model", default=settings.EMOTION_MODEL, help="emotion model name or path")
         parser.add_argument(
             "--workers", type=int, default=settings.ANALYSIS_WORKERS, help="Ray actors (0: one per CPU)"
