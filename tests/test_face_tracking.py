@@ -19,16 +19,16 @@ def test_full_scans_follow_the_schedule_and_scene_cuts():
 
 def test_routine_scans_look_for_faces_the_size_of_those_tracked():
     tracker = FaceTracker(TrackingConfig())
-    assert tracker.plan(0.0, False).smallest_face_px is None  # the first scan is fine
+    assert tracker.plan(0.0, False).smallest_tracked_px is None  # the first scan is fine
     tracker.update(0.0, [(100, 100, 200, 200), (500, 100, 100, 100)], None)
     plan = tracker.plan(1.0, False)
-    assert plan.full and plan.smallest_face_px == pytest.approx(70)  # 0.7 x the smallest face
+    assert plan.full and plan.smallest_tracked_px == 100
 
 
 def test_hog_scan_scale_comes_from_the_face_size_and_is_capped():
     config = DetectorConfig(model="hog", min_face_px=40)
     assert full_scan_scales(config, 1920, 1080, None) == [pytest.approx(2.0)]  # 40 px faces -> 80 px boxes
-    assert full_scan_scales(config, 1920, 1080, 200) == [pytest.approx(0.4)]
+    assert full_scan_scales(config, 1920, 1080, 200 / 0.7) == [pytest.approx(0.4)]  # 0.7 x the smallest tracked
     assert full_scan_scales(config, 7680, 4320, None) == [pytest.approx(0.5, abs=0.01)]  # 8K: no bigger than 1080p x2
 
 

@@ -36,11 +36,18 @@ class ScanSizes:
     largest_px: float | None  # larger faces are missed (None: no limit)
     region_face_px: tuple[float, ...]  # a tracked face's region is scanned at these sizes in turn
     min_input_px: int = 0  # an image shorter than this is not scaled down further
-    # True: every full scan looks for min_face_px, and one is made at any sample where a tracked face
-    # is not found around where it should be (YuNet: ~55 ms on 1080p). False: a routine full scan
-    # looks only for faces about the size of those tracked (HOG's scan for small faces: ~460 ms).
-    cheap_full_scans: bool = False
+    # A full scan is also made at any sample where a tracked face is not found around where it should
+    # be (a face moving faster than expected, or leaving): cheap with YuNet (a few ms to ~55 ms on
+    # 1080p), not with HOG (up to ~460 ms).
+    rescan_when_lost: bool = False
     new_face_score: float = 0.0  # a full scan's face needs this score; a region scan's, any
+    # A routine full scan (between the fine ones) looks for faces down to this share of the smallest
+    # tracked one (YuNet's scans are cheap enough to look further down than HOG's)...
+    routine_slack: float = 0.7
+    # ... but scans at least this many pixels (YuNet: 420 x 240, ~5 ms): newcomers smaller than the faces
+    # tracked (an audience behind a singer) are still found within a second, and a small video's
+    # every scan is fine.
+    routine_min_pixels: int = 0
 
 
 SCAN_SIZES = {
@@ -50,8 +57,10 @@ SCAN_SIZES = {
         largest_px=240,
         region_face_px=(48, 96),
         min_input_px=96,
-        cheap_full_scans=True,
+        rescan_when_lost=True,
         new_face_score=NEW_FACE_SCORE,
+        routine_min_pixels=420 * 240,
+        routine_slack=0.5,
     ),
     # HOG misses some faces at one scale and finds them at another; each region is tried at two.
     "hog": ScanSizes(findable_px=80, largest_px=None, region_face_px=(110, 150)),
@@ -67,13 +76,15 @@ class DetectorConfig:
     max_scan_pixels: int = 8_300_000  # cap on a full scan: 1080p at 2x (an 8K frame is scanned smaller)
 
 
-def full_scan_scales(config: DetectorConfig, width: int, height: int, smallest_face_px: float | None) -> list[float]:
-    """The scales of a full-frame scan: one where `smallest_face_px` (or `min_face_px`) is findable,
-    capped in cost; and, for a detector that misses large faces, a coarse one if a face filling the
-    frame's height would be too large at the first."""
+def full_scan_scales(config: DetectorConfig, width: int, height: int, smallest_tracked_px: float | None) -> list[float]:
+    """The scales of a full-frame scan: one where `min_face_px` (a fine scan: `smallest_tracked_px` None)
+    or a share of the smallest tracked face (a routine scan) is findable, capped in cost; and, for a
+    detector that misses large faces, a coarse one if a face filling the frame's height would be too
+    large at the first."""
     sizes = SCAN_SIZES[config.model]
-    wanted = max(config.min_face_px, smallest_face_px or 0)
-    scale = sizes.findable_px / wanted
+    wanted = max(config.min_face_px, (smallest_tracked_px or 0) * sizes.routine_slack)
+    fine = sizes.findable_px / config.min_face_px
+    scale = max(sizes.findable_px / wanted, min(fine, (sizes.routine_min_pixels / max(1, width * height)) ** 0.5))
     scale = max(scale, min(1.0, sizes.min_input_px / height))
     scale = min(scale, (config.max_scan_pixels / max(1, width * height)) ** 0.5)
     scales = [scale]
@@ -83,10 +94,15 @@ def full_scan_scales(config: DetectorConfig, width: int, height: int, smallest_f
 
 
 def _scaled(image: np.ndarray, scale: float) -> np.ndarray:
+    """`image` resized by `scale`: halved by averaging while more than halving is left (OpenCV's area
+    resampling is fast only at whole factors: 0.25 ms at 0.5 on a 720p frame, 4.8 ms at 0.6), then
+    interpolated the rest of the way."""
+    while scale < 0.5:
+        image = cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        scale *= 2
     if abs(scale - 1.0) < 1e-3:
         return image
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation)
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
 
 
 def make_locator(model: str):
@@ -114,13 +130,12 @@ class FaceDetector:
                 found_faces.append(Detection((x0, y0, x1 - x0, y1 - y0), points, score))
         return found_faces
 
-    def full_frame(self, image: np.ndarray, smallest_face_px: float | None = None) -> list[Detection]:
-        """New faces anywhere: at least `min_face_px`, or, where the detector scans coarser between its
-        fine scans, about `smallest_face_px` (from the faces tracked)."""
+    def full_frame(self, image: np.ndarray, smallest_tracked_px: float | None = None) -> list[Detection]:
+        """New faces anywhere: a fine scan (`min_face_px`), or a routine one for faces not much smaller
+        than the smallest tracked."""
         height, width = image.shape[:2]
         found_faces: list[Detection] = []
-        smallest = None if self.sizes.cheap_full_scans else smallest_face_px
-        for scale in full_scan_scales(self.config, width, height, smallest):
+        for scale in full_scan_scales(self.config, width, height, smallest_tracked_px):
             for face in self._scan(image, scale):
                 if face.score < self.sizes.new_face_score:
                     continue

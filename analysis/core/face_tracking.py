@@ -32,7 +32,6 @@ class TrackingConfig:
     recheck_after_s: float = 0.2  # an unsure match is checked again only this long after the last encoding
     max_gap_s: float = 1.0  # a track not seen for this long ends
     redetect_every_s: float = 0.1  # between full scans a face is looked for again at most this often
-    smallest_face_slack: float = 0.7  # a routine scan finds faces this share of the smallest tracked one
 
 
 @dataclass
@@ -91,7 +90,7 @@ class TrackedFace:
 @dataclass
 class ScanPlan:
     full: bool
-    smallest_face_px: float | None  # None: a fine scan (min_face_px)
+    smallest_tracked_px: float | None  # the smallest face tracked (a routine scan); None: a fine scan
 
 
 class FaceTracker:
@@ -110,18 +109,18 @@ class FaceTracker:
         if self._first_t is None:
             self._first_t = t
         if not config.follow_tracks:
-            return ScanPlan(full=True, smallest_face_px=None)
+            return ScanPlan(full=True, smallest_tracked_px=None)
         fine = scene_cut or self._last_fine_t is None or t - self._last_fine_t >= config.fine_scan_every_s
         every = config.busy_scan_every_s if self._busy else config.full_scan_every_s
         full = fine or self._last_full_t is None or t - self._last_full_t >= every - 1e-6
         smallest = None
         if not fine and self.live:
-            smallest = min(track.box[3] for track in self.live.values()) * config.smallest_face_slack
+            smallest = min(track.box[3] for track in self.live.values())
         if full:
             self._last_full_t = t
         if fine:
             self._last_fine_t = t
-        return ScanPlan(full=full, smallest_face_px=smallest)
+        return ScanPlan(full=full, smallest_tracked_px=smallest)
 
     def update(
         self,

@@ -30,7 +30,10 @@ class AnalyzerConfig:
     detector: DetectorConfig = DetectorConfig()
     tracking: TrackingConfig = TrackingConfig()
     emotion_model: str = DEFAULT_MODEL
-    threads: int | None = None  # classifier threads; None: every usable core
+    # Threads for the classifier, OpenCV (YuNet, resizing) and decoding; None: their defaults (every
+    # usable core). A Ray actor, given one CPU, sets 1: two actors that each ran two threads would
+    # fight over the same two cores.
+    threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,12 +135,14 @@ class SegmentAnalyzer:
         self.detector = FaceDetector(config.detector)
         self.encoder = FaceEncoder()
         self.classifier = EmotionClassifier(model_spec(config.emotion_model), threads=config.threads)
+        if config.threads is not None:
+            cv2.setNumThreads(config.threads)  # for the whole process: an analyser owns its process
 
     def analyze(self, request: SegmentRequest) -> SegmentResult:
         segment = request.segment
         run = _SegmentRun(self)
         for frame in iter_sampled_frames(
-            request.path, request.sample_fps, segment.start_s, segment.end_s, request.video_s
+            request.path, request.sample_fps, segment.start_s, segment.end_s, request.video_s, self.config.threads
         ):
             run.sample(frame)
         return run.result(segment)
@@ -165,9 +170,9 @@ class _SegmentRun:
         if scene_cut:
             self.recent.clear()  # earlier frames show another view: nothing to trace back into
         plan = self.tracker.plan(frame.t, scene_cut)
-        scan = lambda: sample.boxes(detector.full_frame(frame.image, plan.smallest_face_px))  # noqa: E731
+        scan = lambda: sample.boxes(detector.full_frame(frame.image, plan.smallest_tracked_px))  # noqa: E731
         search = (lambda box, reach: sample.boxes(detector.around(frame.image, box, reach))) if self.follow else None
-        rescan = scan if detector.sizes.cheap_full_scans else None
+        rescan = scan if detector.sizes.rescan_when_lost else None
         found: list[TrackedFace] = self.tracker.update(frame.t, scan() if plan.full else None, search, rescan)
         for face in found:
             born = face.local_id not in self.tracklets

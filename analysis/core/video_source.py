@@ -40,8 +40,12 @@ class SampledFrame:
     image: np.ndarray  # BGR, uint8
 
 
-def _open(path: str) -> cv2.VideoCapture:
-    capture = cv2.VideoCapture(str(path))
+def _open(path: str, threads: int | None = None) -> cv2.VideoCapture:
+    """A capture of `path`, decoding with `threads` (None: FFmpeg's choice, every core)."""
+    if threads is None:
+        capture = cv2.VideoCapture(str(path))
+    else:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, threads])
     if not capture.isOpened():
         capture.release()
         raise VideoError("This file has no video stream that can be decoded.")
@@ -90,7 +94,12 @@ def expected_samples(info: VideoInfo, sample_fps: float | None) -> int:
 
 
 def iter_sampled_frames(
-    path: str, sample_fps: float | None, start_s: float = 0.0, end_s: float | None = None, video_s: float | None = None
+    path: str,
+    sample_fps: float | None,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    video_s: float | None = None,
+    threads: int | None = None,
 ) -> Iterator[SampledFrame]:
     """Yield frames at about `sample_fps` per second of video (None: every frame), from `start_s` to `end_s`.
 
@@ -99,9 +108,10 @@ def iter_sampled_frames(
     video is sampled evenly in time. Sampling slots lie on one grid from t=0, so
     segments read separately give exactly the frames of one pass. One frame is
     held at a time. Reading to the end, fewer frames than `video_s` (the probed length; else what
-    OpenCV reads from the file) hold means the file was cut after its upload.
+    OpenCV reads from the file) hold means the file was cut after its upload. `threads`: decoding
+    threads (None: FFmpeg's choice).
     """
-    capture = _open(path)
+    capture = _open(path, threads)
     try:
         declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
