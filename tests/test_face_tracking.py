@@ -41,10 +41,10 @@ def test_yunet_scans_small_faces_small_and_adds_a_coarse_scan_for_close_ups():
     assert full_scan_scales(DetectorConfig(model="yunet", min_face_px=200), 640, 360, None) == [pytest.approx(96 / 360)]
 
 
-@pytest.mark.parametrize("born_at, encoded_at", [(0.0, [5.0]), (0.2, [0.8, 5.8])])
+@pytest.mark.parametrize("born_at, encoded_at", [(0.0, [10.0]), (0.2, [0.8, 10.8])])
 def test_a_moving_face_keeps_its_track_with_sparse_encodings(born_at, encoded_at):
     """Encoded at birth, 0.6 s later (not for a face there from the segment's start: the stitching
-    continues those by box), then every 5 s."""
+    continues those by box), then every 10 s."""
     tracker = FaceTracker(TrackingConfig())
     tracker.plan(0.0, False)
     found = tracker.update(0.0, [] if born_at else [(100, 100, 40, 40)], None)
@@ -55,7 +55,7 @@ def test_a_moving_face_keeps_its_track_with_sparse_encodings(born_at, encoded_at
     assert born.encode
     tracker.record_encoding(born_at, born, ALICE)
     encoded = []
-    for step in range(1, 30):
+    for step in range(1, 60):
         t = round(born_at + step * 0.2, 1)
         plan = tracker.plan(t, False)
         moved = (100 + 15 * step, 100, 40, 40)  # 15 px a sample: little overlap, same face

@@ -93,7 +93,8 @@ def test_dim_stage_with_cutaways_does_not_crash(ray_executor):
 
 def test_several_people_in_1080p_get_distinct_ids(ray_executor):
     sink = run(ray_executor, "street_1080p.mp4", sample_fps=5.0)
-    assert len(sink.persons) >= 4  # small faces (boxes of 43 px) are found
+    assert len(sink.persons) >= 4
+    assert min(s["box"][3] for person in sink.persons for s in person["samples"]) <= 30  # faces of ~20-30 px
     # Two faces of one frame never belong to the same person.
     for person in sink.persons:
         frames = [s["frame"] for s in person["samples"]]

@@ -23,7 +23,7 @@ class TrackingConfig:
     full_scan_every_s: float = 1.0
     busy_scan_every_s: float = 0.4  # sooner after a full scan that found new faces: people are arriving
     fine_scan_every_s: float = 10.0  # a scan for faces as small as min_face_px, whatever is tracked
-    encode_every_s: float = 5.0
+    encode_every_s: float = 10.0  # a face followed by YuNet keeps its track; the encodings serve the stitching
     second_encoding_after_s: float = 0.6
     scene_cut_distance: float = 0.45  # Bhattacharyya distance of grey histograms between samples
     min_iou: float = 0.3  # boxes overlapping more than this are one face
