@@ -32,6 +32,8 @@ class TrackingConfig:
     recheck_after_s: float = 0.2  # an unsure match is checked again only this long after the last encoding
     max_gap_s: float = 1.0  # a track not seen for this long ends
     redetect_every_s: float = 0.1  # between full scans a face is looked for again at most this often
+    # A full scan for a lost face at most this often (at every frame of a 25 fps video it would not pay).
+    rescan_lost_every_s: float = 0.2
 
 
 @dataclass
@@ -100,6 +102,7 @@ class FaceTracker:
         self._next_id = 1
         self._last_full_t: float | None = None
         self._last_fine_t: float | None = None
+        self._last_rescan_t = -1e9
         self._busy = False  # the last full scan found a new face
         self._first_t: float | None = None  # the segment's first sample
         self.ended: list[int] = []  # local ids of tracks that ended, for the caller to close
@@ -149,7 +152,9 @@ class FaceTracker:
             expected, reach = track.predicted(t), track.reach(t)
             if search_around is not None and not any(affinity(expected, b, reach) > 0 for b in candidates):
                 candidates += search_around(expected, reach)
-                if full_scan is None and scan_full_frame is not None and not candidates:
+                rescan_due = t - self._last_rescan_t >= config.rescan_lost_every_s - 1e-6
+                if full_scan is None and scan_full_frame is not None and not candidates and rescan_due:
+                    self._last_rescan_t = t
                     full_scan = scan_full_frame()
                     unclaimed = list(full_scan)
                     candidates = list(full_scan)
