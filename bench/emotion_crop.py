@@ -64,7 +64,7 @@ CASES = [
 
 def face_boxes(rgb: np.ndarray, every_face: bool) -> list[tuple[int, int, int, int]]:
     if every_face:  # small faces in a large frame: the pipeline's detector at its fine scale
-        return DETECTOR.full_frame(rgb, DetectorConfig().min_face_px)
+        return [face.box for face in DETECTOR.full_frame(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))]
     import face_recognition
 
     locations = face_recognition.face_locations(rgb)
@@ -100,7 +100,7 @@ def fer_alignment(classifier: EmotionClassifier, data: Path) -> None:
         boxes = LOCATOR(rgb)
         detected.append(len(boxes) == 1)
         aligned.append(
-            aligned_crop(big, ENCODER.points(ENCODER.landmarks(rgb, boxes[0])), 48) if len(boxes) == 1 else face
+            aligned_crop(big, ENCODER.points(ENCODER.landmarks(rgb, boxes[0].box)), 48) if len(boxes) == 1 else face
         )
     detected = np.array(detected)
     as_given = classifier.predict(to_model_range(faces.faces)).argmax(1) == faces.labels

@@ -36,7 +36,7 @@ def measure_framing(faces: np.ndarray) -> tuple[np.ndarray, int]:
         boxes = locate(rgb)
         if len(boxes) != 1:
             continue
-        points = encoder.points(encoder.landmarks(rgb, boxes[0]))
+        points = encoder.points(encoder.landmarks(rgb, boxes[0].box))
         found.append((key_points(points) - BORDER) / side)
     return np.median(np.array(found), axis=0), len(found)
 

@@ -11,7 +11,12 @@ CHECKS = load_checks()
 # Known failure, kept visible: emotion-net-v5 (trained on the FER+ votes) reads this shouting face, mouth
 # open and brows raised, as surprise at every crop margin from 0 to 0.3 (p(angry) at most 0.07; v3: 0.32,
 # top). A strict xfail fails the suite once it passes.
-KNOWN_FAILURES = {"images/angry_black.jpg": "a shouting face read as surprise by emotion-net-v5"}
+KNOWN_FAILURES = {
+    "images/angry_black.jpg": "a shouting face read as surprise by emotion-net-v5",
+    # With HOG neutral led 62%. On the 76 faces both detectors find, the readings agree (98.7%); the
+    # drop comes from the faces and samples only YuNet finds: frontal passers-by that v5 reads as sad.
+    "videos/street_1080p.mp4": "YuNet finds more of the passers-by, and v5 reads several as sad (neutral leads 42%)",
+}
 
 
 @pytest.fixture(scope="module")

@@ -170,7 +170,10 @@ class _SegmentRun:
         if scene_cut:
             self.recent.clear()  # earlier frames show another view: nothing to trace back into
         plan = self.tracker.plan(frame.t, scene_cut)
-        scan = lambda: sample.boxes(detector.full_frame(frame.image, plan.smallest_tracked_px))  # noqa: E731
+
+        def scan() -> list[Box]:
+            return sample.boxes(detector.full_frame(frame.image, plan.smallest_tracked_px))
+
         search = (lambda box, reach: sample.boxes(detector.around(frame.image, box, reach))) if self.follow else None
         rescan = scan if detector.sizes.rescan_when_lost else None
         found: list[TrackedFace] = self.tracker.update(frame.t, scan() if plan.full else None, search, rescan)

@@ -115,7 +115,7 @@ def iter_sampled_frames(
     `threads`: decoding threads (None: FFmpeg's choice).
     """
     try:
-        container = av.open(str(path))
+        container = av.open(str(path), metadata_errors="replace")  # a title tag in Latin-1 is no reason to fail
     except av.error.FFmpegError as error:
         raise VideoError("This file has no video stream that can be decoded.") from error
     with container:
@@ -155,7 +155,7 @@ def iter_sampled_frames(
             if not counted:
                 index = round(t * fps)
             if t + 1e-6 >= next_t:
-                yield SampledFrame(index=index, t=t, image=frame.to_ndarray(format="bgr24"))
+                yield SampledFrame(index=index, t=t, image=_upright(frame))
                 if period:
                     # The next slot on the time grid after t, never behind it.
                     next_t = (math.floor(t / period + 1e-6) + 1) * period
@@ -181,6 +181,13 @@ def _decoded(container, stream) -> Iterator:
         except av.error.FFmpegError:
             return
         yield frame
+
+
+def _upright(frame) -> np.ndarray:
+    """The frame as BGR pixels, turned as its display matrix says (a phone's portrait video)."""
+    image = frame.to_ndarray(format="bgr24")
+    quarter_turns = round(frame.rotation / 90) % 4
+    return np.ascontiguousarray(np.rot90(image, quarter_turns)) if quarter_turns else image
 
 
 def _container_length_s(container, stream) -> float:
