@@ -5,8 +5,8 @@ scans. So a scan is made at the smallest scale that still finds the faces wanted
 scanned so that `min_face_px` (source pixels; or a size from the faces tracked) becomes findable, and
 a region around a known face is scanned so that face appears at a size the detector finds well.
 - YuNet (the default, yunet.py) finds faces from about 12 px (box side, dlib's framing) to about 240 px
-  in its input, which must be at least 96 px tall (a tinier one gives false faces); a full scan that could hold a face too large
-  for its scale adds a small coarse scan of the whole frame.
+  in its input, which must be at least 96 px tall (a tinier one gives false faces); a full scan that
+  could hold a face too large for its scale adds a small coarse scan of the whole frame.
 - dlib's HOG (and CNN) detectors find faces from about 80 px at upsample 0, with no upper bound.
 """
 
