@@ -29,12 +29,6 @@ class EmotionNetConfig:
     def as_dict(self) -> dict:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict) -> EmotionNetConfig:
-        data = dict(data)
-        data["stages"] = tuple(tuple(stage) for stage in data.get("stages", cls.stages))
-        return cls(**data)
-
 
 def _regularizer(config: EmotionNetConfig):
     return keras.regularizers.L2(config.weight_decay) if config.weight_decay else None

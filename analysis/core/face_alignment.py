@@ -65,9 +65,3 @@ def aligned_crop(gray: np.ndarray, landmarks: Landmarks, size: int) -> np.ndarra
         borderMode=cv2.BORDER_REPLICATE,
     )
     return cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
-
-
-def eye_tilt_deg(landmarks: Landmarks) -> float:
-    """The eye line's angle to the horizontal, in degrees (positive: the image-right eye is lower)."""
-    left, right, _ = key_points(landmarks)
-    return float(np.degrees(np.arctan2(right[1] - left[1], right[0] - left[0])))

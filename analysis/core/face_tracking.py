@@ -225,7 +225,3 @@ class FaceTracker:
         track.encodings.append(encoding)
         track.last_encoded_t = t
         return face.local_id
-
-    def end_all(self) -> None:
-        for local_id in list(self.live):
-            self._end(local_id)
