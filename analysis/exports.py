@@ -1,11 +1,11 @@
-"""The video's results in the export formats (analysis.core.export), read from the database."""
+"""The video's results in the export formats (analysis.core.result_formats), read from the database."""
 
 from collections.abc import Iterator
 
 from videos.models import Video
 
 from .core.emotions import EMOTIONS
-from .core.export import csv_rows, export_document, person_dict, sample_dict
+from .core.result_formats import csv_rows, export_document, person_dict, sample_dict
 from .models import AnalysisRun, Person
 
 

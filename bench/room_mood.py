@@ -24,10 +24,10 @@ if __package__ in (None, ""):  # run as a script: make `bench.*` and `analysis.*
 from analysis.core.emotion_classifier import DEFAULT_MODEL
 from analysis.core.emotion_summary import summarize
 from analysis.core.executors import LocalExecutor
-from analysis.core.export import CollectingSink
 from analysis.core.group_mood import PersonSeries, group_mood, person_bins
 from analysis.core.highlights import find_highlights
 from analysis.core.pipeline import analyze_video
+from analysis.core.result_formats import CollectingSink
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import probe
 from bench.common import DATA_DIR

@@ -39,8 +39,8 @@ def first_segment_s(clip: str, workers: int) -> float:
 
 
 def analysis_s(clip: str, sample_fps: float, executor) -> float:
-    from analysis.core.export import CollectingSink
     from analysis.core.pipeline import analyze_video
+    from analysis.core.result_formats import CollectingSink
     from analysis.core.video_source import probe
 
     started = time.perf_counter()

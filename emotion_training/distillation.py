@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.core.augmented_views import predict_with_views
 from analysis.core.emotions import EMOTIONS
-from analysis.core.test_time_augmentation import predict_with_views
 
 from .evaluation import resize_faces
 

@@ -7,8 +7,8 @@ import time
 import cv2
 import numpy as np
 
+from analysis.core.augmented_views import predict_with_views
 from analysis.core.emotion_classifier import to_model_range
-from analysis.core.test_time_augmentation import predict_with_views
 
 from .fer_dataset import FaceSet
 from .metrics import classification_report

@@ -25,9 +25,9 @@ from analysis.core.emotion_classifier import DEFAULT_MODEL
 from analysis.core.emotion_summary import summarize
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
-from analysis.core.export import CollectingSink
 from analysis.core.face_detection import iou
 from analysis.core.pipeline import analyze_video
+from analysis.core.result_formats import CollectingSink
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import probe
 

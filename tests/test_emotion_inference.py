@@ -7,9 +7,9 @@ import keras
 import numpy as np
 import pytest
 
+from analysis.core.augmented_views import augmented_views, predict_with_views, zoom_centre
 from analysis.core.emotion_classifier import DEFAULT_MODEL, REFERENCE_MODEL, EmotionClassifier, model_spec
 from analysis.core.lite_model import LiteModel, usable_cores
-from analysis.core.test_time_augmentation import augmented_views, predict_with_views, zoom_centre
 from emotion_training.evaluation import resize_faces
 from emotion_training.export import keras_source
 from emotion_training.fer_dataset import fixed_sample, load_split

@@ -162,8 +162,8 @@ def test_run_without_heartbeat_is_failed_as_stale(alice, settings):
 def test_a_killed_ray_worker_is_reported_in_words():
     import ray
 
-    from analysis.core.export import CollectingSink
     from analysis.core.pipeline import analyze_video
+    from analysis.core.result_formats import CollectingSink
     from analysis.core.segment_analyzer import AnalyzerConfig
     from analysis.core.video_source import probe
     from analysis.jobs import describe_failure

@@ -5,8 +5,8 @@ import pytest
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
-from analysis.core.export import CollectingSink
 from analysis.core.pipeline import analyze_video
+from analysis.core.result_formats import CollectingSink
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import probe
 from analysis.ray_executor import RayExecutor

@@ -111,8 +111,8 @@ def test_workers_read_an_s3_video_by_signed_url_segment_by_segment(s3_server, us
     import requests
 
     from analysis.core.executors import LocalExecutor
-    from analysis.core.export import CollectingSink
     from analysis.core.pipeline import analyze_video
+    from analysis.core.result_formats import CollectingSink
     from analysis.core.segment_analyzer import AnalyzerConfig
     from analysis.video_files import worker_video_location
 

@@ -12,10 +12,10 @@ import pytest
 
 from analysis.core.emotions import EMOTIONS, dominant
 from analysis.core.executors import LocalExecutor
-from analysis.core.export import CollectingSink
 from analysis.core.face_detection import iou
 from analysis.core.face_tracking import TrackingConfig
 from analysis.core.pipeline import analyze_video
+from analysis.core.result_formats import CollectingSink
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import probe
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .augmented_views import predict_with_views
 from .calibration import Calibration
 from .face_alignment import aligned_crop
 from .lite_model import LiteModel
 from .model_card import read_card
-from .test_time_augmentation import predict_with_views
 
 
 @dataclass(frozen=True)

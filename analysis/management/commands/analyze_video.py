@@ -10,9 +10,9 @@ from tqdm import tqdm
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
-from analysis.core.export import CollectingSink, export_document
 from analysis.core.face_detection import DETECTORS, DetectorConfig
 from analysis.core.pipeline import analyze_video
+from analysis.core.result_formats import CollectingSink, export_document
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import VideoError, probe
 from analysis.exports import video_dict

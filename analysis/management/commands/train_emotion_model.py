@@ -8,9 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from analysis.core.augmented_views import check_zoom
 from analysis.core.emotion_classifier import KERAS_SUFFIXES, model_spec
 from analysis.core.lite_model import LiteModel
-from analysis.core.test_time_augmentation import check_zoom
 from emotion_training.cards import machine_description, write_card
 from emotion_training.distillation import teacher_probabilities
 from emotion_training.emotion_net import EmotionNetConfig

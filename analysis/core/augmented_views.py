@@ -1,4 +1,4 @@
-"""Test-time augmentation: average a model's predictions over mirrored and zoomed copies of each face.
+"""Augmented views (test-time augmentation): average a model's predictions over mirrored and zoomed copies of each face.
 
 A network trained on randomly flipped, shifted and scaled faces makes slightly different mistakes on
 each view of the same face, so the mean of its views is more accurate than any one of them (on

@@ -1,4 +1,4 @@
-"""The JSON and CSV export formats, built from plain values (other tools read these)."""
+"""The JSON and CSV result formats (what downloads contain), built from plain values (other tools read them)."""
 
 import bisect
 from collections import defaultdict
