@@ -1,7 +1,12 @@
+"""The admin's pages for videos, runs and persons. The Video admin is here, not in videos/, because
+it lists each video's runs and reprocesses or cancels them (videos imports nothing of analysis)."""
+
 from django.contrib import admin, messages
 
-from .models import AnalysisRun, Person
-from .runs import cancel, reprocess
+from analysis.models import AnalysisRun, Person
+from analysis.runs.launch import reprocess
+from analysis.runs.lifecycle import cancel
+from videos.models import Video
 
 
 def report_reprocessed(request, runs: list[AnalysisRun | None]) -> None:
@@ -55,3 +60,41 @@ class PersonAdmin(admin.ModelAdmin):
     list_filter = ("dominant",)
     exclude = ("thumbnail_jpeg",)
     readonly_fields = ("run", "track_key", "number", "first_s", "last_s", "sample_count", "dominant", "mean")
+
+
+class RunInline(admin.TabularInline):
+    model = AnalysisRun
+    fields = (
+        "status",
+        "sample_fps",
+        "frames_done",
+        "frames_total",
+        "persons_count",
+        "started_at",
+        "finished_at",
+        "error",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = ("title", "owner", "duration_s", "width", "height", "size_bytes", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("title", "original_name", "owner__username")
+    readonly_fields = ("file", "size_bytes", "duration_s", "fps", "width", "height", "frame_count", "created_at")
+    inlines = [RunInline]
+    actions = ["reprocess_videos", "cancel_analyses"]
+
+    @admin.action(description="Reprocess the selected videos")
+    def reprocess_videos(self, request, queryset):
+        report_reprocessed(request, [reprocess(video) for video in queryset])
+
+    @admin.action(description="Cancel running analyses of the selected videos")
+    def cancel_analyses(self, request, queryset):
+        runs = AnalysisRun.objects.filter(video__in=queryset, status__in=AnalysisRun.ACTIVE)
+        cancelled = sum(cancel(run) for run in runs)
+        messages.success(request, f"Cancelled {cancelled} analysis run(s).")

@@ -4,6 +4,10 @@ from django.db import models
 from analysis.core.emotions import EMOTIONS
 
 
+class RunCancelled(Exception):
+    """The run was cancelled (or failed by the reaper) while it was processing."""
+
+
 class AnalysisRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

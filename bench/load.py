@@ -48,7 +48,7 @@ from bench.common import LOG_DIR, PROJECT_ROOT, BenchError, bench_env, data_file
 
 CLIPS = ("single_face.mp4", "no_face.mp4", "short_hamilton_clip.mp4", "face_noface.mov")
 CONTENT_TYPES = {".mp4": "video/mp4", ".mov": "video/quicktime"}
-SAMPLING_CHOICES = ("1", "2", "5", "10", "all")  # videos.forms.SAMPLING_CHOICES
+SAMPLING_CHOICES = ("1", "2", "5", "10", "all")  # analysis.pages.upload_form.SAMPLING_CHOICES
 FINAL = {"succeeded", "failed", "cancelled"}
 PAGE_KINDS = ("upload", "list", "progress", "results")
 STOP_GRACE_S = 10
@@ -195,7 +195,7 @@ class Stack:
         worker = ["--worker-class", "rq.worker.SimpleWorker"]
         for i in range(1, self.args.rq_workers + 1):
             self.start(f"rq-worker-{i}", manage_py("rqworker", "default", *worker))
-        self.start("rq-cron", manage_py("rqcron", "analysis.cron_config"))
+        self.start("rq-cron", manage_py("rqcron", "analysis.runs.schedule"))
         self.start("reaper", manage_py("rqworker", "maintenance", *worker))
         web = [str(venv_bin / "gunicorn"), "emotion_site.wsgi", "--bind", f"127.0.0.1:{self.port}"]
         web += ["--workers", str(self.args.web_workers), "--threads", str(self.args.web_threads)]

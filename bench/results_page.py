@@ -43,7 +43,7 @@ def make_run(owner, title: str, persons: int, minutes: float, seed: int):
 
     from analysis.core.emotions import EMOTIONS
     from analysis.models import AnalysisRun, Person, Sample
-    from analysis.result_store import summary_fields
+    from analysis.results.sample_store import summary_fields
     from videos.models import Video
 
     rng = np.random.default_rng(seed)
@@ -138,7 +138,7 @@ def main() -> None:
         from django.contrib.auth import get_user_model
         from django.test import Client
 
-        from analysis.timeline_store import build_timeline
+        from analysis.results.timeline_store import build_timeline
 
         owner = get_user_model().objects.create_user("bench", password="bench-pass-phrase-1")
         began = time.perf_counter()

@@ -30,7 +30,7 @@ def first_segment_s(clip: str, workers: int) -> float:
     """A job's start to its first segment's results: pool lookup (or start), then one segment."""
     from analysis.core.segment_analyzer import AnalyzerConfig, SegmentRequest
     from analysis.core.video_source import plan_segments, probe
-    from analysis.ray_executor import RayExecutor
+    from analysis.runs.ray_executor import RayExecutor
 
     started = time.perf_counter()
     executor = RayExecutor(AnalyzerConfig(), workers=workers, address=os.environ.get("RAY_ADDRESS"))
@@ -61,7 +61,7 @@ def main() -> None:
 
     from analysis.core.executors import LocalExecutor
     from analysis.core.segment_analyzer import AnalyzerConfig
-    from analysis.ray_executor import RayExecutor
+    from analysis.runs.ray_executor import RayExecutor
 
     cold = first_segment_s(args.start_clip, args.workers)
     warm = [first_segment_s(args.start_clip, args.workers) for _ in range(3)]

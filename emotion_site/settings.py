@@ -152,7 +152,7 @@ FILE_UPLOAD_HANDLERS = ["videos.upload_handlers.SizeLimitedUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 VIDEO_MAX_UPLOAD_BYTES = int(os.environ.get("VIDEO_MAX_UPLOAD_BYTES", 2 * 1024**3))
 VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi")
-# Per user (videos.limits): the stored videos' total size, and analyses queued or running, which
+# Per user (analysis.runs.limits): the stored videos' total size, and analyses queued or running, which
 # uploads and the results page's reprocess may not pass (staff's admin actions and commands may).
 USER_STORAGE_QUOTA_BYTES = int(os.environ.get("USER_STORAGE_QUOTA_BYTES", 20 * 1024**3))
 USER_MAX_ACTIVE_RUNS = int(os.environ.get("USER_MAX_ACTIVE_RUNS", "5"))
@@ -188,7 +188,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-# "default": the analyses. "maintenance": the lost-run reaper that `rqcron analysis.cron_config`
+# "default": the analyses. "maintenance": the lost-run reaper that `rqcron analysis.runs.schedule`
 # enqueues, served by its own worker so that it runs while every analysis worker is busy (or dead).
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
@@ -219,9 +219,9 @@ FER2013_PATH = Path(
 )
 # The FER+ votes aligned row for row with it: what the models are trained on and scored against.
 FERPLUS_VOTES_PATH = Path(os.environ.get("FERPLUS_VOTES_PATH", FER2013_PATH.parent / "ferplus_votes.npz"))
-# A running analysis stamps its heartbeat this often (a thread in the job, analysis.heartbeat)...
+# A running analysis stamps its heartbeat this often (a thread in the job, analysis.runs.heartbeat)...
 ANALYSIS_HEARTBEAT_S = float(os.environ.get("ANALYSIS_HEARTBEAT_S", "10"))
-# ...and the reaper (analysis.reaper, every ANALYSIS_REAP_INTERVAL_S through rq cron) fails one whose
+# ...and the reaper (analysis.runs.reaper, every ANALYSIS_REAP_INTERVAL_S through rq cron) fails one whose
 # heartbeat is older than this: its worker was killed.
 ANALYSIS_STALE_AFTER_S = int(os.environ.get("ANALYSIS_STALE_AFTER_S", "60"))
 ANALYSIS_REAP_INTERVAL_S = int(os.environ.get("ANALYSIS_REAP_INTERVAL_S", "30"))

@@ -5,8 +5,8 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="videos:list", permanent=False)),
     path("accounts/", include("accounts.urls")),
-    path("videos/", include("videos.urls")),
-    path("videos/", include("analysis.urls")),
+    path("videos/", include("analysis.pages.video_urls")),
+    path("videos/", include("analysis.pages.urls")),
     path("api/", include("analysis.api.urls")),
     # django-rq's dashboard; its views require staff.
     path("admin/rq/", include("django_rq.urls")),

@@ -91,7 +91,7 @@ def ray_session():
     """One local Ray for the whole test session (starting it costs seconds)."""
     import ray
 
-    from analysis.ray_executor import ensure_ray
+    from analysis.runs.ray_executor import ensure_ray
 
     ensure_ray(None)
     yield ray

@@ -390,7 +390,7 @@ def test_delete_removes_the_video_its_results_and_file(api, analysed, isolated_s
 def test_delete_cancels_a_queued_job(api, user):
     video = make_video(user)
     run = make_run(video, status=AnalysisRun.Status.QUEUED, frames_done=0)
-    job = django_rq.get_queue("default", commit_mode="auto").enqueue("analysis.jobs.run_analysis", run.pk)
+    job = django_rq.get_queue("default", commit_mode="auto").enqueue("analysis.runs.jobs.run_analysis", run.pk)
     AnalysisRun.objects.filter(pk=run.pk).update(rq_job_id=job.id)
 
     assert api.delete(reverse("api:video-detail", args=[video.pk])).status_code == 204

@@ -24,10 +24,10 @@ from django.db import connection
 from django.urls import reverse
 
 from analysis.core.emotions import EMOTIONS
-from analysis.jobs import analyzer_config
 from analysis.models import AnalysisRun, Person, Sample
-from analysis.ray_executor import RayExecutor
-from analysis.runs import reprocess
+from analysis.runs.jobs import analyzer_config
+from analysis.runs.launch import reprocess
+from analysis.runs.ray_executor import RayExecutor
 
 from .conftest import VIDEOS
 from .stack import Stack, free_port, ray_head, stop  # noqa: F401 (ray_head: a fixture, found by name)
@@ -154,7 +154,7 @@ import json
 from django.contrib.auth.models import User
 from django.core.files import File
 from analysis.core.video_source import probe
-from analysis.runs import reprocess
+from analysis.runs.launch import reprocess
 from videos.models import Video
 path = {path!r}
 info = probe(path)
@@ -176,7 +176,7 @@ def test_redis_restarted_mid_job_the_run_ends_and_the_stack_recovers(redis_stack
     stack = redis_stack
     # Every frame (24 fps): a job of several seconds, so that Redis is away and back while it runs.
     run_id = stack.python(ANALYSE.format(path=str(VIDEOS / "WolfgangLanger_Pexels.mp4"), fps=24.0))["run"]
-    stack.start("rqcron", "rqcron", "analysis.cron_config")
+    stack.start("rqcron", "rqcron", "analysis.runs.schedule")
     stack.worker("maintenance")
     stack.worker("default")
     stack.supervise()

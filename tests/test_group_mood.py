@@ -6,7 +6,7 @@ import pytest
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import PersonSeries, bin_seconds, group_mood, person_bins, valence
 from analysis.core.highlights import MIN_FACES, clock, find_highlights
-from analysis.group_charts import HEATMAP_COLUMNS, coarsen, persons_heatmap
+from analysis.pages.group_charts import HEATMAP_COLUMNS, coarsen, persons_heatmap
 
 HAPPY = np.array([0, 0, 0, 0.8, 0, 0, 0.2])
 SAD = np.array([0, 0, 0, 0.1, 0.5, 0, 0.4])

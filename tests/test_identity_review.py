@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from analysis.core.emotions import EMOTIONS
 from analysis.models import Person, RunTimeline, Sample
-from analysis.timeline_store import build_timeline
+from analysis.results.timeline_store import build_timeline
 
 from .test_results_views import add_person, analysed, charts_data, make_run  # noqa: F401
 

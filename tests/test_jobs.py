@@ -13,8 +13,8 @@ from rq import SimpleWorker
 from rq.job import Job, JobStatus
 
 from analysis.models import AnalysisRun, Person, Sample
-from analysis.reaper import reap_lost_runs
-from analysis.runs import cancel
+from analysis.runs.lifecycle import cancel
+from analysis.runs.reaper import reap_lost_runs
 from videos.models import Video
 
 from .conftest import EXPORT_KEYS, VIDEOS
@@ -166,8 +166,8 @@ def test_a_killed_ray_worker_is_reported_in_words():
     from analysis.core.result_formats import CollectingSink
     from analysis.core.segment_analyzer import AnalyzerConfig
     from analysis.core.video_source import probe
-    from analysis.jobs import describe_failure
-    from analysis.ray_executor import RayExecutor
+    from analysis.runs.jobs import describe_failure
+    from analysis.runs.ray_executor import RayExecutor
 
     path = str(VIDEOS / "single_face.mp4")
     with RayExecutor(AnalyzerConfig(), workers=1) as executor:
@@ -178,7 +178,7 @@ def test_a_killed_ray_worker_is_reported_in_words():
 
 
 def test_runs_does_not_import_jobs():
-    """analysis.jobs imports analysis.runs; runs names the job by its dotted path instead."""
+    """analysis.runs.jobs imports analysis.runs.lifecycle; runs names the job by its dotted path instead."""
     tree = ast.parse((Path(__file__).resolve().parents[1] / "analysis" / "runs.py").read_text())
     imported = set()
     for node in ast.walk(tree):
@@ -188,4 +188,4 @@ def test_runs_does_not_import_jobs():
             module = ("." * node.level) + (node.module or "")
             imported.add(module)
             imported.update(f"{module}.{alias.name}" for alias in node.names)
-    assert not {name for name in imported if name in {"analysis.jobs", ".jobs"} or name.endswith(".jobs")}
+    assert not {name for name in imported if name in {"analysis.runs.jobs", ".jobs"} or name.endswith(".jobs")}

@@ -21,13 +21,12 @@ from rest_framework.test import APIClient
 
 from accounts.login_limits import counted_address
 from analysis.core.emotions import EMOTIONS
-from analysis.models import AnalysisRun, Marker, Person, RunTimeline, Sample
-from analysis.result_store import DatabaseSink
-from analysis.runs import RunCancelled
-from analysis.timeline_store import build_timeline
-from videos.forms import VideoUploadForm
-from videos.limits import human_size
+from analysis.models import AnalysisRun, Marker, Person, RunCancelled, RunTimeline, Sample
+from analysis.pages.upload_form import VideoUploadForm
+from analysis.results.sample_store import DatabaseSink
+from analysis.results.timeline_store import build_timeline
 from videos.models import Video
+from videos.storage_quota import human_size
 
 from .conftest import VIDEOS, make_video
 from .test_results_views import add_person, make_run
@@ -358,17 +357,17 @@ def test_the_limits_are_counted_again_under_the_lock_when_saving(user, settings,
 def test_two_uploads_at_once_cannot_both_pass_the_cap(user, settings, monkeypatch):
     """The owner's row lock serialises the recount: two uploads that both passed validation, counting
     at the same moment, give one video, not two."""
-    import videos.forms
+    import analysis.runs.limits
 
     settings.USER_MAX_ACTIVE_RUNS = 1
-    counted = videos.forms.active_runs_refusal
+    counted = analysis.runs.limits.active_runs_refusal
 
     def slow_count(owner, before):  # holds the count open while the other upload counts too
         message = counted(owner, before)
         time.sleep(0.5)
         return message
 
-    monkeypatch.setattr(videos.forms, "active_runs_refusal", slow_count)
+    monkeypatch.setattr(analysis.runs.limits, "active_runs_refusal", slow_count)
     start = threading.Barrier(2)
     answers: list[int] = []
 
@@ -420,7 +419,7 @@ def video_with_everything(owner) -> tuple[Video, AnalysisRun, AnalysisRun]:
     Marker.objects.create(video=video, t=1.0, label="slide 2")
     running = make_run(video, status=AnalysisRun.Status.RUNNING, frames_done=3)
     add_person(running, 1, EMOTIONS.index("happy"), [0.0])  # its provisional track
-    job = django_rq.get_queue("default", commit_mode="auto").enqueue("analysis.jobs.run_analysis", running.pk)
+    job = django_rq.get_queue("default", commit_mode="auto").enqueue("analysis.runs.jobs.run_analysis", running.pk)
     running.rq_job_id = job.id
     running.save(update_fields=["rq_job_id"])
     return video, done, running

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from analysis.charts import INLINE_PERSONS
 from analysis.core.emotions import EMOTIONS
-from analysis.overlay import OVERLAY_WINDOW_S
+from analysis.pages.charts import INLINE_PERSONS
+from analysis.pages.overlay import OVERLAY_WINDOW_S
 
 from .test_results_views import add_person, analysed, charts_data, make_run, make_video  # noqa: F401
 

@@ -9,7 +9,7 @@ from analysis.core.pipeline import analyze_video
 from analysis.core.result_formats import CollectingSink
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import probe
-from analysis.ray_executor import RayExecutor
+from analysis.runs.ray_executor import RayExecutor
 
 from .conftest import VIDEOS
 
@@ -115,7 +115,7 @@ def test_segments_on_ray_give_what_one_process_gives(ray_executor, results):
 def test_actors_keep_tensorflow_out_and_are_shared_by_the_next_job(ray_executor):
     import ray
 
-    from analysis.ray_executor import RayExecutor
+    from analysis.runs.ray_executor import RayExecutor
 
     health = ray.get([actor.health.remote() for actor in ray_executor.actors])
     assert health and not any(h["tensorflow"] for h in health)

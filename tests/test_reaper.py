@@ -20,11 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rq.job import JobStatus
 
-from analysis import reaper
-from analysis.heartbeat import run_heartbeat
-from analysis.models import AnalysisRun, Person
-from analysis.reaper import reap_lost_runs
-from analysis.runs import RunCancelled, complete, fail_run
+from analysis.models import AnalysisRun, Person, RunCancelled
+from analysis.runs import reaper
+from analysis.runs.heartbeat import run_heartbeat
+from analysis.runs.lifecycle import complete, fail_run
+from analysis.runs.reaper import reap_lost_runs
 
 from .conftest import VIDEOS, make_video
 from .stack import Stack, ray_head  # noqa: F401 (ray_head: a fixture, found by name)
@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def claim_and_work(run_id: int, seconds: float) -> str:
-    """Like analysis.jobs.run_analysis, but its "analysis" is sleeping: a partial result, then time."""
-    from analysis.runs import claim
+    """Like analysis.runs.jobs.run_analysis, but its "analysis" is sleeping: a partial result, then time."""
+    from analysis.runs.lifecycle import claim
 
     run = claim(run_id)
     assert run is not None
@@ -72,7 +72,7 @@ def run_of(user):
 
 
 def job_in(status: str) -> str:
-    job = django_rq.get_queue("default", commit_mode="auto").enqueue("analysis.jobs.run_analysis", 0)
+    job = django_rq.get_queue("default", commit_mode="auto").enqueue("analysis.runs.jobs.run_analysis", 0)
     if status != JobStatus.QUEUED:
         job.set_status(status)
     return job.id
@@ -212,9 +212,9 @@ def test_cron_config_enqueues_the_reaper_on_the_maintenance_queue(settings, redi
 
     settings.RQ_QUEUES = {name: {"URL": redis_url} for name in ("default", "maintenance")}
     scheduler = DjangoCronScheduler()
-    scheduler.load_config_from_file("analysis.cron_config")
+    scheduler.load_config_from_file("analysis.runs.schedule")
     (job,) = scheduler.get_jobs()
-    assert job.func_name == "analysis.reaper.reap_lost_runs" and job.queue_name == "maintenance"
+    assert job.func_name == "analysis.runs.reaper.reap_lost_runs" and job.queue_name == "maintenance"
     assert job.interval == settings.ANALYSIS_REAP_INTERVAL_S
 
 
@@ -249,7 +249,7 @@ print(json.dumps({{"run": run.pk, "video": video.pk}}))
 REPROCESS = """
 import json
 from django.db import transaction
-from analysis.runs import reprocess
+from analysis.runs.launch import reprocess
 from videos.models import Video
 with transaction.atomic():
     run = reprocess(Video.objects.get(pk={video}))
@@ -259,7 +259,7 @@ print(json.dumps({{"run": run.pk}}))
 
 def test_a_killed_worker_run_is_failed_by_the_schedule_and_reprocessing_succeeds(stack):
     ids = stack.python(CREATE_RUN)
-    stack.start("rqcron", "rqcron", "analysis.cron_config")
+    stack.start("rqcron", "rqcron", "analysis.runs.schedule")
     stack.worker("maintenance")
     worker = stack.worker("default")
 

@@ -15,10 +15,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis.charts import MAX_POINTS
 from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Person, Sample
-from analysis.result_store import summary_fields
+from analysis.pages.charts import MAX_POINTS
+from analysis.results.sample_store import summary_fields
 from videos.models import Video
 
 from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS, make_video
@@ -461,7 +461,7 @@ def test_delete_cancels_a_queued_job(alice, user):
     video = make_video(user)
     run = make_run(video, status=AnalysisRun.Status.QUEUED, frames_done=0)
     queue = django_rq.get_queue("default", commit_mode="auto")
-    job = queue.enqueue("analysis.jobs.run_analysis", run.pk)
+    job = queue.enqueue("analysis.runs.jobs.run_analysis", run.pk)
     AnalysisRun.objects.filter(pk=run.pk).update(rq_job_id=job.id)
     assert job.id in queue.job_ids
 

@@ -113,7 +113,7 @@ def test_run_local_restarts_a_killed_rq_worker_and_stops_every_child(run_local):
     commands = " ".join(command_line(p) for p in children)
     for name in ("redis-server", "gcs_server", "raylet", "gunicorn", "rqworker default", "rqworker maintenance"):
         assert name in commands, name
-    assert "rqcron analysis.cron_config" in commands
+    assert "rqcron analysis.runs.schedule" in commands
     assert f"--port {run_local.env['RAY_PORT']}" in commands
     # The rq worker connects to the head that run-local started, and keeps one connection (SimpleWorker).
     (worker,) = rq_workers(run_local.pid, "default")

@@ -14,7 +14,7 @@ from django.urls import reverse
 from moto import mock_aws
 
 from analysis.core.video_source import probe
-from analysis.video_files import local_video_path
+from analysis.runs.video_files import local_video_path
 
 from .conftest import VIDEOS, make_video
 
@@ -114,7 +114,7 @@ def test_workers_read_an_s3_video_by_signed_url_segment_by_segment(s3_server, us
     from analysis.core.pipeline import analyze_video
     from analysis.core.result_formats import CollectingSink
     from analysis.core.segment_analyzer import AnalyzerConfig
-    from analysis.video_files import worker_video_location
+    from analysis.runs.video_files import worker_video_location
 
     video = make_video(user, "S3", source=VIDEOS / "WolfgangLanger_Pexels.mp4")
     executor = LocalExecutor(AnalyzerConfig(threads=1))

@@ -23,8 +23,8 @@ import django
 django.setup()
 import importlib, pkgutil
 import emotion_site.wsgi
-import analysis.jobs
-import analysis.ray_executor
+import analysis.runs.jobs
+import analysis.runs.ray_executor
 import analysis.core
 # Every module of the core (the frame or segment analyzer, the pipeline, the executors...).
 for module in pkgutil.iter_modules(analysis.core.__path__, "analysis.core."):

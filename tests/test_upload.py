@@ -9,9 +9,9 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-import videos.forms
+import analysis.pages.upload_form
 from analysis.models import AnalysisRun
-from analysis.runs import job_timeout_s
+from analysis.runs.lifecycle import job_timeout_s
 from videos.models import Video
 from videos.upload_handlers import SizeLimitedUploadHandler
 
@@ -113,7 +113,7 @@ def test_upload_creates_video_run_and_job(alice, user, isolated_storage_and_queu
     assert default.job_ids == [run.rq_job_id]
     job = default.fetch_job(run.rq_job_id)
     assert job is not None
-    assert job.func_name == "analysis.jobs.run_analysis"
+    assert job.func_name == "analysis.runs.jobs.run_analysis"
     assert job.args == (run.pk,)
     assert job.timeout == job_timeout_s(video)
     assert job.get_status() == "queued"
@@ -142,13 +142,13 @@ def test_upload_is_streamed_to_a_temporary_file(alice, upload_temp_dir, monkeypa
     assert issubclass(handler, TemporaryFileUploadHandler)
 
     probed = []
-    real_probe = videos.forms.probe
+    real_probe = analysis.pages.upload_form.probe
 
     def spy(path):
         probed.append((Path(path), Path(path).exists()))
         return real_probe(path)
 
-    monkeypatch.setattr(videos.forms, "probe", spy)
+    monkeypatch.setattr(analysis.pages.upload_form, "probe", spy)
     response = post_upload(alice, SINGLE_FACE)
     assert response.status_code == 302
     # The form probed a file on disk, in the upload temporary directory, while the request ran ...
@@ -222,7 +222,7 @@ def test_failure_while_queuing_leaves_no_file(alice, isolated_storage_and_queue,
     def broken(video, sample_fps):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("videos.forms.start_analysis", broken)
+    monkeypatch.setattr("analysis.runs.launch.start_analysis", broken)
     alice.raise_request_exception = True
     with pytest.raises(RuntimeError):
         post_upload(alice, SINGLE_FACE)

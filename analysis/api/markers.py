@@ -1,7 +1,7 @@
 """The API's event markers of a video: list, add, import a CSV, delete (docs/api.md).
 
-The checks and messages are the results page's (analysis.forms.MarkerForm, MarkerImportForm and the
-MAX_MARKERS limit, analysis.marker_store.add_markers). Markers belong to the video, with or without results.
+The checks and messages are the results page's (analysis.pages.forms.MarkerForm, MarkerImportForm and the
+MAX_MARKERS limit, analysis.results.marker_store.add_markers). Markers belong to the video, with or without results.
 """
 
 from collections.abc import Mapping
@@ -17,14 +17,15 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from analysis.core.markers import MAX_MARKERS
-from analysis.forms import MarkerForm, MarkerImportForm
-from analysis.marker_store import TooManyMarkers, add_markers
 from analysis.models import Marker
+from analysis.pages.forms import MarkerForm, MarkerImportForm
+from analysis.results.marker_store import TooManyMarkers, add_markers
 from videos.models import Video
+from videos.ownership import owned_video
 
 from .serializers import MarkerCreateSerializer, MarkerImportSerializer, MarkerSerializer
 from .uploads import form_errors
-from .views import LoginExemptMixin, owned_video
+from .views import LoginExemptMixin
 
 ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="The results page's messages, by field")
 NOT_FOUND = OpenApiResponse(description="No such video (or not yours)")

@@ -1,7 +1,7 @@
 """The API's identity review: the persons of a video's shown results; rename, hide, merge, split (docs/api.md).
 
 The shown results are the video's newest succeeded run, as on the results page and in results/; a video
-without one is a 404. analysis.identity does the work (summaries, timeline, charts and exports follow);
+without one is a 404. analysis.results.identity_edits does the work (summaries, timeline, charts and exports follow);
 its IdentityError is a 400 with its message.
 """
 
@@ -14,11 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analysis import identity
 from analysis.models import AnalysisRun, Person
+from analysis.results import identity_edits as identity
+from videos.ownership import owned_video
 
 from .serializers import PersonMergeSerializer, PersonSerializer, PersonSplitSerializer, PersonUpdateSerializer
-from .views import LoginExemptMixin, owned_video, succeeded_run_or_404
+from .views import LoginExemptMixin, succeeded_run_or_404
 
 NOT_FOUND = OpenApiResponse(description="No such video (or not yours), no results yet, or no such person")
 REFUSED = OpenApiResponse(

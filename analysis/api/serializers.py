@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analysis.core.markers import MAX_LABEL
-from analysis.forms import MAX_MARKER_FILE_BYTES
 from analysis.models import AnalysisRun, Marker, Person
+from analysis.pages.forms import MAX_MARKER_FILE_BYTES
 from videos.models import Video
 
 from .uploads import DEFAULT_SAMPLE_FPS, SAMPLE_FPS_CHOICES
@@ -125,7 +125,7 @@ class VideoSerializer(serializers.ModelSerializer):
 class VideoUploadSerializer(serializers.Serializer):
     """The upload's multipart fields, checked as on the upload page."""
 
-    # For the schema only: the view validates with videos.forms.VideoUploadForm, for the same messages.
+    # For the schema only: the view validates with analysis.pages.upload_form.VideoUploadForm, for the same messages.
 
     title = serializers.CharField(max_length=200)
     file = serializers.FileField(help_text="mp4, mov, webm, mkv or avi")
@@ -155,7 +155,7 @@ class MarkerSerializer(serializers.ModelSerializer):
 class MarkerCreateSerializer(serializers.Serializer):
     """A marker to add, checked as on the results page."""
 
-    # For the schema only: the view validates with analysis.forms.MarkerForm, for the same messages.
+    # For the schema only: the view validates with analysis.pages.forms.MarkerForm, for the same messages.
 
     t = MarkerTimeField(help_text='Seconds from the start (12.5), or m:ss / h:mm:ss as a string ("0:12.5")')
     label = serializers.CharField(max_length=MAX_LABEL)
@@ -164,7 +164,7 @@ class MarkerCreateSerializer(serializers.Serializer):
 class MarkerImportSerializer(serializers.Serializer):
     """The import's multipart field, checked as on the results page."""
 
-    # For the schema only: the view validates with analysis.forms.MarkerImportForm.
+    # For the schema only: the view validates with analysis.pages.forms.MarkerImportForm.
 
     file = serializers.FileField(
         help_text=f"UTF-8 CSV of `time,label` lines (an optional header row `time,label`), up to "

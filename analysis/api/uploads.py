@@ -5,7 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
 from rest_framework.settings import api_settings
 
-from videos.forms import SAMPLING_CHOICES, VideoUploadForm
+from analysis.pages.upload_form import SAMPLING_CHOICES, VideoUploadForm
 
 # The API's `sample_fps` takes the values of the page's "Frames analysed" choice.
 SAMPLE_FPS_CHOICES: list[str] = [value for value, _ in SAMPLING_CHOICES]

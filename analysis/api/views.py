@@ -20,11 +20,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analysis.exports import results_csv_rows, results_document
 from analysis.models import AnalysisRun
-from analysis.runs import cancel
+from analysis.results.downloads import results_csv_rows, results_document
+from analysis.runs.lifecycle import cancel
 from videos.models import Video
-from videos.views import owned_video
+from videos.ownership import owned_video, owned_videos
+from videos.upload_handlers import upload_was_too_large
 
 from .renderers import CSVRenderer
 from .serializers import VideoSerializer, VideoUploadSerializer
@@ -40,11 +41,9 @@ class LoginExemptMixin:
         return login_not_required(super().as_view(**initkwargs))
 
 
-def owned_videos(request: HttpRequest | Request) -> QuerySet[Video]:
+def owned_videos_with_runs(request: HttpRequest | Request) -> QuerySet[Video]:
     runs = AnalysisRun.objects.order_by("-created_at", "-id")
-    return Video.objects.filter(owner=request.user).prefetch_related(
-        Prefetch("runs", queryset=runs, to_attr="runs_newest_first")
-    )
+    return owned_videos(request).prefetch_related(Prefetch("runs", queryset=runs, to_attr="runs_newest_first"))
 
 
 def succeeded_run_or_404(video: Video) -> AnalysisRun:
@@ -65,7 +64,7 @@ class VideoListCreate(LoginExemptMixin, generics.ListAPIView):
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Video]:
-        return owned_videos(self.request)
+        return owned_videos_with_runs(self.request)
 
     @extend_schema(
         request={"multipart/form-data": VideoUploadSerializer},
@@ -76,12 +75,10 @@ class VideoListCreate(LoginExemptMixin, generics.ListAPIView):
         description="Upload a video; its analysis is queued. Poll the video's URL for status and progress.",
     )
     def post(self, request: Request) -> Response:
-        form = upload_form(
-            request.data, request.FILES, request.user, upload_too_large=getattr(request, "upload_too_large", False)
-        )
+        form = upload_form(request.data, request.FILES, request.user, upload_too_large=upload_was_too_large(request))
         if not form.is_valid() or (video := form.save()) is None:
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
-        video = owned_videos(request).get(pk=video.pk)  # with its run, as enqueued (or failed to) on commit
+        video = owned_videos_with_runs(request).get(pk=video.pk)  # with its run, as enqueued (or failed to) on commit
         location = request.build_absolute_uri(reverse("api:video-detail", args=[video.pk]))
         return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
@@ -92,10 +89,10 @@ class VideoDetail(LoginExemptMixin, generics.RetrieveDestroyAPIView):
     serializer_class = VideoSerializer
 
     def get_queryset(self) -> QuerySet[Video]:
-        return owned_videos(self.request)
+        return owned_videos_with_runs(self.request)
 
     def perform_destroy(self, instance: Video) -> None:
-        # As the page's delete (videos.views.delete): stop its queued or running analysis, then delete
+        # As the page's delete (analysis.pages.video_views.delete): stop its queued or running analysis, then delete
         # the video; its runs, persons and samples cascade and a signal removes the file.
         for run in instance.runs.filter(status__in=AnalysisRun.ACTIVE):
             cancel(run)

@@ -1,6 +1,6 @@
 """Executors analyse segments of a video and return their results in order.
 
-`LocalExecutor` is the plain one-process loop; `analysis.ray_executor.RayExecutor` spreads
+`LocalExecutor` is the plain one-process loop; `analysis.runs.ray_executor.RayExecutor` spreads
 segments over a pool of Ray actors with the same interface.
 """
 

@@ -41,9 +41,9 @@ def main() -> None:
     from django.core.management import call_command
 
     from analysis.core.video_source import probe
-    from analysis.jobs import run_analysis
     from analysis.models import Marker
-    from analysis.runs import start_analysis
+    from analysis.runs.jobs import run_analysis
+    from analysis.runs.launch import start_analysis
     from bench.room_clip import room_mosaic
     from videos.models import Video
 

@@ -15,7 +15,7 @@ from analysis.core.pipeline import analyze_video
 from analysis.core.result_formats import CollectingSink, export_document
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import VideoError, probe
-from analysis.exports import video_dict
+from analysis.results.downloads import video_dict
 
 
 class ProgressSink(CollectingSink):
@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 if no_ray:
                     stats = analyze_video(path, info, rate, LocalExecutor(config), sink)
                 else:
-                    from analysis.ray_executor import RayExecutor
+                    from analysis.runs.ray_executor import RayExecutor
 
                     with RayExecutor(config, workers=workers, address=settings.RAY_ADDRESS) as executor:
                         stats = analyze_video(path, info, rate, executor, sink)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis.models import AnalysisRun
-from analysis.runs import reprocess
+from analysis.runs.launch import reprocess
 from videos.models import Video
 
 

@@ -3,8 +3,8 @@
 from django import forms
 from django.contrib import messages
 
-from .core.markers import MAX_LABEL, MarkerFileError, parse_time, read_marker_csv
-from .models import Person
+from analysis.core.markers import MAX_LABEL, MarkerFileError, parse_time, read_marker_csv
+from analysis.models import Person
 
 MAX_MARKER_FILE_BYTES = 256 * 1024
 

@@ -1,6 +1,7 @@
-"""The life of an analysis run: create and enqueue, claim, complete, fail, cancel.
+"""The states of an analysis run after it is queued: claim, complete, fail, cancel.
 
-Lost runs (their worker died) are failed by analysis.reaper, on a schedule.
+Runs are created and enqueued by analysis.runs.launch; lost runs (their worker died) are failed by
+analysis.runs.reaper, on a schedule.
 """
 
 import logging
@@ -11,16 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from rq.job import Job
 
+from analysis.core.video_source import VideoInfo, expected_samples
+from analysis.models import AnalysisRun, Person, RunCancelled
 from videos.models import Video
 
-from .core.video_source import VideoInfo, expected_samples
-from .models import AnalysisRun, Person
-
 log = logging.getLogger(__name__)
-
-
-class RunCancelled(Exception):
-    """The run was cancelled (or failed by the reaper) while it was processing."""
 
 
 def video_info(video: Video) -> VideoInfo:
@@ -35,47 +31,6 @@ def video_info(video: Video) -> VideoInfo:
 
 def job_timeout_s(video: Video) -> int:
     return int(settings.ANALYSIS_TIMEOUT_BASE_S + video.duration_s * settings.ANALYSIS_TIMEOUT_PER_VIDEO_S)
-
-
-def start_analysis(video: Video, sample_fps: float | None) -> AnalysisRun:
-    """Create a queued run and enqueue its job once the transaction commits."""
-    run = AnalysisRun.objects.create(
-        video=video, sample_fps=sample_fps, detector=settings.FACE_DETECTOR, model=settings.EMOTION_MODEL
-    )
-    transaction.on_commit(lambda: enqueue(run))
-    return run
-
-
-# The job, by name: analysis.jobs imports this module, not the other way round.
-RUN_ANALYSIS = "analysis.jobs.run_analysis"
-
-
-def enqueue(run: AnalysisRun) -> None:
-    try:
-        # "auto": enqueue now; start_analysis already defers this call to the commit.
-        job = django_rq.get_queue("default", commit_mode="auto").enqueue(
-            RUN_ANALYSIS, run.pk, job_timeout=job_timeout_s(run.video), result_ttl=86400, failure_ttl=7 * 86400
-        )
-    except Exception as error:  # Redis unreachable: say so instead of leaving the run queued
-        log.exception("Could not enqueue run %s", run.pk)
-        fail_run(run.pk, f"The analysis could not be queued ({type(error).__name__}); try reprocessing later.")
-        return
-    AnalysisRun.objects.filter(pk=run.pk).update(rq_job_id=job.id)
-
-
-def reprocess(video: Video, sample_fps: float | None = None) -> AnalysisRun | None:
-    """A new run with the last run's sampling unless told otherwise; None, and nothing queued, while
-    the video is already queued or being analysed. Every way to reprocess (page, admin, command)
-    comes here, so a video never has two analyses at once."""
-    with transaction.atomic():
-        Video.objects.select_for_update().filter(pk=video.pk).first()  # one reprocess of a video at a time
-        if video.runs.filter(status__in=AnalysisRun.ACTIVE).exists():
-            return None
-        if sample_fps is None and (last := video.latest_run) is not None:
-            sample_fps = last.sample_fps
-        elif sample_fps is None:
-            sample_fps = 5.0
-        return start_analysis(video, sample_fps)
 
 
 def claim(run_id: int) -> AnalysisRun | None:

@@ -2,11 +2,10 @@
 
 from collections.abc import Iterator
 
+from analysis.core.emotions import EMOTIONS
+from analysis.core.result_formats import csv_rows, export_document, person_dict, sample_dict
+from analysis.models import AnalysisRun, Person
 from videos.models import Video
-
-from .core.emotions import EMOTIONS
-from .core.result_formats import csv_rows, export_document, person_dict, sample_dict
-from .models import AnalysisRun, Person
 
 
 def video_dict(video: Video | None, **overrides) -> dict:

@@ -6,10 +6,10 @@ run's timeline (the smoothed signal the charts draw), so the overlay agrees with
 
 import numpy as np
 
-from .chart_style import COLORS
-from .core.emotions import EMOTIONS
-from .models import AnalysisRun, Sample
-from .timeline_store import run_timeline
+from analysis.core.emotions import EMOTIONS
+from analysis.models import AnalysisRun, Sample
+from analysis.pages.chart_style import COLORS
+from analysis.results.timeline_store import run_timeline
 
 OVERLAY_WINDOW_S = 30.0
 

@@ -7,12 +7,11 @@ only succeeded runs, and a failed or cancelled run's rows are deleted.
 from django.db import transaction
 from django.utils import timezone
 
-from .core.emotion_summary import summarize
-from .core.emotions import EMOTIONS
-from .core.person_linker import LinkedFace, PersonSummary
-from .models import AnalysisRun, Person, Sample
-from .runs import RunCancelled
-from .timeline_store import build_timeline, sample_arrays
+from analysis.core.emotion_summary import summarize
+from analysis.core.emotions import EMOTIONS
+from analysis.core.person_linker import LinkedFace, PersonSummary
+from analysis.models import AnalysisRun, Person, RunCancelled, Sample
+from analysis.results.timeline_store import build_timeline, sample_arrays
 
 
 class DatabaseSink:

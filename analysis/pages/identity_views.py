@@ -5,11 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from videos.views import owned_video
-
-from . import identity
-from .forms import MergeForm, RenameForm, SplitForm, report_form_errors
-from .models import AnalysisRun, Person
+from analysis.models import AnalysisRun, Person
+from analysis.pages.forms import MergeForm, RenameForm, SplitForm, report_form_errors
+from analysis.results import identity_edits as identity
+from videos.ownership import owned_video
 
 
 def _person(request: HttpRequest, pk: int, person_id: int) -> Person:

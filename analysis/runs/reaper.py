@@ -1,9 +1,9 @@
 """Failing runs whose worker is gone, with nobody looking.
 
 `reap_lost_runs` runs every `ANALYSIS_REAP_INTERVAL_S` on the "maintenance" queue, enqueued by
-rq's cron (`python manage.py rqcron analysis.cron_config`, see analysis/cron_config.py). A run is
+rq's cron (`python manage.py rqcron analysis.runs.schedule`, see analysis/runs/schedule.py). A run is
 lost when
-- it is running and its heartbeat (analysis.heartbeat) is older than `ANALYSIS_STALE_AFTER_S`:
+- it is running and its heartbeat (analysis.runs.heartbeat) is older than `ANALYSIS_STALE_AFTER_S`:
   the worker was killed, or its machine lost;
 - its rq job failed, was stopped or cancelled, or, while queued, disappeared from Redis (a running
   run's job also disappears when Redis comes back without its data: the heartbeat tells whether a
@@ -22,8 +22,8 @@ from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from .models import AnalysisRun
-from .runs import fail_run
+from analysis.models import AnalysisRun
+from analysis.runs.lifecycle import fail_run
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""rq's cron configuration: `python manage.py rqcron analysis.cron_config` (`make run` and the
+"""rq's cron configuration: `python manage.py rqcron analysis.runs.schedule` (`make run` and the
 compose service `cron` start it; run one per deployment). It enqueues the lost-run reaper on the
 "maintenance" queue every `ANALYSIS_REAP_INTERVAL_S`; a worker of that queue runs it
 (`python manage.py rqworker maintenance`)."""
@@ -6,7 +6,7 @@ compose service `cron` start it; run one per deployment). It enqueues the lost-r
 from django.conf import settings
 from rq import cron
 
-from .reaper import reap_lost_runs
+from analysis.runs.reaper import reap_lost_runs
 
 cron.register(
     reap_lost_runs,

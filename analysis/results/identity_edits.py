@@ -9,9 +9,9 @@ these edits.
 from django.db import transaction
 from django.db.models import Max, Min
 
-from .models import AnalysisRun, Person, Sample
-from .result_store import summary_fields
-from .timeline_store import build_timeline
+from analysis.models import AnalysisRun, Person, Sample
+from analysis.results.sample_store import summary_fields
+from analysis.results.timeline_store import build_timeline
 
 
 class IdentityError(ValueError):

@@ -10,9 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .chart_style import COLORS, LAYOUT
-from .core.emotions import EMOTIONS
-from .core.group_mood import GroupMood
+from analysis.core.emotions import EMOTIONS
+from analysis.core.group_mood import GroupMood
+from analysis.pages.chart_style import COLORS, LAYOUT
 
 HEATMAP_COLUMNS = 300
 ROW_HEIGHT_PX = 18

@@ -2,10 +2,9 @@
 
 from django.db import transaction
 
+from analysis.core.markers import MAX_MARKERS
+from analysis.models import Marker
 from videos.models import Video
-
-from .core.markers import MAX_MARKERS
-from .models import Marker
 
 
 class TooManyMarkers(ValueError):

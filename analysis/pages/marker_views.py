@@ -5,11 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from videos.views import owned_video
-
-from .forms import MarkerForm, MarkerImportForm, report_form_errors
-from .marker_store import TooManyMarkers, add_markers
-from .models import Marker
+from analysis.models import Marker
+from analysis.pages.forms import MarkerForm, MarkerImportForm, report_form_errors
+from analysis.results.marker_store import TooManyMarkers, add_markers
+from videos.ownership import owned_video
 
 
 def _back(video) -> HttpResponse:

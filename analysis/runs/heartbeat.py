@@ -1,6 +1,6 @@
 """A running analysis says it is alive, whatever its progress: a daemon thread stamps its run's
 `heartbeat_at` every `ANALYSIS_HEARTBEAT_S` while the job runs. A worker killed outright (SIGKILL,
-out of memory, a lost machine) stops stamping, and the reaper (analysis.reaper) fails the run once
+out of memory, a lost machine) stops stamping, and the reaper (analysis.runs.reaper) fails the run once
 the stamp is older than `ANALYSIS_STALE_AFTER_S`."""
 
 import logging
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from .models import AnalysisRun
+from analysis.models import AnalysisRun
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from .core.emotions import EMOTIONS
-from .core.group_mood import GroupMood, PersonSeries, group_mood, person_bins
-from .models import AnalysisRun, RunTimeline, Sample
+from analysis.core.emotions import EMOTIONS
+from analysis.core.group_mood import GroupMood, PersonSeries, group_mood, person_bins
+from analysis.models import AnalysisRun, RunTimeline, Sample
 
 
 def sample_arrays(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,14 +10,14 @@ from dataclasses import asdict
 import numpy as np
 import plotly.graph_objects as go
 
-from .chart_style import COLORS, LAYOUT
-from .core.emotions import EMOTIONS
-from .core.highlights import find_highlights
-from .core.markers import after_marker, describe
-from .core.series import downsample, smooth
-from .group_charts import group_timeline, persons_heatmap
-from .models import AnalysisRun, Person
-from .timeline_store import run_mood, sample_arrays
+from analysis.core.emotions import EMOTIONS
+from analysis.core.highlights import find_highlights
+from analysis.core.markers import after_marker, describe
+from analysis.core.series import downsample, smooth
+from analysis.models import AnalysisRun, Person
+from analysis.pages.chart_style import COLORS, LAYOUT
+from analysis.pages.group_charts import group_timeline, persons_heatmap
+from analysis.results.timeline_store import run_mood, sample_arrays
 
 MAX_POINTS = 600
 # Persons whose own charts come with the page: at most this many, and only while their samples

@@ -6,16 +6,16 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from rq.timeouts import JobTimeoutException
 
-from .core.face_detection import DetectorConfig
-from .core.pipeline import analyze_video
-from .core.segment_analyzer import AnalyzerConfig
-from .core.video_source import VideoError
-from .heartbeat import run_heartbeat
-from .models import AnalysisRun
-from .ray_executor import RayExecutor
-from .result_store import DatabaseSink
-from .runs import RunCancelled, claim, complete, discard_partial_results, fail_run, job_timeout_s, video_info
-from .video_files import worker_video_location
+from analysis.core.face_detection import DetectorConfig
+from analysis.core.pipeline import analyze_video
+from analysis.core.segment_analyzer import AnalyzerConfig
+from analysis.core.video_source import VideoError
+from analysis.models import AnalysisRun, RunCancelled
+from analysis.results.sample_store import DatabaseSink
+from analysis.runs.heartbeat import run_heartbeat
+from analysis.runs.lifecycle import claim, complete, discard_partial_results, fail_run, job_timeout_s, video_info
+from analysis.runs.ray_executor import RayExecutor
+from analysis.runs.video_files import worker_video_location
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import identity_views, marker_views, views
+from analysis.pages import identity_views, marker_views
+from analysis.pages import result_views as views
 
 app_name = "analysis"
 urlpatterns = [

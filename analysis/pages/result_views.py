@@ -7,14 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from videos.limits import LimitReached, reprocess_for_owner
-from videos.views import owned_video
-
-from .charts import person_charts, run_charts
-from .core.highlights import MIN_FACES
-from .exports import results_csv_rows, results_document
-from .models import AnalysisRun, Person
-from .overlay import overlay_window
+from analysis.core.highlights import MIN_FACES
+from analysis.models import AnalysisRun, Person
+from analysis.pages.charts import person_charts, run_charts
+from analysis.pages.overlay import overlay_window
+from analysis.results.downloads import results_csv_rows, results_document
+from analysis.runs.launch import reprocess_for_owner
+from analysis.runs.limits import LimitReached
+from videos.ownership import owned_video
 
 
 def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:

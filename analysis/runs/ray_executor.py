@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 import psutil
 import ray
 
-from .core.segment_analyzer import AnalyzerConfig, SegmentAnalyzer, SegmentRequest, SegmentResult
+from analysis.core.segment_analyzer import AnalyzerConfig, SegmentAnalyzer, SegmentRequest, SegmentResult
 
 NAMESPACE = "emotion-detector"
 LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024

@@ -1,0 +1,14 @@
+"""/videos/: the video pages (analysis.pages.video_views) and the file itself (videos.views)."""
+
+from django.urls import path
+
+from analysis.pages import video_views
+from videos.views import stream
+
+app_name = "videos"
+urlpatterns = [
+    path("", video_views.video_list, name="list"),
+    path("upload/", video_views.upload, name="upload"),
+    path("<int:pk>/delete/", video_views.delete, name="delete"),
+    path("<int:pk>/file/", stream, name="stream"),
+]

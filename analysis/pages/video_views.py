@@ -1,0 +1,51 @@
+"""The video pages: the list with each video's latest analysis, the upload page, the delete page."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from analysis.models import AnalysisRun
+from analysis.pages.upload_form import VideoUploadForm
+from analysis.runs.lifecycle import cancel
+from videos.ownership import owned_video, owned_videos
+from videos.upload_handlers import upload_was_too_large
+
+
+def video_list(request: HttpRequest) -> HttpResponse:
+    videos = list(
+        owned_videos(request).prefetch_related(
+            Prefetch("runs", queryset=AnalysisRun.objects.order_by("-created_at", "-id"))
+        )
+    )
+    for video in videos:
+        video.last_run = next(iter(video.runs.all()), None)
+    return render(request, "videos/list.html", {"videos": videos})
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = VideoUploadForm(
+            request.POST, request.FILES, owner=request.user, upload_too_large=upload_was_too_large(request)
+        )
+        if form.is_valid() and (video := form.save()) is not None:
+            messages.success(request, f"“{video.title}” was uploaded and is queued for analysis.")
+            return redirect(video)
+    else:
+        form = VideoUploadForm()
+    return render(request, "videos/upload.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    video = owned_video(request, pk)
+    if request.method == "POST":
+        for run in video.runs.filter(status__in=AnalysisRun.ACTIVE):
+            cancel(run)
+        title = video.title
+        video.delete()
+        messages.success(request, f"“{title}” and its results were deleted.")
+        return redirect("videos:list")
+    return render(request, "videos/delete.html", {"video": video})
