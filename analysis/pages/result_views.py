@@ -1,3 +1,6 @@
+"""The results page of a video and what it fetches: progress, charts, overlay and the JSON/CSV downloads;
+the reprocess button."""
+
 import csv
 import json
 

@@ -1,3 +1,5 @@
+"""/videos/<pk>/...: the results page, its JSON, and the identity and marker forms."""
+
 from django.urls import path
 
 from analysis.pages import identity_views, marker_views
