@@ -17,6 +17,7 @@ VIDEOS = DATA_DIR / "videos"
 IMAGES = DATA_DIR / "images"
 
 # The export document's shape, shared by the command's and the download's tests.
+CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant,marker"
 EXPORT_KEYS = {"video", "analysis", "emotions", "markers", "persons"}
 EXPORT_ANALYSIS_KEYS = {"status", "sample_fps", "frames_analyzed", "detector", "model", "started_at", "finished_at"}
 EXPORT_PERSON_KEYS = {"id", "name", "first_s", "last_s", "dominant", "shares", "mean", "samples"}
@@ -98,28 +99,6 @@ def ray_session():
     ray.shutdown()
 
 
-def make_video(owner, title: str = "Team meeting", source: Path = VIDEOS / "single_face.mp4", name: str = "clip.mp4"):
-    """A Video row for a real clip (single_face.mp4's metadata), its file saved through the storage."""
-    from django.core.files import File
-
-    from videos.models import Video
-
-    video = Video(
-        owner=owner,
-        title=title,
-        original_name=source.name,
-        size_bytes=source.stat().st_size,
-        duration_s=2.4,
-        fps=30.0,
-        width=640,
-        height=360,
-        frame_count=72,
-    )
-    with source.open("rb") as handle:
-        video.file.save(name, File(handle))
-    return video
-
-
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="alice", password="a-long-pass-phrase-1")
@@ -177,3 +156,21 @@ def page(live_server, monkeypatch):
         # ORM calls made while Playwright's event loop runs get a database connection of their own
         # (Django keeps connections per context); close it, or the test database cannot be dropped.
         connection.close()
+
+
+@pytest.fixture
+def analysed(user):
+    """A video with a succeeded run: person 1 (happy, 6 samples) and person 2 (sad, 5 samples).
+
+    Each has at least as many samples as the 1 s smoothing window (5 at 5 fps).
+    """
+    from analysis.core.emotions import EMOTIONS
+
+    from .factories import add_person, make_run, make_video
+
+    video = make_video(user)
+    run = make_run(video, persons_count=2, faces_count=7)
+    # Person 2 is created first: everything must follow the person numbers, not row ids.
+    second = add_person(run, 2, EMOTIONS.index("sad"), [1.2, 1.4, 1.6, 1.8, 2.0], box=(300, 40, 60, 60))
+    first = add_person(run, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    return video, run, [first, second]

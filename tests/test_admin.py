@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from analysis.models import AnalysisRun
 
-from .conftest import make_video
+from .factories import make_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

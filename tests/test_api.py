@@ -24,8 +24,8 @@ from analysis.core.markers import MAX_MARKERS
 from analysis.models import AnalysisRun, Marker, Person, RunTimeline, Sample
 from videos.models import Video
 
-from .conftest import EXPORT_KEYS, VIDEOS, make_video
-from .test_results_views import CSV_HEADER, add_person, make_run
+from .conftest import CSV_HEADER, EXPORT_KEYS, VIDEOS
+from .factories import add_person, make_run, make_video, queue, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +44,6 @@ PERSON_REQUESTS = [
     ("post", "api:video-person-merge", {"into": 2}),
     ("post", "api:video-person-split", {"at_s": 0.5}),
 ]
-
-
-def queue():
-    return django_rq.get_queue("default")
-
-
-def stored_files(media: Path) -> list[Path]:
-    return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
 
 
 def token_client(user) -> APIClient:

@@ -8,7 +8,8 @@ from django.core.management import CommandError, call_command
 
 from analysis.models import AnalysisRun
 
-from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS, make_video
+from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS
+from .factories import make_video
 
 
 @pytest.mark.usefixtures("ray_session")

@@ -30,8 +30,8 @@ from analysis.runs.launch import reprocess
 from analysis.runs.ray_executor import RayExecutor
 
 from .conftest import VIDEOS
+from .factories import upload_clip, work
 from .stack import Stack, free_port, ray_head, stop  # noqa: F401 (ray_head: a fixture, found by name)
-from .test_jobs import upload, work
 
 # --- A Ray actor killed mid-job --------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ def kill_once_under_way(run_id: int, pid: int, killed: dict) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("ray_session")
 def test_a_ray_actor_killed_mid_job_is_restarted_and_the_job_gives_the_same_results(alice, settings):
-    reference = upload(alice, "WolfgangLanger_Pexels.mp4", title="Reference")
+    reference = upload_clip(alice, "WolfgangLanger_Pexels.mp4", title="Reference")
     run = reference.runs.get()
     # The pool the jobs use, warm (models loaded), so that the two jobs' times compare. The first
     # actor takes segments 0 and 1, the last one the later segments: once segment 0 is in, the last
@@ -74,7 +74,7 @@ def test_a_ray_actor_killed_mid_job_is_restarted_and_the_job_gives_the_same_resu
     clean_s = time.monotonic() - started
     assert reference.runs.get().status == AnalysisRun.Status.SUCCEEDED
 
-    video = upload(alice, "WolfgangLanger_Pexels.mp4", title="Faulted")
+    video = upload_clip(alice, "WolfgangLanger_Pexels.mp4", title="Faulted")
     run = video.runs.get()
     killed: dict = {}
     killer = threading.Thread(target=kill_once_under_way, args=(run.pk, pid, killed))
@@ -279,7 +279,7 @@ def connection_dropped_at(statement: str) -> Iterator[list[str]]:
     ids=["adding-samples", "recording-progress", "finishing-persons"],
 )
 def test_a_database_connection_dropped_while_results_are_written_fails_the_run_and_leaves_nothing(alice, statement):
-    video = upload(alice, "single_face.mp4")
+    video = upload_clip(alice, "single_face.mp4")
     run = video.runs.get()
     started = time.monotonic()
     with connection_dropped_at(statement) as dropped:

@@ -9,7 +9,7 @@ from analysis.core.emotions import EMOTIONS
 from analysis.models import Person, RunTimeline, Sample
 from analysis.results.timeline_store import build_timeline
 
-from .test_results_views import add_person, analysed, charts_data, make_run  # noqa: F401
+from .factories import add_person, charts_data, make_run
 
 pytestmark = pytest.mark.django_db
 

@@ -9,34 +9,20 @@ import django_rq
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rq import SimpleWorker
 from rq.job import Job, JobStatus
 
 from analysis.models import AnalysisRun, Person, Sample
 from analysis.runs.lifecycle import cancel
 from analysis.runs.reaper import reap_lost_runs
-from videos.models import Video
 
 from .conftest import EXPORT_KEYS, VIDEOS
+from .factories import upload_clip, work
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
 
 
-def upload(client, name: str, sampling: str = "5", title: str = "Clip") -> Video:
-    with open(VIDEOS / name, "rb") as handle:
-        response = client.post(reverse("videos:upload"), {"title": title, "file": handle, "sampling": sampling})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return Video.objects.get(title=title)
-
-
-def work() -> None:
-    queue = django_rq.get_queue("default")
-    worker = SimpleWorker([queue], connection=queue.connection)
-    worker.work(burst=True)
-
-
 def test_upload_is_analysed_by_a_worker_and_shown_with_charts(alice):
-    video = upload(alice, "single_face.mp4")
+    video = upload_clip(alice, "single_face.mp4")
     run = video.runs.get()
     assert run.status == AnalysisRun.Status.QUEUED and run.rq_job_id
     work()
@@ -62,7 +48,7 @@ def test_upload_is_analysed_by_a_worker_and_shown_with_charts(alice):
 
 
 def test_video_without_faces_succeeds_with_an_empty_result(alice):
-    video = upload(alice, "no_face.mp4")
+    video = upload_clip(alice, "no_face.mp4")
     work()
     run = video.runs.get()
     assert run.status == AnalysisRun.Status.SUCCEEDED and run.persons_count == 0
@@ -70,7 +56,7 @@ def test_video_without_faces_succeeds_with_an_empty_result(alice):
 
 
 def test_every_frame_sampling(alice):
-    video = upload(alice, "single_face.mp4", sampling="all")
+    video = upload_clip(alice, "single_face.mp4", sampling="all")
     work()
     run = video.runs.get()
     assert run.sample_fps is None and run.frames_done == 72
@@ -81,7 +67,7 @@ def test_every_frame_sampling(alice):
 
 
 def test_a_file_broken_after_upload_fails_with_a_reason_and_no_partial_results(alice):
-    video = upload(alice, "WolfgangLanger_Pexels.mp4")
+    video = upload_clip(alice, "WolfgangLanger_Pexels.mp4")
     path = video.file.path
     data = open(path, "rb").read()
     with open(path, "wb") as handle:  # the stored file is damaged before the worker reads it
@@ -96,7 +82,7 @@ def test_a_file_broken_after_upload_fails_with_a_reason_and_no_partial_results(a
 
 
 def test_reprocessing_replaces_old_results(alice):
-    video = upload(alice, "single_face.mp4")
+    video = upload_clip(alice, "single_face.mp4")
     work()
     first = video.runs.get()
     response = alice.post(reverse("analysis:reprocess", args=[video.pk]))
@@ -109,7 +95,7 @@ def test_reprocessing_replaces_old_results(alice):
 
 
 def test_cancelled_run_is_not_processed(alice):
-    video = upload(alice, "single_face.mp4")
+    video = upload_clip(alice, "single_face.mp4")
     run = video.runs.get()
     assert cancel(run)
     work()
@@ -121,7 +107,7 @@ def test_cancelled_run_is_not_processed(alice):
 def test_job_timeout_ends_the_run_as_failed(alice, settings):
     settings.ANALYSIS_TIMEOUT_BASE_S = 1
     settings.ANALYSIS_TIMEOUT_PER_VIDEO_S = 0
-    video = upload(alice, "WolfgangLanger_Pexels.mp4")
+    video = upload_clip(alice, "WolfgangLanger_Pexels.mp4")
     # Every frame: long enough to outlast the 1 s limit even on a warm pool.
     AnalysisRun.objects.filter(video=video).update(sample_fps=None)
     work()
@@ -132,7 +118,7 @@ def test_job_timeout_ends_the_run_as_failed(alice, settings):
 
 
 def test_run_whose_worker_was_killed_is_failed_not_left_processing(alice):
-    video = upload(alice, "single_face.mp4")
+    video = upload_clip(alice, "single_face.mp4")
     run = video.runs.get()
     # What rq records when a work horse is killed: the run is "running", its job failed.
     AnalysisRun.objects.filter(pk=run.pk).update(status=AnalysisRun.Status.RUNNING, heartbeat_at=timezone.now())
@@ -146,7 +132,7 @@ def test_run_whose_worker_was_killed_is_failed_not_left_processing(alice):
 
 
 def test_run_without_heartbeat_is_failed_as_stale(alice, settings):
-    video = upload(alice, "single_face.mp4")
+    video = upload_clip(alice, "single_face.mp4")
     run = video.runs.get()
     django_rq.get_queue("default").empty()
     AnalysisRun.objects.filter(pk=run.pk).update(

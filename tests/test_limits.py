@@ -28,8 +28,8 @@ from analysis.results.timeline_store import build_timeline
 from videos.models import Video
 from videos.storage_quota import human_size
 
-from .conftest import VIDEOS, make_video
-from .test_results_views import add_person, make_run
+from .conftest import VIDEOS
+from .factories import add_person, make_run, make_video
 
 pytestmark = pytest.mark.django_db
 

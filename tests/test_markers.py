@@ -13,7 +13,7 @@ from analysis.core.group_mood import PersonSeries, group_mood, person_bins
 from analysis.core.markers import MarkerFileError, after_marker, describe, parse_time, read_marker_csv
 from analysis.models import Marker
 
-from .test_results_views import analysed, charts_data  # noqa: F401
+from .factories import charts_data
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from analysis.core.emotions import EMOTIONS
 from analysis.pages.charts import INLINE_PERSONS
 from analysis.pages.overlay import OVERLAY_WINDOW_S
 
-from .test_results_views import add_person, analysed, charts_data, make_run, make_video  # noqa: F401
+from .factories import add_person, charts_data, make_run, make_video
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Person, Sample
 from videos.models import Video
 
-from .conftest import VIDEOS, make_video
+from .conftest import VIDEOS
+from .factories import make_video
 
 pytestmark = pytest.mark.django_db
 

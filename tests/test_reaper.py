@@ -26,7 +26,8 @@ from analysis.runs.heartbeat import run_heartbeat
 from analysis.runs.lifecycle import complete, fail_run
 from analysis.runs.reaper import reap_lost_runs
 
-from .conftest import VIDEOS, make_video
+from .conftest import VIDEOS
+from .factories import make_video
 from .stack import Stack, ray_head  # noqa: F401 (ray_head: a fixture, found by name)
 
 ROOT = Path(__file__).resolve().parents[1]

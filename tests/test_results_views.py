@@ -4,7 +4,6 @@ import base64
 import csv
 import io
 import json
-import re
 from datetime import timedelta
 
 import django_rq
@@ -18,83 +17,14 @@ from django.utils import timezone
 from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Person, Sample
 from analysis.pages.charts import MAX_POINTS
-from analysis.results.sample_store import summary_fields
 from videos.models import Video
 
-from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS, make_video
+from .conftest import CSV_HEADER, EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS
+from .factories import add_person, charts_data, make_run, make_video
 
 pytestmark = pytest.mark.django_db
 
 CLIP = VIDEOS / "single_face.mp4"
-CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant,marker"
-
-
-def make_run(video: Video, status=AnalysisRun.Status.SUCCEEDED, **fields) -> AnalysisRun:
-    now = timezone.now()
-    defaults = dict(
-        sample_fps=5.0,
-        detector="hog",
-        model="fer-mini-xception",
-        frames_total=12,
-        frames_done=12,
-        started_at=now - timedelta(seconds=8),
-        heartbeat_at=now,
-        finished_at=now if status not in AnalysisRun.ACTIVE else None,
-    )
-    defaults.update(fields)
-    return AnalysisRun.objects.create(video=video, status=status, **defaults)
-
-
-def probabilities(i: int, favourite: int) -> list[float]:
-    """Seven probabilities summing to 1, `favourite` the largest, varying with i."""
-    p = np.full(7, 0.05) + 0.01 * ((np.arange(7) + i) % 3)
-    p[favourite] = 0.0
-    p[favourite] = 1.0 - p.sum()
-    return [round(float(v), 5) for v in p]
-
-
-def add_person(run: AnalysisRun, number: int, favourite: int, times: list[float], box=(10, 20, 30, 40)) -> Person:
-    rows = [probabilities(i, favourite) for i in range(len(times))]
-    person = Person.objects.create(
-        run=run,
-        track_key=number * 10,
-        number=number,
-        first_s=times[0],
-        last_s=times[-1],
-        sample_count=len(times),
-        thumbnail_jpeg=b"\xff\xd8jpeg-of-person-%d\xff\xd9" % number,
-    )
-    x, y, w, h = box
-    Sample.objects.bulk_create(
-        [
-            Sample(person=person, t=t, frame=round(t * 30), x=x + i, y=y, w=w, h=h, **dict(zip(EMOTIONS, p)))
-            for i, (t, p) in enumerate(zip(times, rows))
-        ],
-        batch_size=1000,
-    )
-    Person.objects.filter(pk=person.pk).update(**summary_fields(person.pk))  # as the job's sink does
-    person.refresh_from_db()
-    return person
-
-
-@pytest.fixture
-def analysed(user):
-    """A video with a succeeded run: person 1 (happy, 6 samples) and person 2 (sad, 5 samples).
-
-    Each has at least as many samples as the 1 s smoothing window (5 at 5 fps).
-    """
-    video = make_video(user)
-    run = make_run(video, persons_count=2, faces_count=7)
-    # Person 2 is created first: everything must follow the person numbers, not row ids.
-    second = add_person(run, 2, EMOTIONS.index("sad"), [1.2, 1.4, 1.6, 1.8, 2.0], box=(300, 40, 60, 60))
-    first = add_person(run, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    return video, run, [first, second]
-
-
-def charts_data(content: str) -> dict:
-    match = re.search(r'<script id="charts-data" type="application/json">(.*?)</script>', content, re.S)
-    assert match, "no charts-data json_script"
-    return json.loads(match[1])
 
 
 def points(values) -> np.ndarray:

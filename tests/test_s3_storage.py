@@ -16,7 +16,8 @@ from moto import mock_aws
 from analysis.core.video_source import probe
 from analysis.runs.video_files import local_video_path
 
-from .conftest import VIDEOS, make_video
+from .conftest import VIDEOS
+from .factories import make_video
 
 pytestmark = pytest.mark.django_db
 BUCKET = "emotion-media"

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from .conftest import VIDEOS, make_video
+from .conftest import VIDEOS
+from .factories import make_video
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import django_rq
 import pytest
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
@@ -16,19 +15,11 @@ from videos.models import Video
 from videos.upload_handlers import SizeLimitedUploadHandler
 
 from .conftest import VIDEOS
+from .factories import post_upload, queue, stored_files
 
 pytestmark = pytest.mark.django_db
 
 SINGLE_FACE = VIDEOS / "single_face.mp4"
-
-
-def stored_files(media: Path) -> list[Path]:
-    return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
-
-
-def post_upload(client, path: Path, title: str = "My clip", sampling: str = "5"):
-    with path.open("rb") as handle:
-        return client.post(reverse("videos:upload"), {"title": title, "file": handle, "sampling": sampling})
 
 
 @pytest.fixture
@@ -38,10 +29,6 @@ def upload_temp_dir(settings, tmp_path):
     path.mkdir()
     settings.FILE_UPLOAD_TEMP_DIR = str(path)
     return path
-
-
-def queue():
-    return django_rq.get_queue("default")
 
 
 # A successful upload

@@ -13,8 +13,7 @@ from videos.models import Video
 
 from . import video_factory as make
 from .conftest import VIDEOS
-from .test_jobs import work
-from .test_upload import post_upload, queue, stored_files
+from .factories import post_upload, queue, stored_files, work
 
 pytestmark = pytest.mark.django_db
 
