@@ -84,7 +84,7 @@ class Person(models.Model):
     mean = models.JSONField(default=dict, blank=True)
     shares = models.JSONField(default=dict, blank=True)
     thumbnail_jpeg = models.BinaryField(blank=True, default=b"")
-    # Identity review (identity.py): a name the user gives, and hiding a false face (its samples stay).
+    # Identity review (results/identity_edits.py): a name the user gives, and hiding a false face (its samples stay).
     name = models.CharField(max_length=80, blank=True)
     hidden = models.BooleanField(default=False)
 

@@ -152,8 +152,9 @@ FILE_UPLOAD_HANDLERS = ["videos.upload_handlers.SizeLimitedUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 VIDEO_MAX_UPLOAD_BYTES = int(os.environ.get("VIDEO_MAX_UPLOAD_BYTES", 2 * 1024**3))
 VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi")
-# Per user (analysis.runs.limits): the stored videos' total size, and analyses queued or running, which
-# uploads and the results page's reprocess may not pass (staff's admin actions and commands may).
+# Per user: the stored videos' total size (videos.storage_quota), and analyses queued or running
+# (analysis.runs.limits), which uploads and the results page's reprocess may not pass (staff's
+# admin actions and commands may).
 USER_STORAGE_QUOTA_BYTES = int(os.environ.get("USER_STORAGE_QUOTA_BYTES", 20 * 1024**3))
 USER_MAX_ACTIVE_RUNS = int(os.environ.get("USER_MAX_ACTIVE_RUNS", "5"))
 # Sign-in (accounts.login_limits): LOGIN_MAX_FAILURES wrong passwords for one username from one client

@@ -1,9 +1,9 @@
 """Upload -> rq job -> Ray -> results, with a real rq worker (burst) on real Redis and the test database."""
 
-import ast
 import json
+import subprocess
+import sys
 from datetime import timedelta
-from pathlib import Path
 
 import django_rq
 import pytest
@@ -163,15 +163,18 @@ def test_a_killed_ray_worker_is_reported_in_words():
     assert describe_failure(raised.value) == "An analysis worker stopped unexpectedly (it may have run out of memory)."
 
 
-def test_runs_does_not_import_jobs():
-    """analysis.runs.jobs imports analysis.runs.lifecycle; runs names the job by its dotted path instead."""
-    tree = ast.parse((Path(__file__).resolve().parents[1] / "analysis" / "runs.py").read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            module = ("." * node.level) + (node.module or "")
-            imported.add(module)
-            imported.update(f"{module}.{alias.name}" for alias in node.names)
-    assert not {name for name in imported if name in {"analysis.runs.jobs", ".jobs"} or name.endswith(".jobs")}
+def test_launch_names_the_job_and_the_web_never_loads_ray():
+    """launch.RUN_ANALYSIS is the job itself, by name: web processes, which only enqueue it, do not load Ray."""
+    from rq.utils import import_attribute
+
+    from analysis.runs import jobs, launch
+
+    assert import_attribute(launch.RUN_ANALYSIS) is jobs.run_analysis
+    web = (
+        "import os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'emotion_site.settings'; import django; "
+        "django.setup(); import emotion_site.urls, analysis.admin; "
+        "print(sorted(m for m in ('ray', 'face_recognition', 'dlib') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", web], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.strip() == "[]"

@@ -40,7 +40,7 @@ def refused(error: identity.IdentityError) -> Response:
 
 
 def shown(person: Person) -> dict:
-    person.refresh_from_db()  # identity.py updates the rows, not the instance
+    person.refresh_from_db()  # identity_edits.py updates the rows, not the instance
     return PersonSerializer(person).data
 
 

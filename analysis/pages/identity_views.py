@@ -1,4 +1,4 @@
-"""The identity review's actions on the results page (identity.py does the work). Each is a POST."""
+"""The identity review's actions on the results page (analysis.results.identity_edits does the work). Each is a POST."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
