@@ -35,8 +35,8 @@ from analysis.core.emotion_classifier import (  # noqa: E402
     model_spec,
 )
 from emotion_training.evaluation import measure_speed, resize_faces  # noqa: E402
-from emotion_training.export import keras_source  # noqa: E402
 from emotion_training.fer_dataset import load_split  # noqa: E402
+from emotion_training.litert_export import keras_source  # noqa: E402
 
 DATA = Path(os.environ.get("EMOTION_TEST_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 

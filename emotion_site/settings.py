@@ -214,7 +214,8 @@ FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "yunet")  # or face_recognition'
 # Smallest face (box height in source pixels) a full-frame scan finds; smaller is slower.
 FACE_MIN_SIZE = int(os.environ.get("FACE_MIN_SIZE", "20"))
 EMOTION_MODEL = os.environ.get("EMOTION_MODEL", "emotion-net-v5")  # or "fer-mini-xception", or a path
-# FER2013-shaped npz that train_emotion_model and evaluate_emotion_model read by default.
+# FER2013-shaped npz that emotion_training.train and .evaluate read by default (emotion_training/paths.py,
+# which reads the same variables without Django).
 FER2013_PATH = Path(
     os.environ.get("FER2013_PATH", BASE_DIR.parent / "shared" / "data" / "fer2013" / "fer2013_train_publictest.npz")
 )

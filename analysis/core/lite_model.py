@@ -1,8 +1,8 @@
 """Running an exported emotion model (a `.tflite` LiteRT flatbuffer) through the LiteRT interpreter.
 
 The `.tflite` files are written from the Keras models by the training package
-(`python -m emotion_training.export`, and `manage.py train_emotion_model` after training), so
-serving never imports TensorFlow or Keras: a process that classifies faces loads only the small
+(`python -m emotion_training.litert_export`, and `python -m emotion_training.train` after training),
+so serving never imports TensorFlow or Keras: a process that classifies faces loads only the small
 LiteRT runtime. For our small convolutional nets LiteRT's XNNPACK kernels classify about twice as
 many faces per second as Keras' predict_on_batch on the same cores (bench/emotion_speed.py), with
 outputs equal to within 1e-5.

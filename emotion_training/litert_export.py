@@ -1,12 +1,12 @@
 """Keras -> LiteRT: the `.tflite` files the app serves, written once here instead of at every load.
 
-    python -m emotion_training.export                      # every bundled model and the reference
-    python -m emotion_training.export emotion-net-v5       # one bundled model
-    python -m emotion_training.export var/my_model.keras   # a trained model: my_model.tflite beside it
+    python -m emotion_training.litert_export                      # every bundled model and the reference
+    python -m emotion_training.litert_export emotion-net-v5       # one bundled model
+    python -m emotion_training.litert_export var/my_model.keras   # a trained model: my_model.tflite beside it
 
 Each export writes the float32 flatbuffer beside its source (the reference's goes to
 analysis/weights/fer_mini_xception.tflite) and records the file's SHA-256 in the model card beside
-it. `manage.py train_emotion_model` calls `export_tflite` itself after training.
+it. `python -m emotion_training.train` calls `export_tflite` itself after training.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from analysis.core.emotions import EMOTIONS
 from .cards import stamp_tflite, write_tflite_card
 from .fer_dataset import file_sha256
 
-EXPORT_COMMAND = "python -m emotion_training.export"
+EXPORT_COMMAND = "python -m emotion_training.litert_export"
 
 
 def export_tflite(keras_path: str | Path, tflite_path: str | Path | None = None) -> Path:
