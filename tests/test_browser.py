@@ -91,7 +91,8 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
     assert page.locator("#chart-distribution.js-plotly-plot").count() == 1
     # Every widget's script is on the results page and loads; nothing failed or threw on the way.
     scripts = assert_scripts_resolve(page)
-    assert {"plotly.min.js", "progress.js", "charts.js"} <= set(scripts), scripts
+    widgets = {"player_seek.js", "baselines.js", "charts.js", "overlay.js", "marker_now.js", "merge_choices.js"}
+    assert {"plotly.min.js", "progress.js"} | widgets <= set(scripts), scripts
     # The player streams the owner's video through the authenticated, seekable view.
     duration = page.evaluate(
         "new Promise(r => { const v = document.getElementById('player');"
