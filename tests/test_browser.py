@@ -6,6 +6,7 @@ import time
 import django_rq
 import pytest
 from django.db import connection
+from playwright.sync_api import Error as PlaywrightError
 
 from analysis.models import AnalysisRun
 
@@ -71,12 +72,15 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
     seen = set()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and worker.is_alive():
-        if page.evaluate("window.__sameDocument === true"):
+        try:
             value = page.evaluate(
-                "document.querySelector('progress') ? document.querySelector('progress').value : null"
+                "window.__sameDocument === true && document.querySelector('progress')"
+                " ? document.querySelector('progress').value : null"
             )
-            if value is not None:
-                seen.add(value)
+        except PlaywrightError:  # the page reloaded itself during the call: the run has ended
+            value = None
+        if value is not None:
+            seen.add(value)
         page.wait_for_timeout(250)
     worker.join(timeout=10)
     run.refresh_from_db()
