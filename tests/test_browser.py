@@ -6,6 +6,7 @@ import time
 import django_rq
 import pytest
 from django.db import connection
+from playwright.sync_api import Error as PlaywrightError
 
 from analysis.models import AnalysisRun
 
@@ -14,7 +15,32 @@ from .conftest import VIDEOS, ThreadWorker
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
 
 
+def watch_for_errors(page) -> list[str]:
+    """Record from now on what would silently break a widget: console errors, uncaught exceptions,
+    and responses of 400 or more (a missing static file's 404 among them)."""
+    errors: list[str] = []
+
+    def console(message) -> None:
+        # The browser's own request for /favicon.ico (the site has none) is not the page's.
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            errors.append(f"console: {message.text} ({message.location['url']})")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(f"exception: {error}"))
+    page.on("response", lambda response: response.status >= 400 and errors.append(f"{response.status} {response.url}"))
+    return errors
+
+
+def assert_scripts_resolve(page) -> list[str]:
+    """Every script tag of the page as rendered loads (200): returns their file names."""
+    sources = page.evaluate("Array.from(document.scripts, s => s.src).filter(Boolean)")
+    for source in sources:
+        assert page.request.get(source).status == 200, f"{source} does not load"
+    return [source.rsplit("/", 1)[-1] for source in sources]
+
+
 def test_upload_watch_progress_and_see_charts(page, live_server, user, settings):
+    errors = watch_for_errors(page)
     page.goto(f"{live_server.url}/videos/")
     assert "/accounts/login/" in page.url  # login required
     page.fill("input[name=username]", "alice")
@@ -46,12 +72,15 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
     seen = set()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and worker.is_alive():
-        if page.evaluate("window.__sameDocument === true"):
+        try:
             value = page.evaluate(
-                "document.querySelector('progress') ? document.querySelector('progress').value : null"
+                "window.__sameDocument === true && document.querySelector('progress')"
+                " ? document.querySelector('progress').value : null"
             )
-            if value is not None:
-                seen.add(value)
+        except PlaywrightError:  # the page reloaded itself during the call: the run has ended
+            value = None
+        if value is not None:
+            seen.add(value)
         page.wait_for_timeout(250)
     worker.join(timeout=10)
     run.refresh_from_db()
@@ -64,9 +93,14 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
     assert page.evaluate("window.__sameDocument") is None
     assert page.locator(".person").count() == 1
     assert page.locator("#chart-distribution.js-plotly-plot").count() == 1
+    # Every widget's script is on the results page and loads; nothing failed or threw on the way.
+    scripts = assert_scripts_resolve(page)
+    widgets = {"player_seek.js", "baselines.js", "charts.js", "overlay.js", "marker_now.js", "merge_choices.js"}
+    assert {"plotly.min.js", "progress.js"} | widgets <= set(scripts), scripts
     # The player streams the owner's video through the authenticated, seekable view.
     duration = page.evaluate(
         "new Promise(r => { const v = document.getElementById('player');"
         " if (v.readyState >= 1) r(v.duration); else v.addEventListener('loadedmetadata', () => r(v.duration)); })"
     )
     assert duration == pytest.approx(19.7, abs=0.5)
+    assert errors == []

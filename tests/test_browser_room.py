@@ -13,6 +13,7 @@ from analysis.models import AnalysisRun
 from bench.room_clip import room_mosaic
 
 from .conftest import VIDEOS, ThreadWorker
+from .test_browser import watch_for_errors
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
 
@@ -61,6 +62,7 @@ def analyse(page, live_server, path) -> AnalysisRun:
 
 
 def test_room_view_highlights_overlay_review_baseline_and_markers(page, live_server, user, room_clip):
+    errors = watch_for_errors(page)
     run = analyse(page, live_server, room_clip)
     rows = page.evaluate("document.getElementById('chart-heatmap').data[0].y.length")
     assert rows == run.persons.filter(hidden=False).count() >= 3
@@ -136,3 +138,5 @@ def test_room_view_highlights_overlay_review_baseline_and_markers(page, live_ser
     table = list(csv.reader(io.StringIO(exported)))
     column = table[0].index("marker")
     assert {row[column] for row in table[1:] if float(row[1]) >= 3.1} == {"slide 4"}
+    # No widget threw, logged an error or met a failed request on the way.
+    assert errors == []
