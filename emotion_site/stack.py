@@ -475,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         say("stopping...")
         stack.stop()
-        say("stopped.")
+        say("killed what was left (a second signal)." if stack.killed else "stopped.")
     return 130 if stack.killed else status
 
 
