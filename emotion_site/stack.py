@@ -173,7 +173,7 @@ def stop_processes(processes: Iterable[Process], grace_s: float = STOP_GRACE_S, 
     for process in processes:
         if process.poll() is None and say:
             say(f"{process.role} did not stop within {grace_s:g}s; killing it.")
-        kill_now([process])
+    kill_now(processes)
 
 
 def kill_now(processes: Iterable[Process]) -> None:
