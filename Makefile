@@ -27,7 +27,7 @@ test: install lint
 # The pipeline bench (bench/README.md): whole analyze_video commands on clips made from the test data,
 # the fer comparison, memory by video length. Long: BENCH_ARGS=--quick skips the 30-minute case.
 bench: install
-	nice -n 10 $(BIN)/python bench/pipeline.py $(BENCH_ARGS)
+	nice -n 10 $(BIN)/python -m bench.pipeline $(BENCH_ARGS)
 
 # Optional: dlib compiled against OpenBLAS encodes a face ~4x faster than the dlib-bin wheel, which has
 # no BLAS. Replaces dlib-bin in the venv; compiling takes ~12 minutes on 2 cores. `make run` does not

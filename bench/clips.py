@@ -1,7 +1,7 @@
 """Derived clips for the bench, made once with ffmpeg into bench/out/clips/ and reused.
 
-    .venv/bin/python bench/clips.py            # make every clip (30 minutes of 720p included)
-    .venv/bin/python bench/clips.py --quick    # all but the 30-minute clip
+    .venv/bin/python -m bench.clips            # make every clip (30 minutes of 720p included)
+    .venv/bin/python -m bench.clips --quick    # all but the 30-minute clip
 
 Every clip is built from the real footage in the test data folder; nothing is synthetic.
 """
@@ -12,9 +12,6 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make `bench.*` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT_DIR, BenchError, data_file, probe_video, require_ffmpeg
 

@@ -1,7 +1,7 @@
 """dlib compiled from source against OpenBLAS, built beside the venv (never into it) for bench/face_encoding.py.
 
-    nice -n 15 .venv/bin/python bench/dlib_openblas.py            # build once; ~25 min with 1 job on 2 cores
-    .venv/bin/python bench/dlib_openblas.py --jobs 2              # faster, takes both cores (~12 min)
+    nice -n 15 .venv/bin/python -m bench.dlib_openblas            # build once; ~25 min with 1 job on 2 cores
+    .venv/bin/python -m bench.dlib_openblas --jobs 2              # faster, takes both cores (~12 min)
 
 The `dlib-bin` wheel in the venv is built without BLAS, so its 128-d face encoding (a ResNet run by
 dlib's own matrix code) is several times slower than with OpenBLAS. This makes a wheel with
@@ -18,10 +18,6 @@ import argparse
 import os
 import subprocess
 import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make `bench.*` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT_DIR, PYTHON, BenchError
 

@@ -10,7 +10,7 @@ and the stills whose expression is known. For each it prints the mean probabilit
 expected emotion and how often it is the top one. `--fer` also scores PublicTest faces as given
 against the same faces aligned from their own landmarks (where dlib finds exactly one face).
 
-    python bench/emotion_crop.py --model emotion-net-v3 --margins 0,0.1,0.2,0.3 --fer
+    .venv/bin/python -m bench.emotion_crop --model emotion-net-v3 --margins 0,0.1,0.2,0.3 --fer
 """
 
 from __future__ import annotations
@@ -19,32 +19,26 @@ import argparse
 import dataclasses
 import json
 import os
-import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
+import cv2
+import numpy as np
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from analysis.core.emotion_classifier import (  # noqa: E402
+from analysis.core.emotion_classifier import (
     DEFAULT_MODEL,
     EmotionClassifier,
     crop_faces,
     model_spec,
     to_model_range,
 )
-from analysis.core.emotions import EMOTIONS  # noqa: E402
-from analysis.core.face_alignment import aligned_crop  # noqa: E402
-from analysis.core.face_detection import DetectorConfig, FaceDetector  # noqa: E402
-from analysis.core.face_models import FaceEncoder, FaceLocator  # noqa: E402
-from analysis.core.video_source import iter_sampled_frames  # noqa: E402
-from emotion_training.fer_dataset import load_split  # noqa: E402
-from emotion_training.framing import BORDER, UPSCALE  # noqa: E402
-
-DATA = Path(os.environ.get("EMOTION_TEST_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+from analysis.core.emotions import EMOTIONS
+from analysis.core.face_alignment import aligned_crop
+from analysis.core.face_detection import DetectorConfig, FaceDetector
+from analysis.core.face_models import FaceEncoder, FaceLocator
+from analysis.core.video_source import iter_sampled_frames
+from bench.common import DATA_DIR
+from emotion_training.fer_dataset import load_split
+from emotion_training.framing import BORDER, UPSCALE
 
 NEGATIVE = "angry+disgust+fear+sad"
 DETECTOR, ENCODER, LOCATOR = FaceDetector(DetectorConfig()), FaceEncoder(), FaceLocator("hog")
@@ -124,7 +118,7 @@ def main() -> None:
     classifier = EmotionClassifier(base)
 
     faces = {
-        name: case_faces(DATA / file, start, end, args.fps, every_face=name.endswith("every face"))
+        name: case_faces(DATA_DIR / file, start, end, args.fps, every_face=name.endswith("every face"))
         for name, file, _, start, end in CASES
     }
     crops = {
@@ -151,7 +145,7 @@ def main() -> None:
     print(f"{'mean p(expected)':<36} " + " ".join(f"{np.mean(v):>12.3f}" for v in totals.values()))
     if args.fer:
         fer_alignment(
-            classifier, Path(os.environ.get("FER2013_PATH", DATA / "fer2013" / "fer2013_train_publictest.npz"))
+            classifier, Path(os.environ.get("FER2013_PATH", DATA_DIR / "fer2013" / "fer2013_train_publictest.npz"))
         )
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({"model": args.model, "cases": results}, indent=2))

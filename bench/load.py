@@ -1,8 +1,8 @@
 """Load: several users at once upload real clips and watch their runs, against a whole stack started here.
 
-    nice -n 5 .venv/bin/python bench/load.py                 # 5 users x 4 clips at 2 fps (a few minutes)
-    .venv/bin/python bench/load.py --quick                   # 2 users x 2 clips at 1 fps
-    .venv/bin/python bench/load.py --keep                    # keep the temp dir (database, media, logs)
+    nice -n 5 .venv/bin/python -m bench.load                 # 5 users x 4 clips at 2 fps (a few minutes)
+    .venv/bin/python -m bench.load --quick                   # 2 users x 2 clips at 1 fps
+    .venv/bin/python -m bench.load --keep                    # keep the temp dir (database, media, logs)
 
 Loopback only. The script starts its own stack in a temp dir, as `make run` (bin/run-local) starts
 the app: a Ray head on a free port, a fresh database (SQLite in the temp dir, or
@@ -25,7 +25,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,43 +40,27 @@ import redis
 import requests
 from rq import Worker
 
-if __package__ in (None, ""):  # run as a script: make `bench.*` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bench.common import LOG_DIR, PROJECT_ROOT, BenchError, bench_env, data_file, machine_header, manage_py
+from emotion_site.stack import MiB, Process, free_port, kill_now, kill_ray_leftovers, log_tail, port_open
+from emotion_site.stack import Stack as AppStack
 
 CLIPS = ("single_face.mp4", "no_face.mp4", "short_hamilton_clip.mp4", "face_noface.mov")
 CONTENT_TYPES = {".mp4": "video/mp4", ".mov": "video/quicktime"}
 SAMPLING_CHOICES = ("1", "2", "5", "10", "all")  # analysis.pages.upload_form.SAMPLING_CHOICES
 FINAL = {"succeeded", "failed", "cancelled"}
 PAGE_KINDS = ("upload", "list", "progress", "results")
-STOP_GRACE_S = 10
-MiB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-        return True
-    return False
-
-
-def tail(path: Path, lines: int = 15) -> str:
-    if not path.exists():
-        return "(no log)"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 # --------------------------------------------------------------------------- the stack
 
 
+def indented(message: str) -> None:
+    print(f"  {message}", flush=True)
+
+
 class Stack:
-    """The app's processes, each in its own process group, logging to ROOT/logs/ROLE.log."""
+    """The app's processes, started and stopped by emotion_site.stack as `make run` does (each in its
+    own process group, so Ctrl-C reaches us only), logging to ROOT/logs/ROLE.log."""
 
     def __init__(self, args: argparse.Namespace, root: Path):
         self.args = args
@@ -90,10 +73,9 @@ class Stack:
         self.port = args.port or free_port()
         self.ray_port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.processes: dict[str, subprocess.Popen] = {}
         self.peak_rss: dict[str, int] = defaultdict(int)
         env = bench_env()  # no RAY_ADDRESS, quiet TensorFlow, no Ray usage stats
-        for name in ("DATABASE_URL", "AWS_STORAGE_BUCKET_NAME", "HTTPS", "SECRET_KEY", "MEDIA_ROOT"):
+        for name in ("DATABASE_URL", "AWS_STORAGE_BUCKET_NAME", "HTTPS", "SECRET_KEY", "MEDIA_ROOT", "RAY_AUTH_TOKEN"):
             env.pop(name, None)
         env.update(
             EMOTION_VAR_DIR=str(var),
@@ -104,36 +86,21 @@ class Stack:
             DEBUG="0",
             ALLOWED_HOSTS="127.0.0.1,localhost",
             USER_MAX_ACTIVE_RUNS="100",  # a per-user cap on active runs must not hold the load back
-            # Ray listens on every interface: only processes with this token may use it (as run-local).
-            RAY_AUTH_MODE="token",
-            RAY_AUTH_TOKEN=secrets.token_hex(32),
             PYTHONUNBUFFERED="1",
         )
         if args.database_url:
             env["DATABASE_URL"] = args.database_url
-        self.env = env
+        self.app = AppStack(env, logs=self.logs, say=indented)
+        self.env = self.app.env  # the same: the Ray head's address and token are added to it
 
-    # -- processes
-
-    def start(self, role: str, command: list[str], env: dict | None = None) -> None:
-        log = open(self.logs / f"{role}.log", "ab")  # the child keeps its own descriptor
-        self.processes[role] = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env or self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: Ctrl-C reaches us only, and we stop it in order
-        )
-        log.close()
+    @property
+    def processes(self) -> dict[str, Process]:
+        return self.app.children
 
     def check_alive(self) -> None:
-        for role, process in self.processes.items():
-            if process.poll() is not None:
-                raise BenchError(
-                    f"{role} exited with status {process.returncode}; its log ends:\n{tail(self.logs / f'{role}.log')}"
-                )
+        for role in self.app.exited():
+            process = self.processes[role]
+            raise BenchError(f"{role} exited with status {process.status}; its log ends:\n{log_tail(process.log)}")
 
     def wait_until(self, what: str, ready, timeout_s: float = 120) -> None:
         deadline = time.monotonic() + timeout_s
@@ -150,7 +117,9 @@ class Stack:
         )
         (self.logs / f"{name}.log").write_text(result.stdout + result.stderr)
         if result.returncode:
-            raise BenchError(f"manage.py {args[0]} failed ({result.returncode}):\n{tail(self.logs / f'{name}.log')}")
+            raise BenchError(
+                f"manage.py {args[0]} failed ({result.returncode}):\n{log_tail(self.logs / f'{name}.log')}"
+            )
         return result.stdout
 
     def shell(self, name: str, code: str, **extra_env: str) -> dict:
@@ -164,18 +133,8 @@ class Stack:
             connection.flushdb()
         except redis.RedisError as error:
             raise BenchError(f"Redis at {self.args.redis_url} is not reachable: {error}") from error
-        cpus = os.cpu_count() or 1
-        venv_bin = Path(manage_py()[0]).parent
-        # As bin/run-local: free side ports, no draining on SIGTERM, a small object store.
-        ray_head = [str(venv_bin / "ray"), "start", "--head", "--block", "--port", str(self.ray_port)]
-        ray_head += ["--num-cpus", str(cpus), "--include-dashboard=false", "--disable-usage-stats"]
-        ray_head += ["--temp-dir", str(self.ray_temp), "--object-store-memory", str(512 * MiB)]
-        ray_head += ["--ray-client-server-port", str(free_port()), "--dashboard-agent-listen-port", str(free_port())]
-        self.start(
-            "ray-head",
-            ray_head,
-            env={**self.env, "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"},
-        )
+        # As make run: free side ports, token auth, no draining on SIGTERM, a small object store.
+        self.app.start_ray_head(self.ray_port, num_cpus=os.cpu_count() or 1, temp_dir=self.ray_temp, wait=False)
         self.manage("migrate", "migrate", "--noinput")  # while Ray starts
         fresh = self.shell(
             "create-users",
@@ -189,18 +148,13 @@ class Stack:
                 "give an empty one (--database-url)."
             )
         self.wait_until("the Ray head", lambda: port_open(self.ray_port))
-        self.env["RAY_ADDRESS"] = f"127.0.0.1:{self.ray_port}"
-
-        # SimpleWorker, as run-local: each job in the worker process, which keeps its Ray connection.
-        worker = ["--worker-class", "rq.worker.SimpleWorker"]
         for i in range(1, self.args.rq_workers + 1):
-            self.start(f"rq-worker-{i}", manage_py("rqworker", "default", *worker))
-        self.start("rq-cron", manage_py("rqcron", "analysis.runs.schedule"))
-        self.start("reaper", manage_py("rqworker", "maintenance", *worker))
-        web = [str(venv_bin / "gunicorn"), "emotion_site.wsgi", "--bind", f"127.0.0.1:{self.port}"]
-        web += ["--workers", str(self.args.web_workers), "--threads", str(self.args.web_threads)]
-        web += ["--timeout", "600", "--access-logfile", "-", "--no-control-socket"]
-        self.start("web", web)
+            self.app.start_rq_worker(f"rq-worker-{i}", "default")
+        self.app.start_cron()
+        self.app.start_rq_worker("reaper", "maintenance")
+        self.app.start_web(
+            "127.0.0.1", self.port, workers=self.args.web_workers, threads=self.args.web_threads, wait=False
+        )
         self.wait_until("gunicorn", self.login_page_ok)
         self.wait_until("the rq workers", lambda: self.workers_listening(connection))
 
@@ -224,44 +178,13 @@ class Stack:
                         total += p.memory_info().rss
                 self.peak_rss[role] = max(self.peak_rss[role], total)
 
-    def stop(self, roles: list[str]) -> None:
-        """SIGTERM, a second one (rq's cold shutdown) after half the grace, then SIGKILL; each role's group."""
-
-        def signal_group(role: str, sig: int) -> None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.processes[role].pid, sig)
-
-        roles = [role for role in roles if role in self.processes]
-        for role in roles:
-            signal_group(role, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_S
-        second = False
-        while any(self.processes[role].poll() is None for role in roles) and time.monotonic() < deadline:
-            if not second and time.monotonic() > deadline - STOP_GRACE_S / 2:
-                for role in roles:
-                    if self.processes[role].poll() is None:
-                        signal_group(role, signal.SIGTERM)
-                second = True
-            time.sleep(0.1)
-        for role in roles:
-            if self.processes[role].poll() is None:
-                print(f"  {role} did not stop within {STOP_GRACE_S} s; killing it", flush=True)
-            signal_group(role, signal.SIGKILL)  # also whatever it left behind in its group
-            self.processes[role].wait()
-
     def down(self) -> None:
+        """The app's processes, then the Ray head; a second Ctrl-C kills what is left at once."""
         try:
-            self.stop([role for role in self.processes if role != "ray-head"])
-            self.stop(["ray-head"])
-        except KeyboardInterrupt:  # a second Ctrl-C: kill what is left at once
-            for process in self.processes.values():
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)
-        # Ray processes that left the head's group: found by our private temp dir in their command line.
-        for process in psutil.process_iter(["cmdline"]):
-            with contextlib.suppress(psutil.Error):
-                if any(str(self.ray_temp) in part for part in process.info["cmdline"] or ()):
-                    process.kill()
+            self.app.stop()
+        except KeyboardInterrupt:
+            kill_now(self.processes.values())
+            kill_ray_leftovers(self.ray_temp)
         with contextlib.suppress(redis.RedisError):
             redis.Redis.from_url(self.args.redis_url).flushdb()
 

@@ -1,8 +1,8 @@
 """The pipeline bench: whole `manage.py analyze_video` commands on derived real clips, in one run.
 
-    make bench                                   # = nice -n 10 .venv/bin/python bench/pipeline.py
-    .venv/bin/python bench/pipeline.py --quick   # without the 30-minute memory case
-    .venv/bin/python bench/pipeline.py --only speed,fer --json bench/out/pipeline.json
+    make bench                                   # = nice -n 10 .venv/bin/python -m bench.pipeline
+    .venv/bin/python -m bench.pipeline --quick   # without the 30-minute memory case
+    .venv/bin/python -m bench.pipeline --only speed,fer --json bench/out/pipeline.json
 
 Every figure times a whole command in a child process (interpreter start-up, imports, Ray start and
 model loading included), so it measures whatever the pipeline code is when the bench runs. See
@@ -16,9 +16,6 @@ import json
 import re
 import sys
 from pathlib import Path
-
-if __package__ in (None, ""):  # run as a script: make `bench.*` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import clips, dlib_openblas, face_encoding, fer_reference
 from bench.common import (
@@ -154,7 +151,7 @@ def job_start(args: argparse.Namespace) -> dict | None:
     out = RESULTS_DIR / "warm_ray.json"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
-    command = [PYTHON, str(PROJECT_ROOT / "bench" / "warm_ray.py"), str(clips.long_clip(10))]
+    command = [PYTHON, "-m", "bench.warm_ray", str(clips.long_clip(10))]  # run() runs it in PROJECT_ROOT
     result = run(
         "warm_ray", [*command, "--workers", str(args.workers), "--sample-fps", str(args.sample_fps), "--json", str(out)]
     )

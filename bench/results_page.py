@@ -6,7 +6,7 @@ of its chart data (the issue's budget: 2 MB) and the server's time to render it 
 the best of 5, beside a reference run of 1 person for 1 minute in the same database. Also the
 one-off cost of building the run's timeline (done once, when a run completes).
 
-    .venv/bin/python bench/results_page.py [--persons 50] [--minutes 60]
+    .venv/bin/python -m bench.results_page [--persons 50] [--minutes 60]
 """
 
 from __future__ import annotations
@@ -14,14 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
 
 SAMPLE_FPS = 5.0
 ROUNDS = 5

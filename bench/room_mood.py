@@ -1,6 +1,6 @@
 """What the room view says with each emotion model: persons, dominant emotions, valence and highlights.
 
-    .venv/bin/python bench/room_mood.py --model emotion-net-v3 --model emotion-net-v5
+    .venv/bin/python -m bench.room_mood --model emotion-net-v3 --model emotion-net-v5
 
 Analyses, in one process at 5 frames/s, street_1080p.mp4 (2-6 calm pedestrians) and the four-person
 room clip (bench/room_clip.py) with each model, and prints per person the dominant emotion and the
@@ -12,14 +12,10 @@ side by side on the same detections.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
-if __package__ in (None, ""):  # run as a script: make `bench.*` and `analysis.*` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.core.emotion_classifier import DEFAULT_MODEL
 from analysis.core.emotion_summary import summarize

@@ -1,6 +1,6 @@
 """Wall time and peak RSS of a command's process tree, sampled with psutil while it runs.
 
-    .venv/bin/python bench/rss.py -- .venv/bin/python manage.py analyze_video CLIP --workers 2
+    .venv/bin/python -m bench.rss -- .venv/bin/python manage.py analyze_video CLIP --workers 2
 
 The command's own process (the driver) and every descendant are sampled every `period` seconds; each
 process keeps its own peak. Descendants whose command line starts with `ray::` are Ray worker

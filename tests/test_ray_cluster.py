@@ -8,7 +8,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,17 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from emotion_site.stack import free_port, port_open
+
 from .conftest import VIDEOS
 
 ROOT = Path(__file__).resolve().parents[1]
 RAY = Path(sys.executable).with_name("ray")
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def ray_node(env: dict, *arguments: str) -> subprocess.Popen:
@@ -94,11 +89,9 @@ def two_node_cluster():
 def wait_for_port(port: int, process: subprocess.Popen) -> None:
     for _ in range(600):
         assert process.poll() is None, "the Ray head exited while starting"
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
+        if port_open(port):
             return
-        except OSError:
-            time.sleep(0.1)
+        time.sleep(0.1)
     raise AssertionError("the Ray head did not start within 60 s")
 
 

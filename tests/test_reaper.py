@@ -25,6 +25,7 @@ from analysis.runs import reaper
 from analysis.runs.heartbeat import run_heartbeat
 from analysis.runs.lifecycle import complete, fail_run
 from analysis.runs.reaper import reap_lost_runs
+from emotion_site.stack import CRON_CONFIG
 
 from .conftest import VIDEOS
 from .factories import make_video
@@ -213,7 +214,7 @@ def test_cron_config_enqueues_the_reaper_on_the_maintenance_queue(settings, redi
 
     settings.RQ_QUEUES = {name: {"URL": redis_url} for name in ("default", "maintenance")}
     scheduler = DjangoCronScheduler()
-    scheduler.load_config_from_file("analysis.runs.schedule")
+    scheduler.load_config_from_file(CRON_CONFIG)
     (job,) = scheduler.get_jobs()
     assert job.func_name == "analysis.runs.reaper.reap_lost_runs" and job.queue_name == "maintenance"
     assert job.interval == settings.ANALYSIS_REAP_INTERVAL_S
@@ -260,7 +261,7 @@ print(json.dumps({{"run": run.pk}}))
 
 def test_a_killed_worker_run_is_failed_by_the_schedule_and_reprocessing_succeeds(stack):
     ids = stack.python(CREATE_RUN)
-    stack.start("rqcron", "rqcron", "analysis.runs.schedule")
+    stack.cron()
     stack.worker("maintenance")
     worker = stack.worker("default")
 

@@ -10,7 +10,6 @@ person with the baseline view and the overlay).
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,13 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("EMOTION_TEST_DATA", ROOT.parent / "shared" / "data"))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # the project's packages, for a script run by its path
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from emotion_site.stack import free_port  # noqa: E402
 
 
 def main() -> None:
