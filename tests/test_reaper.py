@@ -196,7 +196,7 @@ def test_the_heartbeat_never_revives_a_failed_run(run_of):
 
 
 def test_run_analysis_runs_inside_the_heartbeat():
-    tree = ast.parse((ROOT / "analysis" / "jobs.py").read_text())
+    tree = ast.parse((ROOT / "analysis" / "runs" / "jobs.py").read_text())
     (function,) = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "run_analysis"]
     items = [item.context_expr for node in ast.walk(function) if isinstance(node, ast.With) for item in node.items]
     beats = [c for c in items if isinstance(c, ast.Call) and getattr(c.func, "id", None) == "run_heartbeat"]
