@@ -152,6 +152,11 @@ FILE_UPLOAD_HANDLERS = ["videos.upload_handlers.SizeLimitedUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 VIDEO_MAX_UPLOAD_BYTES = int(os.environ.get("VIDEO_MAX_UPLOAD_BYTES", 2 * 1024**3))
 VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "mkv", "avi")
+# Resumable uploads (tus 1.0 at /api/uploads/, videos.partial_uploads): the bytes received so far
+# are on this disk (in production a volume the web processes share); an upload left unfinished for
+# UPLOAD_EXPIRE_S is removed by the maintenance queue.
+UPLOAD_PARTIAL_DIR = Path(os.environ.get("UPLOAD_PARTIAL_DIR", VAR_DIR / "uploads-partial"))
+UPLOAD_EXPIRE_S = int(os.environ.get("UPLOAD_EXPIRE_S", 24 * 3600))
 # Per user: the stored videos' total size (videos.storage_quota), and analyses queued or running
 # (analysis.runs.limits), which uploads and the results page's reprocess may not pass (staff's
 # admin actions and commands may).

@@ -209,15 +209,17 @@ def test_defaults_fail_a_killed_run_within_two_minutes(settings):
     assert settings.ANALYSIS_STALE_AFTER_S + settings.ANALYSIS_REAP_INTERVAL_S <= 90
 
 
-def test_cron_config_enqueues_the_reaper_on_the_maintenance_queue(settings, redis_url):
+def test_cron_config_enqueues_the_reaper_and_the_upload_cleaner_on_the_maintenance_queue(settings, redis_url):
     from django_rq.cron import DjangoCronScheduler
 
     settings.RQ_QUEUES = {name: {"URL": redis_url} for name in ("default", "maintenance")}
     scheduler = DjangoCronScheduler()
     scheduler.load_config_from_file(CRON_CONFIG)
-    (job,) = scheduler.get_jobs()
-    assert job.func_name == "analysis.runs.reaper.reap_lost_runs" and job.queue_name == "maintenance"
-    assert job.interval == settings.ANALYSIS_REAP_INTERVAL_S
+    jobs = {job.func_name: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"analysis.runs.reaper.reap_lost_runs", "videos.partial_uploads.remove_expired"}
+    assert {job.queue_name for job in jobs.values()} == {"maintenance"}
+    assert jobs["analysis.runs.reaper.reap_lost_runs"].interval == settings.ANALYSIS_REAP_INTERVAL_S
+    assert jobs["videos.partial_uploads.remove_expired"].interval <= settings.UPLOAD_EXPIRE_S
 
 
 # --- End to end, with real processes ------------------------------------------------------------

@@ -47,3 +47,21 @@ class Video(models.Model):
             ".mkv": "video/x-matroska",
             ".avi": "video/x-msvideo",
         }.get(suffix, "application/octet-stream")
+
+
+class PartialUpload(models.Model):
+    """A resumable upload in progress (tus): the bytes received so far are in a file of the partial
+    upload area (videos.partial_uploads); it becomes a Video when its last byte arrives."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partial_uploads")
+    filename = models.CharField(max_length=255)
+    # What the uploader said besides the file (the upload form's other fields: title, sampling).
+    metadata = models.JSONField(default=dict)
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.offset}/{self.length} bytes)"

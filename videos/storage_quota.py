@@ -1,11 +1,12 @@
-"""A user's storage quota (USER_STORAGE_QUOTA_BYTES): the total size of the videos they keep."""
+"""A user's storage quota (USER_STORAGE_QUOTA_BYTES): the total size of the videos they keep and of the
+resumable uploads still arriving."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Sum
+from django.db.models import F, Sum
 
-from .models import Video
+from .models import PartialUpload, Video
 
 
 def human_size(n: float) -> str:
@@ -27,6 +28,9 @@ def lock_owner(owner: AbstractBaseUser) -> None:
 def storage_refusal(owner: AbstractBaseUser, size_bytes: int) -> str | None:
     """The message when storing `size_bytes` more would take the owner past the quota."""
     used = Video.objects.filter(owner=owner).aggregate(total=Sum("size_bytes"))["total"] or 0
+    # Resumable uploads still arriving hold their whole declared length.
+    arriving = PartialUpload.objects.filter(owner=owner, offset__lt=F("length"))
+    used += arriving.aggregate(total=Sum("length"))["total"] or 0
     quota = settings.USER_STORAGE_QUOTA_BYTES
     if used + size_bytes <= quota:
         return None

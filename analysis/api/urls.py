@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import markers, persons, views
+from . import markers, persons, resumable, views
 
 app_name = "api"
 urlpatterns = [
@@ -15,5 +15,7 @@ urlpatterns = [
     path("videos/<int:pk>/persons/<int:number>/", persons.VideoPersonDetail.as_view(), name="video-person-detail"),
     path("videos/<int:pk>/persons/<int:number>/merge/", persons.VideoPersonMerge.as_view(), name="video-person-merge"),
     path("videos/<int:pk>/persons/<int:number>/split/", persons.VideoPersonSplit.as_view(), name="video-person-split"),
+    path("uploads/", resumable.UploadCreate.as_view(), name="upload-create"),
+    path("uploads/<uuid:pk>/", resumable.UploadDetail.as_view(), name="upload-detail"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
 ]

@@ -1,12 +1,14 @@
 """rq's cron configuration: `python manage.py rqcron analysis.runs.schedule` (`make run` and the
 compose service `cron` start it; run one per deployment). It enqueues the lost-run reaper on the
-"maintenance" queue every `ANALYSIS_REAP_INTERVAL_S`; a worker of that queue runs it
+"maintenance" queue every `ANALYSIS_REAP_INTERVAL_S`, and the removal of expired resumable uploads
+every hour (sooner if UPLOAD_EXPIRE_S is shorter); a worker of that queue runs them
 (`python manage.py rqworker maintenance`)."""
 
 from django.conf import settings
 from rq import cron
 
 from analysis.runs.reaper import reap_lost_runs
+from videos.partial_uploads import remove_expired
 
 cron.register(
     reap_lost_runs,
@@ -15,6 +17,17 @@ cron.register(
     job_timeout=max(60, settings.ANALYSIS_REAP_INTERVAL_S),
     # A reaper job no worker took before the next one is due is dropped, not run late in a pile.
     ttl=settings.ANALYSIS_REAP_INTERVAL_S,
+    result_ttl=3600,
+    failure_ttl=86400,
+)
+
+UPLOAD_CLEAN_INTERVAL_S = min(3600, settings.UPLOAD_EXPIRE_S)
+cron.register(
+    remove_expired,
+    "maintenance",
+    interval=UPLOAD_CLEAN_INTERVAL_S,
+    job_timeout=600,
+    ttl=UPLOAD_CLEAN_INTERVAL_S,
     result_ttl=3600,
     failure_ttl=86400,
 )

@@ -1,0 +1,194 @@
+"""Resumable uploads: the tus 1.0 protocol (core, creation, termination, expiration) at /api/uploads/.
+
+A client creates an upload (POST, `Upload-Length`, `Upload-Metadata` with `filename`, `title`,
+`sample_fps`), sends its bytes in as many PATCH requests as it likes, asks where it stands after a
+dropped connection (HEAD) and goes on from there. When the last byte is in, the file passes the same
+checks as a one-request upload (analysis.pages.upload_form) and becomes a video with its analysis
+queued; the last PATCH then names it (`Video-Location`, `Video-Page`), or answers 422 with the
+form's messages. Another user's upload is a 404. docs/api.md shows a session with curl.
+"""
+
+import base64
+import binascii
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import http_date
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from videos import partial_uploads
+from videos.models import PartialUpload
+
+from .uploads import form_errors, upload_form
+from .views import LoginExemptMixin
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,termination,expiration"
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+
+
+def parse_metadata(header: str) -> dict[str, str]:
+    """`key base64value,key2 base64value2` -> {key: text}; ValueError for a malformed header."""
+    metadata = {}
+    for pair in filter(None, (part.strip() for part in header.split(","))):
+        key, _, encoded = pair.partition(" ")
+        try:
+            metadata[key] = base64.b64decode(encoded, validate=True).decode() if encoded else ""
+        except (binascii.Error, UnicodeDecodeError) as error:
+            raise ValueError(f"Upload-Metadata: {key} is not base64 of UTF-8 text.") from error
+    return metadata
+
+
+def tus_headers(**extra: str) -> dict[str, str]:
+    return {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **extra}
+
+
+def int_header(request: Request, name: str) -> int | None:
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number of bytes.")
+    return int(value)
+
+
+def version_refusal(request: Request) -> Response | None:
+    """412 for a request without the protocol version this server speaks (every request but OPTIONS)."""
+    if request.headers.get("Tus-Resumable") == TUS_VERSION:
+        return None
+    return Response(status=status.HTTP_412_PRECONDITION_FAILED, headers={"Tus-Version": TUS_VERSION})
+
+
+def expires(upload: PartialUpload) -> str:
+    return http_date(upload.expires_at.timestamp())
+
+
+def refusal(errors: dict, code: int) -> Response:
+    return Response(errors, status=code, headers=tus_headers())
+
+
+@extend_schema(exclude=True)  # tus is its own protocol (docs/api.md), not a JSON resource
+class TusView(LoginExemptMixin, APIView):
+    def options(self, request: Request, *args, **kwargs) -> Response:
+        return Response(
+            status=status.HTTP_204_NO_CONTENT,
+            headers=tus_headers(
+                **{
+                    "Tus-Version": TUS_VERSION,
+                    "Tus-Extension": TUS_EXTENSIONS,
+                    "Tus-Max-Size": str(settings.VIDEO_MAX_UPLOAD_BYTES),
+                }
+            ),
+        )
+
+
+class UploadCreate(TusView):
+    def post(self, request: Request) -> Response:
+        if refused := version_refusal(request):
+            return refused
+        try:
+            length = int_header(request, "Upload-Length")
+            metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
+        except ValueError as error:
+            return refusal({"non_field_errors": [str(error)]}, status.HTTP_400_BAD_REQUEST)
+        if length is None:
+            return refusal({"non_field_errors": ["Upload-Length is required."]}, status.HTTP_400_BAD_REQUEST)
+        filename = metadata.get("filename") or "upload"
+        fields = {
+            "title": metadata.get("title") or filename.rsplit(".", 1)[0],
+            "sample_fps": metadata.get("sample_fps"),
+        }
+        # The form's other fields now, not after the last byte: a bad title must not cost an hour's upload.
+        checked = upload_form(fields, {}, request.user, upload_too_large=False)
+        checked.is_valid()
+        if errors := {field: messages for field, messages in form_errors(checked).items() if field != "file"}:
+            return refusal(errors, status.HTTP_400_BAD_REQUEST)
+        try:
+            upload = partial_uploads.create(request.user, filename, length, fields)
+        except partial_uploads.UploadRefused as refused:
+            return refusal({refused.field or "non_field_errors": [str(refused)]}, refused.status)
+        location = request.build_absolute_uri(reverse("api:upload-detail", args=[upload.pk]))
+        return Response(
+            status=status.HTTP_201_CREATED,
+            headers=tus_headers(Location=location, **{"Upload-Expires": expires(upload)}),
+        )
+
+
+class UploadDetail(TusView):
+    def owned_upload(self, request: Request, pk) -> PartialUpload:
+        upload = PartialUpload.objects.filter(pk=pk, owner=request.user).first()
+        if upload is None or upload.expires_at <= timezone.now():
+            raise Http404("No such upload (finished, cancelled or expired).")
+        return upload
+
+    def head(self, request: Request, pk) -> Response:
+        if refused := version_refusal(request):
+            return refused
+        upload = self.owned_upload(request, pk)
+        return Response(
+            headers=tus_headers(
+                **{
+                    "Upload-Offset": str(upload.offset),
+                    "Upload-Length": str(upload.length),
+                    "Upload-Expires": expires(upload),
+                }
+            )
+        )
+
+    def patch(self, request: Request, pk) -> Response:
+        if refused := version_refusal(request):
+            return refused
+        upload = self.owned_upload(request, pk)
+        if request.content_type.split(";")[0].strip() != OFFSET_CONTENT_TYPE:
+            return refusal(
+                {"non_field_errors": [f"Content-Type must be {OFFSET_CONTENT_TYPE}."]},
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            )
+        try:
+            offset = int_header(request, "Upload-Offset")
+            sent = int_header(request, "Content-Length")
+        except ValueError as error:
+            return refusal({"non_field_errors": [str(error)]}, status.HTTP_400_BAD_REQUEST)
+        if offset is None:
+            return refusal({"non_field_errors": ["Upload-Offset is required."]}, status.HTTP_400_BAD_REQUEST)
+        try:
+            upload = partial_uploads.append(upload, offset, request.stream.read if sent else empty, sent)
+        except partial_uploads.OffsetMismatch as mismatch:
+            return refusal({"non_field_errors": [str(mismatch)]}, status.HTTP_409_CONFLICT)
+        except partial_uploads.UploadRefused as refused:
+            return refusal({refused.field or "non_field_errors": [str(refused)]}, refused.status)
+        headers = {"Upload-Offset": str(upload.offset), "Upload-Expires": expires(upload)}
+        if upload.offset == upload.length:
+            return self.finish(request, upload, headers)
+        return Response(status=status.HTTP_204_NO_CONTENT, headers=tus_headers(**headers))
+
+    def finish(self, request: Request, upload: PartialUpload, headers: dict[str, str]) -> Response:
+        """The last byte is in: the one-request upload's checks, then a video and its queued analysis."""
+        file = partial_uploads.finished_file(upload)
+        try:
+            form = upload_form(upload.metadata, {"file": file}, request.user, upload_too_large=False)
+            video = form.save() if form.is_valid() else None
+        finally:
+            file.close()
+            partial_uploads.discard(upload)  # a video now (its file moved to storage), or refused
+        if video is None:
+            return refusal(form_errors(form), status.HTTP_422_UNPROCESSABLE_ENTITY)
+        headers["Video-Location"] = request.build_absolute_uri(reverse("api:video-detail", args=[video.pk]))
+        headers["Video-Page"] = video.get_absolute_url()
+        return Response(status=status.HTTP_204_NO_CONTENT, headers=tus_headers(**headers))
+
+    def delete(self, request: Request, pk) -> Response:
+        if refused := version_refusal(request):
+            return refused
+        partial_uploads.discard(self.owned_upload(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT, headers=tus_headers())
+
+
+def empty(_: int) -> bytes:
+    return b""
