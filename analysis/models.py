@@ -10,13 +10,17 @@ class RunCancelled(Exception):
 
 class AnalysisRun(models.Model):
     class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for your other analyses"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Processing"
         SUCCEEDED = "succeeded", "Done"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    # In the queue or on a worker: what the owner's USER_MAX_ACTIVE_RUNS counts. A waiting run (an
+    # upload past the cap) is not enqueued until one of these ends (analysis.runs.launch).
+    IN_FLIGHT = (Status.QUEUED, Status.RUNNING)
+    ACTIVE = (Status.WAITING, *IN_FLIGHT)
 
     video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)

@@ -25,6 +25,8 @@ from analysis.models import AnalysisRun, Marker, Person, RunCancelled, RunTimeli
 from analysis.pages.upload_form import VideoUploadForm
 from analysis.results.sample_store import DatabaseSink
 from analysis.results.timeline_store import build_timeline
+from analysis.runs.launch import start_waiting_runs
+from analysis.runs.reaper import reap_lost_runs
 from videos.models import Video
 from videos.storage_quota import human_size
 
@@ -36,7 +38,6 @@ pytestmark = pytest.mark.django_db
 SINGLE_FACE = VIDEOS / "single_face.mp4"
 PASSWORDS = {"alice": "a-long-pass-phrase-1", "mallory": "a-long-pass-phrase-2"}  # conftest's users
 LOCKED_OUT = "Too many failed sign-in attempts. Try again in 5 minutes."
-CAP_ON_UPLOAD = "You already have 1 video waiting or being analysed; wait for one to finish before uploading another."
 
 
 def stored_files(media: Path) -> list[Path]:
@@ -321,53 +322,73 @@ def test_the_default_quota_message_reads_in_gigabytes(settings):
 
 
 @pytest.mark.parametrize("via", ["page", "api"])
-def test_an_upload_past_the_active_runs_cap_is_refused(via, alice, user, other_user, settings):
+def test_an_upload_past_the_active_runs_cap_waits_its_turn(
+    via, alice, user, other_user, settings, django_capture_on_commit_callbacks
+):
     settings.USER_MAX_ACTIVE_RUNS = 1
     make_run(make_video(other_user), status=AnalysisRun.Status.RUNNING)  # another user's: not counted
-    assert post_page(alice).status_code == 302  # queued: the one allowed
-    response = upload(via, alice, user)
-    assert refusal_messages(response, via) == [CAP_ON_UPLOAD]
-    assert Video.objects.filter(owner=user).count() == 1
-    if via == "page":
-        assert CAP_ON_UPLOAD in response.content.decode()
-    # Once it has finished, the next upload goes through.
-    AnalysisRun.objects.filter(video__owner=user).update(status=AnalysisRun.Status.SUCCEEDED)
-    assert upload(via, alice, user).status_code in {201, 302}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_page(alice).status_code == 302  # queued: the one allowed
+        assert upload(via, alice, user).status_code in {201, 302}  # stored; its analysis waits
+    first, second = AnalysisRun.objects.filter(video__owner=user).order_by("id")
+    assert (first.status, second.status) == (AnalysisRun.Status.QUEUED, AnalysisRun.Status.WAITING)
+    assert first.rq_job_id and not second.rq_job_id and django_rq.get_queue("default").count == 1
+    # The reaper's tick leaves a waiting run alone while the first still runs...
+    reap_lost_runs()
+    assert AnalysisRun.objects.get(pk=second.pk).status == AnalysisRun.Status.WAITING
+    # ...and once it has finished, the waiting one is queued with its job.
+    AnalysisRun.objects.filter(pk=first.pk).update(status=AnalysisRun.Status.SUCCEEDED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert start_waiting_runs() == 1
+    second.refresh_from_db()
+    assert second.status == AnalysisRun.Status.QUEUED and second.rq_job_id
+    assert django_rq.get_queue("default").count == 2
 
 
-def test_the_limits_are_counted_again_under_the_lock_when_saving(user, settings, isolated_storage_and_queue):
-    """A concurrent upload that lands between validation and save is counted: no second run, no file left."""
-    settings.USER_MAX_ACTIVE_RUNS = 1
-    upload = TemporaryUploadedFile("clip.mp4", "video/mp4", SINGLE_FACE.stat().st_size, None)
+def test_waiting_runs_start_oldest_first_as_places_free(user, settings, django_capture_on_commit_callbacks):
+    settings.USER_MAX_ACTIVE_RUNS = 2
+    runs = [make_run(make_video(user, f"Clip {i}"), status=AnalysisRun.Status.WAITING) for i in range(4)]
+    make_run(make_video(user, "Busy"), status=AnalysisRun.Status.RUNNING)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert start_waiting_runs([user.pk]) == 1  # one place of two is taken
+        assert start_waiting_runs([user.pk]) == 0
+    statuses = [AnalysisRun.objects.get(pk=run.pk).status for run in runs]
+    assert statuses == ["queued", "waiting", "waiting", "waiting"]
+
+
+def test_the_quota_is_counted_again_under_the_lock_when_saving(user, settings, isolated_storage_and_queue):
+    """A concurrent upload that lands between validation and save is counted: no second video, no file left."""
+    size = SINGLE_FACE.stat().st_size
+    settings.USER_STORAGE_QUOTA_BYTES = 2 * size - 1
+    upload = TemporaryUploadedFile("clip.mp4", "video/mp4", size, None)
     upload.write(SINGLE_FACE.read_bytes())
     upload.seek(0)
     form = VideoUploadForm({"title": "Mine", "sampling": "5"}, {"file": upload}, owner=user)
     assert form.is_valid(), form.errors
-    concurrent = make_video(user, "Uploaded meanwhile")
-    make_run(concurrent, status=AnalysisRun.Status.QUEUED)
+    concurrent = make_video(user, "Uploaded meanwhile", source=SINGLE_FACE)
 
     assert form.save() is None
-    assert form.errors["__all__"] == [CAP_ON_UPLOAD]
+    assert "storage quota" in form.errors["file"][0]
     assert list(Video.objects.all()) == [concurrent]
     assert stored_files(isolated_storage_and_queue) == [isolated_storage_and_queue / concurrent.file.name]
-    upload.close()  # its temporary file was moved into the storage, then deleted
+    upload.close()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_uploads_at_once_cannot_both_pass_the_cap(user, settings, monkeypatch):
-    """The owner's row lock serialises the recount: two uploads that both passed validation, counting
-    at the same moment, give one video, not two."""
-    import analysis.runs.limits
+def test_two_uploads_at_once_take_one_place_each(user, settings, monkeypatch):
+    """The owner's row lock serialises the count of free places: of two uploads counting at the same
+    moment under a cap of one, one is queued and the other waits."""
+    import analysis.runs.launch
 
     settings.USER_MAX_ACTIVE_RUNS = 1
-    counted = analysis.runs.limits.active_runs_refusal
+    counted = analysis.runs.launch.free_slots
 
-    def slow_count(owner, before):  # holds the count open while the other upload counts too
-        message = counted(owner, before)
+    def slow_count(owner_id):  # holds the count open while the other upload counts too
+        free = counted(owner_id)
         time.sleep(0.5)
-        return message
+        return free
 
-    monkeypatch.setattr(analysis.runs.limits, "active_runs_refusal", slow_count)
+    monkeypatch.setattr(analysis.runs.launch, "free_slots", slow_count)
     start = threading.Barrier(2)
     answers: list[int] = []
 
@@ -386,8 +407,8 @@ def test_two_uploads_at_once_cannot_both_pass_the_cap(user, settings, monkeypatc
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(answers) == [200, 302]
-    assert Video.objects.count() == 1 and AnalysisRun.objects.count() == 1
+    assert answers == [302, 302]
+    assert sorted(AnalysisRun.objects.values_list("status", flat=True)) == ["queued", "waiting"]
 
 
 def test_reprocess_from_the_page_respects_the_active_runs_cap(alice, user, settings):

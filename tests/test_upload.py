@@ -206,7 +206,7 @@ def test_missing_title_or_bad_sampling_is_refused(alice, isolated_storage_and_qu
 def test_failure_while_queuing_leaves_no_file(alice, isolated_storage_and_queue, monkeypatch):
     """If creating the run fails, the stored file and the video row are rolled back."""
 
-    def broken(video, sample_fps):
+    def broken(video, sample_fps, wait_turn=False):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr("analysis.runs.launch.start_analysis", broken)

@@ -13,6 +13,7 @@ from analysis.core.video_source import VideoError
 from analysis.models import AnalysisRun, RunCancelled
 from analysis.results.sample_store import DatabaseSink
 from analysis.runs.heartbeat import run_heartbeat
+from analysis.runs.launch import start_waiting_runs
 from analysis.runs.lifecycle import claim, complete, discard_partial_results, fail_run, job_timeout_s, video_info
 from analysis.runs.ray_executor import RayExecutor
 from analysis.runs.video_files import worker_video_location
@@ -81,7 +82,17 @@ def run_analysis(run_id: int) -> str:
         log.exception("Run %s failed", run.pk)
         record_failure(run.pk, describe_failure(error))
         raise
+    finally:
+        start_next_for(video.owner_id)
     return f"{stats.frames_analyzed} frames, {stats.persons} persons"
+
+
+def start_next_for(owner_id: int) -> None:
+    """The owner's place is free again: queue their next waiting upload (the reaper's tick would, later)."""
+    try:
+        start_waiting_runs([owner_id])
+    except Exception:
+        log.exception("Could not queue the waiting runs of user %s; the reaper will", owner_id)
 
 
 def record_failure(run_id: int, reason: str) -> None:

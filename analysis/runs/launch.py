@@ -5,9 +5,11 @@ command) comes through here, so that a video never has two analyses at once.
 """
 
 import logging
+from collections.abc import Iterable
 
 import django_rq
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,7 +17,7 @@ from django.db import transaction
 from analysis.core.video_source import VideoInfo
 from analysis.models import AnalysisRun
 from analysis.runs.lifecycle import fail_run, job_timeout_s
-from analysis.runs.limits import LimitReached, UploadRefused, active_runs_refusal, upload_refusals
+from analysis.runs.limits import LimitReached, UploadRefused, active_runs_refusal, free_slots, upload_refusals
 from videos.models import Video
 from videos.storage_quota import lock_owner
 
@@ -54,20 +56,52 @@ def store_and_start(
             if refusals := upload_refusals(owner, upload.size):  # counted again, now under the lock
                 raise UploadRefused(refusals)
             video.save()
-            start_analysis(video, sample_fps)
+            start_analysis(video, sample_fps, wait_turn=True)
     except BaseException:
         video.file.delete(save=False)
         raise
     return video
 
 
-def start_analysis(video: Video, sample_fps: float | None) -> AnalysisRun:
-    """Create a queued run and enqueue its job once the transaction commits."""
+def start_analysis(video: Video, sample_fps: float | None, wait_turn: bool = False) -> AnalysisRun:
+    """Create a queued run and enqueue its job once the transaction commits.
+
+    With `wait_turn` (uploads, under the owner's lock), a run past the owner's USER_MAX_ACTIVE_RUNS
+    waits instead: start_waiting_runs() queues it when one of the owner's analyses ends. So a user
+    who drops twenty files gets twenty videos, analysed a few at a time, and other users' analyses
+    are not held up behind them.
+    """
+    waits = wait_turn and not free_slots(video.owner_id)
     run = AnalysisRun.objects.create(
-        video=video, sample_fps=sample_fps, detector=settings.FACE_DETECTOR, model=settings.EMOTION_MODEL
+        video=video,
+        sample_fps=sample_fps,
+        detector=settings.FACE_DETECTOR,
+        model=settings.EMOTION_MODEL,
+        status=AnalysisRun.Status.WAITING if waits else AnalysisRun.Status.QUEUED,
     )
-    transaction.on_commit(lambda: enqueue(run))
+    if not waits:
+        transaction.on_commit(lambda: enqueue(run))
     return run
+
+
+def start_waiting_runs(owner_ids: Iterable[int] | None = None) -> int:
+    """Queue each owner's oldest waiting runs, as many as their cap has room for (all owners with
+    waiting runs when None); how many were queued. Called when a job ends and by the reaper's tick."""
+    if owner_ids is None:
+        waiting = AnalysisRun.objects.filter(status=AnalysisRun.Status.WAITING)
+        owner_ids = set(waiting.values_list("video__owner_id", flat=True))
+    started = 0
+    for owner_id in owner_ids:
+        with transaction.atomic():
+            lock_owner(get_user_model()(pk=owner_id))
+            oldest = AnalysisRun.objects.select_related("video").filter(
+                video__owner_id=owner_id, status=AnalysisRun.Status.WAITING
+            )
+            for run in oldest.order_by("created_at", "id")[: free_slots(owner_id)]:
+                AnalysisRun.objects.filter(pk=run.pk).update(status=AnalysisRun.Status.QUEUED)
+                transaction.on_commit(lambda run=run: enqueue(run))
+                started += 1
+    return started
 
 
 def enqueue(run: AnalysisRun) -> None:

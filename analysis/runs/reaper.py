@@ -23,6 +23,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from analysis.models import AnalysisRun
+from analysis.runs.launch import start_waiting_runs
 from analysis.runs.lifecycle import fail_run
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ def _rq_job_lost(run: AnalysisRun) -> str | None:
 
 def lost_reason(run: AnalysisRun, stale_before) -> str | None:
     """Why the active `run` is lost, or None while it may still be alive."""
+    if run.status == AnalysisRun.Status.WAITING:  # not enqueued yet, on purpose
+        return None
     if run.rq_job_id and (reason := _rq_job_lost(run)):
         return reason
     if run.status == AnalysisRun.Status.QUEUED:
@@ -72,6 +75,8 @@ def fail_lost_runs(runs: Iterable[AnalysisRun]) -> int:
 
 
 def reap_lost_runs() -> str:
-    """The periodic job: fail every lost run."""
-    failed = fail_lost_runs(AnalysisRun.objects.filter(status__in=AnalysisRun.ACTIVE))
-    return f"{failed} lost runs failed"
+    """The periodic job: fail every lost run, then queue the waiting runs that now have room (a run
+    cancelled or failed outside a job frees its owner's place here)."""
+    failed = fail_lost_runs(AnalysisRun.objects.filter(status__in=AnalysisRun.IN_FLIGHT))
+    started = start_waiting_runs()
+    return f"{failed} lost runs failed, {started} waiting runs queued"
