@@ -1,5 +1,6 @@
 """The video pages: the list with each video's latest analysis, the upload page, the delete page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -35,7 +36,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             return redirect(video)
     else:
         form = VideoUploadForm()
-    return render(request, "videos/upload.html", {"form": form})
+    # The page checks type and size before sending (the server checks again).
+    context = {"form": form, "max_upload_bytes": settings.VIDEO_MAX_UPLOAD_BYTES}
+    return render(request, "videos/upload.html", context)
 
 
 @require_http_methods(["GET", "POST"])
