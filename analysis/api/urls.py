@@ -16,6 +16,7 @@ urlpatterns = [
     path("videos/<int:pk>/persons/<int:number>/merge/", persons.VideoPersonMerge.as_view(), name="video-person-merge"),
     path("videos/<int:pk>/persons/<int:number>/split/", persons.VideoPersonSplit.as_view(), name="video-person-split"),
     path("uploads/", resumable.UploadCreate.as_view(), name="upload-create"),
-    path("uploads/<uuid:pk>/", resumable.UploadDetail.as_view(), name="upload-detail"),
+    # No trailing slash: `curl -T FILE URL/` would append the file name to the URL.
+    path("uploads/<uuid:pk>", resumable.UploadDetail.as_view(), name="upload-detail"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
 ]
