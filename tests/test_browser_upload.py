@@ -8,7 +8,6 @@ import re
 import time
 from pathlib import Path
 
-import django_rq
 import pytest
 from django.db import connection
 
@@ -95,10 +94,10 @@ def without_aborted(errors: list[str]) -> list[str]:
 
 
 def assert_queued(video: Video, sample_fps: float | None = 5.0) -> None:
+    """Its analysis waits or runs (how it waits under the per-user cap is the server's business)."""
     run = video.runs.get()
     assert run.status in (AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING)
     assert run.sample_fps == sample_fps
-    assert run.rq_job_id in django_rq.get_queue("default").job_ids
 
 
 def test_upload_one_clip_with_its_progress(page, live_server, user):
@@ -249,8 +248,8 @@ def test_a_file_the_server_cannot_read_shows_its_refusal(page, live_server, user
     assert line.get_attribute("data-state") == "failed"
     assert Video.objects.count() == 0
     assert page.evaluate(STORED_UPLOADS) == []
-    # The refusal of the last PATCH (422) is the only failed request.
-    assert errors and all("422" in error and "/api/uploads/" in error for error in errors), errors
+    # The refusal of the last PATCH (422, or 400) is the only failed request.
+    assert errors and all("/api/uploads/" in error and ("422" in error or "400" in error) for error in errors), errors
 
 
 def block_patches_after(page, allowed: int) -> dict:
