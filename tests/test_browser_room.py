@@ -39,10 +39,11 @@ def analyse(page, live_server, path) -> AnalysisRun:
     page.fill("input[name=password]", "a-long-pass-phrase-1")
     page.click("button[type=submit]")
     page.goto(f"{live_server.url}/videos/upload/")
-    page.fill("input[name=title]", "Focus group")
-    page.set_input_files("input[name=file]", str(path))
-    page.select_option("select[name=sampling]", "5")
-    page.click("#upload-form button[type=submit]")
+    page.set_input_files("#upload-files", str(path))
+    page.fill(".upload-title", "Focus group")
+    page.select_option("#upload-sampling", "5")
+    page.click("#upload-start")
+    page.click("a.upload-video-link")  # its results page
     page.wait_for_selector("text=Queued")
     queue = django_rq.get_queue("default")
 
