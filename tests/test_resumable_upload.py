@@ -90,9 +90,15 @@ def test_an_upload_in_chunks_becomes_the_same_video_with_its_analysis_queued(
     assert sha256(video.file.read()) == sha256(data)
     run = video.runs.get()
     assert run.status == AnalysisRun.Status.QUEUED and run.sample_fps == 2.0 and run.rq_job_id
-    # The upload itself is gone: its bytes became the video's file.
-    assert not PartialUpload.objects.exists() and not any(partial_uploads.partial_dir().iterdir())
-    assert head(api, location).status_code == 404
+    # Its bytes became the video's file; until it expires, HEAD says where the video is, for a client
+    # whose connection broke as the last chunk went in.
+    assert not any(partial_uploads.partial_dir().iterdir())
+    again = head(api, location)
+    assert again.status_code == 200 and again["Upload-Offset"] == str(len(data))
+    assert again["Video-Page"] == last["Video-Page"]
+    assert patch(api, location, len(data), b"").status_code == 409
+    assert Video.objects.count() == 1
+    assert PartialUpload.objects.get().video == video  # it holds no quota: its offset is its length
 
 
 @pytest.mark.django_db

@@ -62,6 +62,9 @@ class PartialUpload(models.Model):
     offset = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
+    # Set when the last byte made it a video: kept until it expires, so that a client whose
+    # connection broke as the last chunk went in learns from HEAD that it is stored.
+    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.offset}/{self.length} bytes)"

@@ -124,6 +124,12 @@ def finished_file(upload: PartialUpload) -> PartialFile:
     return PartialFile(file_path(upload), upload.filename, upload.length)
 
 
+def mark_finished(upload: PartialUpload, video) -> None:
+    """The upload became `video` (its bytes moved into the storage): remembered until it expires."""
+    file_path(upload).unlink(missing_ok=True)
+    PartialUpload.objects.filter(pk=upload.pk).update(video=video)
+
+
 def discard(upload: PartialUpload) -> None:
     """Forget the upload and remove its bytes (after it became a video, was cancelled or expired)."""
     file_path(upload).unlink(missing_ok=True)

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from videos import partial_uploads
-from videos.models import PartialUpload
+from videos.models import PartialUpload, Video
 
 from .uploads import form_errors, upload_form
 from .views import LoginExemptMixin
@@ -67,6 +67,14 @@ def version_refusal(request: Request) -> Response | None:
 
 def expires(upload: PartialUpload) -> str:
     return http_date(upload.expires_at.timestamp())
+
+
+def video_headers(request: Request, video: Video | None) -> dict[str, str]:
+    """Where a finished upload's video is: its API URL and its results page."""
+    if video is None:
+        return {}
+    location = request.build_absolute_uri(reverse("api:video-detail", args=[video.pk]))
+    return {"Video-Location": location, "Video-Page": video.get_absolute_url()}
 
 
 def refusal(errors: dict, code: int) -> Response:
@@ -122,29 +130,27 @@ class UploadCreate(TusView):
 
 class UploadDetail(TusView):
     def owned_upload(self, request: Request, pk) -> PartialUpload:
-        upload = PartialUpload.objects.filter(pk=pk, owner=request.user).first()
+        upload = PartialUpload.objects.select_related("video").filter(pk=pk, owner=request.user).first()
         if upload is None or upload.expires_at <= timezone.now():
-            raise Http404("No such upload (finished, cancelled or expired).")
+            raise Http404("No such upload (cancelled, refused or expired).")
         return upload
 
     def head(self, request: Request, pk) -> Response:
         if refused := version_refusal(request):
             return refused
         upload = self.owned_upload(request, pk)
-        return Response(
-            headers=tus_headers(
-                **{
-                    "Upload-Offset": str(upload.offset),
-                    "Upload-Length": str(upload.length),
-                    "Upload-Expires": expires(upload),
-                }
-            )
-        )
+        headers = {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length)}
+        headers["Upload-Expires"] = expires(upload)
+        return Response(headers=tus_headers(**headers, **video_headers(request, upload.video)))
 
     def patch(self, request: Request, pk) -> Response:
         if refused := version_refusal(request):
             return refused
         upload = self.owned_upload(request, pk)
+        if upload.video is not None:  # finished already (HEAD says so): nothing more to append
+            headers = {"Upload-Offset": str(upload.offset), **video_headers(request, upload.video)}
+            errors = {"non_field_errors": ["This upload is finished."]}
+            return Response(errors, status=status.HTTP_409_CONFLICT, headers=tus_headers(**headers))
         if request.content_type.split(";")[0].strip() != OFFSET_CONTENT_TYPE:
             return refusal(
                 {"non_field_errors": [f"Content-Type must be {OFFSET_CONTENT_TYPE}."]},
@@ -171,17 +177,20 @@ class UploadDetail(TusView):
     def finish(self, request: Request, upload: PartialUpload, headers: dict[str, str]) -> Response:
         """The last byte is in: the one-request upload's checks, then a video and its queued analysis."""
         file = partial_uploads.finished_file(upload)
+        video = None
         try:
             form = upload_form(upload.metadata, {"file": file}, request.user, upload_too_large=False)
             video = form.save() if form.is_valid() else None
         finally:
             file.close()
-            partial_uploads.discard(upload)  # a video now (its file moved to storage), or refused
+            if video is None:
+                partial_uploads.discard(upload)  # refused, or failed: nothing of it is kept
         if video is None:
             return refusal(form_errors(form), status.HTTP_422_UNPROCESSABLE_ENTITY)
-        headers["Video-Location"] = request.build_absolute_uri(reverse("api:video-detail", args=[video.pk]))
-        headers["Video-Page"] = video.get_absolute_url()
-        return Response(status=status.HTTP_204_NO_CONTENT, headers=tus_headers(**headers))
+        partial_uploads.mark_finished(upload, video)
+        return Response(
+            status=status.HTTP_204_NO_CONTENT, headers=tus_headers(**headers, **video_headers(request, video))
+        )
 
     def delete(self, request: Request, pk) -> Response:
         if refused := version_refusal(request):
