@@ -21,8 +21,7 @@ def watch_for_errors(page) -> list[str]:
     errors: list[str] = []
 
     def console(message) -> None:
-        # The browser's own request for /favicon.ico (the site has none) is not the page's.
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+        if message.type == "error":
             errors.append(f"console: {message.text} ({message.location['url']})")
 
     page.on("console", console)

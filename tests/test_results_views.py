@@ -105,8 +105,16 @@ def test_results_page_shows_run_facts(alice, analysed):
     content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
     assert "Team meeting" in content
     assert "640×360" in content
+    assert "Click a chart to jump" in content
     assert "12 frames analysed (5 per second)" in content
     assert "2 persons" in content
+
+
+def test_pages_name_the_sites_icon(alice, analysed):
+    # Without one, browsers ask for /favicon.ico and log its 404 as a console error.
+    content = alice.get(reverse("analysis:results", args=[analysed[0].pk])).content.decode()
+    assert f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">' in content
+    assert finders.find("favicon.svg")
 
 
 def test_video_without_faces_shows_a_message(alice, user):
@@ -116,6 +124,7 @@ def test_video_without_faces_shows_a_message(alice, user):
     content = response.content.decode()
     assert "No faces were found in this video." in content
     assert 'id="chart-distribution"' not in content
+    assert "Click a chart" not in content  # no charts to click
     export = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
     assert export["persons"] == []
 
@@ -240,6 +249,7 @@ def test_results_page_of_a_queued_video(alice, user):
     assert f'data-progress-url="{reverse("analysis:progress", args=[video.pk])}"' in content
     assert "plotly.min.js" not in content
     assert "charts-data" not in content
+    assert "Click a chart" not in content
     assert reverse("analysis:export_csv", args=[video.pk]) not in content
     # An active run is not offered for reprocessing.
     assert reverse("analysis:reprocess", args=[video.pk]) not in content
