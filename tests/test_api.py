@@ -643,6 +643,8 @@ def test_rename_a_person_and_back_to_the_number(api, analysed):
     body = response.json()
     assert (body["number"], body["name"], body["label"], body["hidden"]) == (1, "Ada", "Ada (person 1)", False)
     assert [p["name"] for p in api.get(reverse("api:video-results", args=[video.pk])).json()["persons"]] == ["Ada", ""]
+    rows = csv.DictReader(io.StringIO(streamed_text(api.get(reverse("api:video-results-csv", args=[video.pk])))))
+    assert {(row["person_id"], row["person_name"]) for row in rows} == {("1", "Ada"), ("2", "")}
     assert api.patch(url, {"name": ""}, format="json").json()["label"] == "Person 1"
     assert Person.objects.get(run=run, number=1).name == ""
 

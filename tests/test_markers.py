@@ -76,8 +76,8 @@ def test_add_a_marker_and_find_it_on_the_page_the_charts_and_both_exports(alice,
     rows = list(csv.reader(io.StringIO(alice.get(reverse("analysis:export_csv", args=[video.pk])).getvalue().decode())))
     header, body = rows[0], rows[1:]
     column = header.index("marker")
-    assert {row[column] for row in body if float(row[1]) >= 1.0} == {"question 2"}
-    assert {row[column] for row in body if float(row[1]) < 1.0} == {""}
+    assert {row[column] for row in body if float(row[header.index("t")]) >= 1.0} == {"question 2"}
+    assert {row[column] for row in body if float(row[header.index("t")]) < 1.0} == {""}
 
 
 def test_import_markers_from_csv(alice, analysed):  # noqa: F811

@@ -216,15 +216,17 @@ def test_csv_export_header_and_one_row_per_sample(alice, analysed):
     assert len(rows) == Sample.objects.filter(person__run=run).count() == 11
     assert [row[0] for row in rows] == ["1"] * 6 + ["2"] * 5
 
-    first = rows[0]
+    assert [row[1] for row in rows] == [""] * 11  # no names given
+
+    first = dict(zip(table[0], rows[0]))
     sample = persons[0].samples.order_by("t").first()
-    assert float(first[1]) == sample.t
-    assert int(first[2]) == sample.frame
-    assert [int(v) for v in first[3:7]] == [sample.x, sample.y, sample.w, sample.h]
-    assert [float(v) for v in first[7:14]] == pytest.approx(sample.probabilities)
-    assert float(first[14]) == sample.quality
-    assert first[15] == "happy"
-    assert {row[15] for row in rows[6:]} == {"sad"}
+    assert float(first["t"]) == sample.t
+    assert int(first["frame"]) == sample.frame
+    assert [int(first[k]) for k in "xywh"] == [sample.x, sample.y, sample.w, sample.h]
+    assert [float(first[name]) for name in EMOTIONS] == pytest.approx(sample.probabilities)
+    assert float(first["quality"]) == sample.quality
+    assert first["dominant"] == "happy"
+    assert {dict(zip(table[0], row))["dominant"] for row in rows[6:]} == {"sad"}
 
 
 # Runs that have no results
@@ -350,7 +352,7 @@ def test_long_series_is_downsampled_in_charts_but_complete_in_exports(alice, use
     table = csv_table(alice.get(reverse("analysis:export_csv", args=[video.pk])))
     assert ",".join(table[0]) == CSV_HEADER
     assert len(table) - 1 == 5000
-    assert float(table[-1][1]) == times[-1]
+    assert float(table[-1][table[0].index("t")]) == times[-1]
 
     document = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
     assert len(document["persons"][0]["samples"]) == 5000
