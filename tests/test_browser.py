@@ -1,5 +1,5 @@
 """In a real browser (Debian's chromium via Playwright): log in, upload, watch live progress, see the charts;
-the overlay draws over the whole picture."""
+the results page keeps the viewer's place across its forms; the overlay draws over the whole picture."""
 
 import threading
 import time
@@ -124,6 +124,7 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
         "baselines.js",
         "charts.js",
         "overlay.js",
+        "keep_place.js",
         "marker_now.js",
         "merge_choices.js",
     }
@@ -140,6 +141,39 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
 # The results page's widgets, on factory-made results (no analysis to wait for)
 
 PLAYER_TIME = "document.getElementById('player').currentTime"
+
+
+def test_a_rename_keeps_the_players_time_the_overlay_and_the_place_on_the_page(page, live_server, analysed):
+    video, _, _ = analysed
+    errors = watch_for_errors(page)
+    log_in_and_open(page, live_server, video)
+    page.evaluate(f"{PLAYER_TIME} = 1.5")
+    wait_until(page, f"Math.abs({PLAYER_TIME} - 1.5) < 0.1")
+    page.check("#overlay-toggle")
+    section = page.locator("#person-2")
+    section.locator("summary").click()
+    section.scroll_into_view_if_needed()
+    top = section.evaluate("s => s.getBoundingClientRect().top")
+    section.locator("input[name=name]").fill("Bea")
+    page.evaluate("window.__sameDocument = true")
+    section.locator("form[action$='/rename/'] button").click()
+
+    page.wait_for_selector("text=Bea (person 2)")
+    assert page.evaluate("window.__sameDocument") is None  # the form reloaded the page
+    wait_until(page, "document.readyState === 'complete' && document.getElementById('player').readyState >= 1")
+    assert abs(page.evaluate(PLAYER_TIME) - 1.5) <= 0.5
+    assert page.is_checked("#overlay-toggle")
+    assert page.evaluate(
+        "!document.getElementById('overlay').hidden && !document.getElementById('overlay-hits').hidden"
+    )
+    # The renamed person's section is where it was on screen (the message above it notwithstanding).
+    assert abs(page.locator("#person-2").evaluate("s => s.getBoundingClientRect().top") - top) < 30
+
+    # The place is put back once: opening the page again starts afresh.
+    page.reload()
+    wait_until(page, "document.readyState === 'complete' && document.getElementById('player').readyState >= 1")
+    assert page.evaluate(PLAYER_TIME) == 0 and not page.is_checked("#overlay-toggle")
+    assert errors == []
 
 
 def test_the_overlay_draws_a_face_at_the_bottom_whole_and_leaves_the_controls_usable(page, live_server, user):
