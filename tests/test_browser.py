@@ -1,6 +1,7 @@
 """In a real browser (Debian's chromium via Playwright): log in, upload, watch live progress, see the charts;
 the results page keeps the viewer's place across its forms; the overlay draws over the whole picture."""
 
+import re
 import threading
 import time
 
@@ -93,24 +94,29 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
 
     worker = threading.Thread(target=work)
     worker.start()
-    seen = set()
+    seen, texts = set(), set()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and worker.is_alive():
         try:
-            value = page.evaluate(
+            value, text = page.evaluate(
                 "window.__sameDocument === true && document.querySelector('progress')"
-                " ? document.querySelector('progress').value : null"
+                " ? [document.querySelector('progress').value, document.getElementById('run-state').innerText]"
+                " : [null, null]"
             )
         except PlaywrightError:  # the page reloaded itself during the call: the run has ended
-            value = None
+            value = text = None
         if value is not None:
             seen.add(value)
+            texts.add(" ".join(text.split()))
         page.wait_for_timeout(250)
     worker.join(timeout=10)
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
     # The progress bar moved on the page the user already had open (no reload).
     assert any(0 < value < 100 for value in seen), seen
+    # What it said: frames once known, an ETA only once estimated; never "0 / 0" or a "null".
+    assert any(re.search(r"\d+ / 472 frames", text) for text in texts), texts
+    assert not any("0 / 0" in text or "null" in text or "NaN" in text for text in texts), texts
 
     # When the run ends the page reloads itself and draws the charts.
     page.wait_for_selector(".person .js-plotly-plot", timeout=30000)

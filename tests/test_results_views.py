@@ -248,6 +248,8 @@ def test_results_page_of_a_queued_video(alice, user):
     content = response.content.decode()
     assert "status-queued" in content
     assert ">Queued<" in content
+    assert "Waiting for a worker" in content and "0 / 0" not in content
+    assert '<progress max="100"></progress>' in content  # busy, not an empty bar
     assert f'data-progress-url="{reverse("analysis:progress", args=[video.pk])}"' in content
     assert "plotly.min.js" not in content
     assert "charts-data" not in content
@@ -309,7 +311,28 @@ def test_progress_of_a_running_analysis(alice, user):
     assert data["frames_total"] == 120
     assert data["percent"] == 25
     assert data["eta_s"] == pytest.approx(30.0, abs=0.5)
+    assert data["detail"] == "30 / 120 frames"
     assert data["error"] == ""
+
+
+@pytest.mark.parametrize(
+    "status, frames_done, frames_total, detail",
+    [
+        (AnalysisRun.Status.QUEUED, 0, 0, "Waiting for a worker"),
+        (AnalysisRun.Status.RUNNING, 0, 0, "Starting"),
+        (AnalysisRun.Status.RUNNING, 0, 21, "21 frames to analyse"),
+        (AnalysisRun.Status.RUNNING, 7, 21, "7 / 21 frames"),
+    ],
+)
+def test_progress_says_what_is_known_never_0_of_0(alice, user, status, frames_done, frames_total, detail):
+    video = make_video(user)
+    make_run(video, status=status, frames_done=frames_done, frames_total=frames_total)
+    data = alice.get(reverse("analysis:progress", args=[video.pk])).json()
+    assert data["detail"] == detail
+    assert (data["eta_s"] is None) == (frames_done == 0)  # no estimate before the first frames
+    for page in ("analysis:results", "videos:list"):
+        content = alice.get(reverse(page, args=[video.pk] if page == "analysis:results" else [])).content.decode()
+        assert f'<span class="status-detail">{detail}</span>' in content
 
 
 def test_progress_of_a_finished_analysis(alice, analysed):
