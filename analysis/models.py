@@ -65,8 +65,8 @@ class AnalysisRun(models.Model):
     @property
     def progress_detail(self) -> str:
         """What an active run's progress says: never "0 / 0" before the frames to analyse are known."""
-        if self.status == self.Status.QUEUED:
-            return "Waiting for a worker"
+        if self.status != self.Status.RUNNING:  # its status label says the rest
+            return "Waiting for a worker" if self.status == self.Status.QUEUED else ""
         if not self.frames_total:
             return "Starting"
         if not self.frames_done:
