@@ -67,6 +67,17 @@ class AnalysisRun(models.Model):
         return max(0.0, elapsed / self.frames_done * (self.frames_total - self.frames_done))
 
     @property
+    def progress_detail(self) -> str:
+        """What an active run's progress says: never "0 / 0" before the frames to analyse are known."""
+        if self.status != self.Status.RUNNING:  # its status label says the rest
+            return "Waiting for a worker" if self.status == self.Status.QUEUED else ""
+        if not self.frames_total:
+            return "Starting"
+        if not self.frames_done:
+            return f"{self.frames_total} frames to analyse"
+        return f"{self.frames_done} / {self.frames_total} frames"
+
+    @property
     def duration_s(self) -> float | None:
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()

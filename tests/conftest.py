@@ -18,7 +18,9 @@ VIDEOS = DATA_DIR / "videos"
 IMAGES = DATA_DIR / "images"
 
 # The export document's shape, shared by the command's and the download's tests.
-CSV_HEADER = "person_id,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant,marker"
+CSV_HEADER = (
+    "person_id,person_name,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant,marker"
+)
 EXPORT_KEYS = {"video", "analysis", "emotions", "markers", "persons"}
 EXPORT_ANALYSIS_KEYS = {"status", "sample_fps", "frames_analyzed", "detector", "model", "started_at", "finished_at"}
 EXPORT_PERSON_KEYS = {"id", "name", "first_s", "last_s", "dominant", "shares", "mean", "samples"}

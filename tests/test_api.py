@@ -40,6 +40,7 @@ MARKER_REQUESTS = [
 ]
 PERSON_REQUESTS = [
     ("get", "api:video-persons", None),
+    ("get", "api:video-person-detail", None),
     ("patch", "api:video-person-detail", {"name": "Bob", "hidden": True}),
     ("post", "api:video-person-merge", {"into": 2}),
     ("post", "api:video-person-split", {"at_s": 0.5}),
@@ -111,6 +112,7 @@ def streamed_text(response) -> str:
         ("post", "api:video-list"),
         ("get", "api:video-detail"),
         ("delete", "api:video-detail"),
+        ("post", "api:video-reprocess"),
         ("get", "api:video-results"),
         ("get", "api:video-results-csv"),
         ("get", "api:schema"),
@@ -230,6 +232,53 @@ def test_detail_shows_the_latest_run_and_whether_results_exist(api, analysed):
     # A newer failed run keeps the last results, as on the page.
     assert body["has_results"] is True
     assert api.get(body["results_url"]).status_code == 200
+
+
+# Reprocess
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reprocess_queues_a_new_run_and_answers_the_video(api, analysed):
+    video, run = analysed
+    Person.objects.filter(run=run, number=1).update(name="Ada")
+    response = api.post(reverse("api:video-reprocess", args=[video.pk]))
+    assert response.status_code == 202
+    body = response.json()
+    assert body == api.get(reverse("api:video-detail", args=[video.pk])).json()
+    assert (body["status"], body["has_results"]) == ("queued", True)  # the old results stay until new ones
+    new = video.runs.get(status=AnalysisRun.Status.QUEUED)
+    assert new.sample_fps == run.sample_fps
+    assert queue().job_ids == [new.rq_job_id]
+    # Already queued: nothing doubled.
+    again = api.post(reverse("api:video-reprocess", args=[video.pk]))
+    assert again.status_code == 409
+    assert again.json() == {"detail": "This video is already being analysed."}
+    assert video.runs.filter(status__in=AnalysisRun.ACTIVE).count() == 1
+
+
+def test_reprocess_past_the_active_runs_cap_is_429_with_the_pages_message(api, user, analysed, settings):
+    settings.USER_MAX_ACTIVE_RUNS = 1
+    video, _ = analysed
+    make_run(make_video(user, "Busy"), status=AnalysisRun.Status.RUNNING)
+    response = api.post(reverse("api:video-reprocess", args=[video.pk]))
+    assert response.status_code == 429
+    assert response.json() == {
+        "detail": "You already have 1 video waiting or being analysed; wait for one to finish before starting "
+        "another analysis."
+    }
+    assert video.runs.count() == 1
+
+
+def test_reprocess_of_another_users_video_is_404(user, other_user, analysed):
+    video, _ = analysed
+    response = token_client(other_user).post(reverse("api:video-reprocess", args=[video.pk]))
+    assert response.status_code == 404
+    assert video.runs.count() == 1
+
+
+def test_reprocess_needs_a_post(api, analysed):
+    video, _ = analysed
+    assert api.get(reverse("api:video-reprocess", args=[video.pk])).status_code == 405
 
 
 # Upload
@@ -608,6 +657,17 @@ def test_persons_of_the_shown_results(api, analysed):
         assert (person["first_s"], person["last_s"]) == (exported["first_s"], exported["last_s"])
 
 
+def test_one_person_is_as_in_the_list(api, analysed):
+    video, run = analysed
+    Person.objects.filter(run=run, number=2).update(hidden=True, name="A poster")
+    listed = api.get(url_of("api:video-persons", video)).json()
+    for number in (1, 2):
+        response = api.get(url_of("api:video-person-detail", video, number=number))
+        assert response.status_code == 200
+        assert response.json() == listed[number - 1]
+    assert response.json()["hidden"] is True  # a hidden person is found too, to be shown again
+
+
 @pytest.mark.parametrize("method, name, body", PERSON_REQUESTS)
 @pytest.mark.parametrize("status", [None, AnalysisRun.Status.RUNNING, AnalysisRun.Status.FAILED])
 def test_persons_without_a_succeeded_run_are_404(api, user, status, method, name, body):
@@ -643,6 +703,8 @@ def test_rename_a_person_and_back_to_the_number(api, analysed):
     body = response.json()
     assert (body["number"], body["name"], body["label"], body["hidden"]) == (1, "Ada", "Ada (person 1)", False)
     assert [p["name"] for p in api.get(reverse("api:video-results", args=[video.pk])).json()["persons"]] == ["Ada", ""]
+    rows = csv.DictReader(io.StringIO(streamed_text(api.get(reverse("api:video-results-csv", args=[video.pk])))))
+    assert {(row["person_id"], row["person_name"]) for row in rows} == {("1", "Ada"), ("2", "")}
     assert api.patch(url, {"name": ""}, format="json").json()["label"] == "Person 1"
     assert Person.objects.get(run=run, number=1).name == ""
 
@@ -864,6 +926,7 @@ def test_schema_lists_every_path(api):
     assert set(schema["paths"]) == {
         "/api/videos/",
         "/api/videos/{id}/",
+        "/api/videos/{id}/reprocess/",
         "/api/videos/{id}/results/",
         "/api/videos/{id}/results.csv",
         "/api/videos/{id}/markers/",
@@ -878,7 +941,13 @@ def test_schema_lists_every_path(api):
     assert set(schema["paths"]["/api/videos/{id}/"]) == {"get", "delete"}
     assert set(schema["paths"]["/api/videos/{id}/markers/"]) == {"get", "post"}
     assert set(schema["paths"]["/api/videos/{id}/markers/{marker_id}/"]) == {"delete"}
-    assert set(schema["paths"]["/api/videos/{id}/persons/{number}/"]) == {"patch"}
+    assert set(schema["paths"]["/api/videos/{id}/persons/{number}/"]) == {"get", "patch"}
+    reprocess = schema["paths"]["/api/videos/{id}/reprocess/"]
+    assert set(reprocess) == {"post"}
+    assert set(reprocess["post"]["responses"]) == {"202", "404", "409", "429"}
+    assert reprocess["post"]["responses"]["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Video"
+    }
     t = schema["components"]["schemas"]["MarkerCreateRequest"]["properties"]["t"]
     assert [option["type"] for option in t["oneOf"]] == ["number", "string"]
     assert "tokenAuth" in schema["components"]["securitySchemes"]

@@ -1,16 +1,21 @@
-"""In a real browser (Debian's chromium via Playwright): log in, upload, watch live progress, see the charts."""
+"""In a real browser (Debian's chromium via Playwright): log in, upload, watch live progress, see the charts;
+the results page keeps the viewer's place across its forms; the overlay draws over the whole picture."""
 
+import re
 import threading
 import time
 
 import django_rq
 import pytest
 from django.db import connection
+from django.urls import reverse
 from playwright.sync_api import Error as PlaywrightError
 
+from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun
 
 from .conftest import VIDEOS, ThreadWorker
+from .factories import add_person, make_run, make_video
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
 
@@ -21,14 +26,34 @@ def watch_for_errors(page) -> list[str]:
     errors: list[str] = []
 
     def console(message) -> None:
-        # The browser's own request for /favicon.ico (the site has none) is not the page's.
-        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+        if message.type == "error":
             errors.append(f"console: {message.text} ({message.location['url']})")
 
     page.on("console", console)
     page.on("pageerror", lambda error: errors.append(f"exception: {error}"))
     page.on("response", lambda response: response.status >= 400 and errors.append(f"{response.status} {response.url}"))
     return errors
+
+
+def wait_until(page, expression: str, timeout: int = 30000) -> None:
+    """Poll a JavaScript expression until it is true. (Playwright's wait_for_function evaluates its
+    string inside the page, which the app's Content-Security-Policy forbids; evaluate() does not.)"""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
+def log_in_and_open(page, live_server, video) -> None:
+    """Alice's results page of `video`, its charts drawn and its player's metadata loaded."""
+    page.goto(f"{live_server.url}{reverse('login')}")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "a-long-pass-phrase-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/videos/")
+    page.goto(f"{live_server.url}{reverse('analysis:results', args=[video.pk])}")
+    page.wait_for_selector("#chart-heatmap.js-plotly-plot")
+    wait_until(page, "document.getElementById('player').readyState >= 1")
 
 
 def assert_scripts_resolve(page) -> list[str]:
@@ -70,24 +95,29 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
 
     worker = threading.Thread(target=work)
     worker.start()
-    seen = set()
+    seen, texts = set(), set()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and worker.is_alive():
         try:
-            value = page.evaluate(
+            value, text = page.evaluate(
                 "window.__sameDocument === true && document.querySelector('progress')"
-                " ? document.querySelector('progress').value : null"
+                " ? [document.querySelector('progress').value, document.getElementById('run-state').innerText]"
+                " : [null, null]"
             )
         except PlaywrightError:  # the page reloaded itself during the call: the run has ended
-            value = None
+            value = text = None
         if value is not None:
             seen.add(value)
+            texts.add(" ".join(text.split()))
         page.wait_for_timeout(250)
     worker.join(timeout=10)
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
     # The progress bar moved on the page the user already had open (no reload).
     assert any(0 < value < 100 for value in seen), seen
+    # What it said: frames once known, an ETA only once estimated; never "0 / 0" or a "null".
+    assert any(re.search(r"\d+ / 472 frames", text) for text in texts), texts
+    assert not any("0 / 0" in text or "null" in text or "NaN" in text for text in texts), texts
 
     # When the run ends the page reloads itself and draws the charts.
     page.wait_for_selector(".person .js-plotly-plot", timeout=30000)
@@ -96,7 +126,15 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
     assert page.locator("#chart-distribution.js-plotly-plot").count() == 1
     # Every widget's script is on the results page and loads; nothing failed or threw on the way.
     scripts = assert_scripts_resolve(page)
-    widgets = {"player_seek.js", "baselines.js", "charts.js", "overlay.js", "marker_now.js", "merge_choices.js"}
+    widgets = {
+        "player_seek.js",
+        "baselines.js",
+        "charts.js",
+        "overlay.js",
+        "keep_place.js",
+        "marker_now.js",
+        "merge_choices.js",
+    }
     assert {"plotly.min.js", "progress.js"} | widgets <= set(scripts), scripts
     # The player streams the owner's video through the authenticated, seekable view.
     duration = page.evaluate(
@@ -104,4 +142,75 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
         " if (v.readyState >= 1) r(v.duration); else v.addEventListener('loadedmetadata', () => r(v.duration)); })"
     )
     assert duration == pytest.approx(19.7, abs=0.5)
+    assert errors == []
+
+
+# The results page's widgets, on factory-made results (no analysis to wait for)
+
+PLAYER_TIME = "document.getElementById('player').currentTime"
+
+
+def test_a_rename_keeps_the_players_time_the_overlay_and_the_place_on_the_page(page, live_server, analysed):
+    video, _, _ = analysed
+    errors = watch_for_errors(page)
+    log_in_and_open(page, live_server, video)
+    page.evaluate(f"{PLAYER_TIME} = 1.5")
+    wait_until(page, f"Math.abs({PLAYER_TIME} - 1.5) < 0.1")
+    page.check("#overlay-toggle")
+    section = page.locator("#person-2")
+    section.locator("summary").click()
+    section.scroll_into_view_if_needed()
+    top = section.evaluate("s => s.getBoundingClientRect().top")
+    section.locator("input[name=name]").fill("Bea")
+    page.evaluate("window.__sameDocument = true")
+    section.locator("form[action$='/rename/'] button").click()
+
+    page.wait_for_selector("text=Bea (person 2)")
+    assert page.evaluate("window.__sameDocument") is None  # the form reloaded the page
+    wait_until(page, "document.readyState === 'complete' && document.getElementById('player').readyState >= 1")
+    assert abs(page.evaluate(PLAYER_TIME) - 1.5) <= 0.5
+    assert page.is_checked("#overlay-toggle")
+    assert page.evaluate(
+        "!document.getElementById('overlay').hidden && !document.getElementById('overlay-hits').hidden"
+    )
+    # The renamed person's section is where it was on screen (the message above it notwithstanding).
+    assert abs(page.locator("#person-2").evaluate("s => s.getBoundingClientRect().top") - top) < 30
+
+    # The place is put back once: opening the page again starts afresh.
+    page.reload()
+    wait_until(page, "document.readyState === 'complete' && document.getElementById('player').readyState >= 1")
+    assert page.evaluate(PLAYER_TIME) == 0 and not page.is_checked("#overlay-toggle")
+    assert errors == []
+
+
+def test_the_overlay_draws_a_face_at_the_bottom_whole_and_leaves_the_controls_usable(page, live_server, user):
+    video = make_video(user)  # single_face.mp4: 640 x 360
+    run = make_run(video, persons_count=1, faces_count=6)
+    # A box whose bottom edge is 4 px above the picture's, under the player's control bar.
+    x, y, size = 200, 300, 56
+    add_person(run, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], box=(x, y, size, size))
+    errors = watch_for_errors(page)
+    log_in_and_open(page, live_server, video)
+    page.evaluate(f"document.getElementById('player').pause(); {PLAYER_TIME} = 0.4")  # the sample at x + 2
+    page.check("#overlay-toggle")
+    geometry = f"""const v = document.getElementById('player'), c = document.getElementById('overlay');
+        const s = Math.min(v.clientWidth / v.videoWidth, v.clientHeight / v.videoHeight);
+        const left = (v.clientWidth - v.videoWidth * s) / 2, top = (v.clientHeight - v.videoHeight * s) / 2;
+        const bottom = Math.round(top + ({y} + {size}) * s), from = Math.round(left + ({x} + 2) * s);"""
+    assert page.evaluate(f"(() => {{ {geometry} return v.clientHeight - bottom; }})()") < 48
+    # The box's bottom edge is painted ...
+    wait_until(
+        page,
+        f"""(() => {{ {geometry}
+        const d = c.getContext('2d').getImageData(from, bottom - 2, Math.round({size} * s), 4).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; }})()""",
+        timeout=15000,
+    )
+    # ... on a drawing area as tall as the player, the control bar's 48 px included.
+    assert page.evaluate("document.getElementById('overlay').height === document.getElementById('player').clientHeight")
+    # Clicks on the picture reach the overlay; on the control bar, the player's controls.
+    hit = """(y) => { const r = document.getElementById('player').getBoundingClientRect();
+        return document.elementFromPoint(r.left + r.width / 2, y(r)).id; }"""
+    assert page.evaluate(f"({hit})(r => r.top + 10)") == "overlay-hits"
+    assert page.evaluate(f"({hit})(r => r.bottom - 10)") == "player"
     assert errors == []

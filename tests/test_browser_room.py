@@ -3,7 +3,6 @@
 import csv
 import io
 import threading
-import time
 
 import django_rq
 import pytest
@@ -13,7 +12,7 @@ from analysis.models import AnalysisRun
 from bench.room_clip import room_mosaic
 
 from .conftest import VIDEOS, ThreadWorker
-from .test_browser import watch_for_errors
+from .test_browser import wait_until, watch_for_errors
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ray_session")]
 
@@ -22,15 +21,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def room_clip(tmp_path):
     """Four real faces at once (a 2x2 mosaic of the test clips): crying then laughing twice, two smiles."""
     return room_mosaic(VIDEOS, tmp_path / "room.webm")
-
-
-def wait_until(page, expression: str, timeout: int = 30000) -> None:
-    """Poll a JavaScript expression until it is true. (Playwright's wait_for_function evaluates its
-    string inside the page, which the app's Content-Security-Policy forbids; evaluate() does not.)"""
-    deadline = time.monotonic() + timeout / 1000
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        page.wait_for_timeout(100)
 
 
 def analyse(page, live_server, path) -> AnalysisRun:
@@ -89,7 +79,7 @@ def test_room_view_highlights_overlay_review_baseline_and_markers(page, live_ser
     )
     overlay = page.evaluate("fetch(document.getElementById('overlay').dataset.url + '?start=0').then(r => r.json())")
     near = [row for row in overlay["samples"] if abs(row[0] - 5) <= 0.2]
-    # A face in the mosaic's top row: the player's control bar covers the bottom of the picture.
+    # A face in the mosaic's top row: the clicks for the boxes stop above the player's control bar.
     t, number, x, y, w, h, _ = min(near, key=lambda row: row[3])
     click = page.evaluate(
         f"""(() => {{ const v = document.getElementById('player'), c = document.getElementById('overlay');
@@ -97,7 +87,7 @@ def test_room_view_highlights_overlay_review_baseline_and_markers(page, live_ser
         const left = (v.clientWidth - v.videoWidth * s) / 2, top = (v.clientHeight - v.videoHeight * s) / 2;
         return [left + ({x} + {w} / 2) * s, top + ({y} + {h} / 2) * s]; }})()"""
     )
-    page.locator("#overlay").click(position={"x": click[0], "y": click[1]})
+    page.locator("#overlay-hits").click(position={"x": click[0], "y": click[1]})
     page.wait_for_selector(f"#person-{number}.selected")
     page.uncheck("#overlay-toggle")
 
@@ -138,6 +128,6 @@ def test_room_view_highlights_overlay_review_baseline_and_markers(page, live_ser
     exported = page.request.get(f"{live_server.url}/videos/{run.video_id}/export.csv").text()
     table = list(csv.reader(io.StringIO(exported)))
     column = table[0].index("marker")
-    assert {row[column] for row in table[1:] if float(row[1]) >= 3.1} == {"slide 4"}
+    assert {row[column] for row in table[1:] if float(row[table[0].index("t")]) >= 3.1} == {"slide 4"}
     # No widget threw, logged an error or met a failed request on the way.
     assert errors == []

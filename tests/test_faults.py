@@ -272,8 +272,8 @@ def connection_dropped_at(statement: str) -> Iterator[list[str]]:
     "statement",
     [
         'INSERT INTO "analysis_sample"',  # DatabaseSink.add: the segment's person is in, its samples not
-        # DatabaseSink.progress, the segment's results in; outside a transaction, so Django keeps the
-        # broken connection.
+        # DatabaseSink.progress, as the segment is done (before its samples go in); outside a transaction,
+        # so Django keeps the broken connection.
         'UPDATE "analysis_analysisrun" SET "frames_done"',
         'INSERT INTO "analysis_runtimeline"',  # DatabaseSink.finish: its last write, persons already updated
     ],

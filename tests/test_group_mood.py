@@ -6,7 +6,7 @@ import pytest
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import PersonSeries, bin_seconds, group_mood, person_bins, valence
 from analysis.core.highlights import MIN_FACES, clock, find_highlights
-from analysis.pages.group_charts import HEATMAP_COLUMNS, coarsen, persons_heatmap
+from analysis.pages.group_charts import HEATMAP_COLUMNS, MENU_HEIGHT_PX, coarsen, persons_heatmap
 
 HAPPY = np.array([0, 0, 0, 0.8, 0, 0, 0.2])
 SAD = np.array([0, 0, 0, 0.1, 0.5, 0, 0.4])
@@ -99,3 +99,17 @@ def test_heatmap_of_50_people_for_an_hour_stays_small():
     assert np.asarray(valence_trace.z).shape == (50, HEATMAP_COLUMNS)
     assert len(valence_trace.y) == 50 and leading_trace.visible is False
     assert len(figure.to_json()) < 1_500_000
+
+
+@pytest.mark.parametrize("people", [1, 3, 50])
+def test_heatmap_buttons_sit_above_the_plot_and_one_persons_colour_bar_has_room(people):
+    mood = mood_of([person(n, 0, 30, HAPPY) for n in range(1, people + 1)], 30)
+    layout = persons_heatmap(mood).layout
+    (menu,) = layout.updatemenus
+    plot_px = layout.height - layout.margin.t - layout.margin.b
+    above_px = (menu.y - 1) * plot_px  # from the plot's top edge to the buttons' bottom
+    assert menu.yanchor == "bottom" and menu.y > 1
+    # Clear of the markers' labels on the plot's edge, and inside the top margin.
+    assert above_px >= 12 and above_px + MENU_HEIGHT_PX <= layout.margin.t
+    # One person's colour bar (seven emotions in "leading") needs the height.
+    assert layout.height >= 260 and plot_px >= 150

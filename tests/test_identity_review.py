@@ -1,5 +1,7 @@
 """Identity review on the results page: rename, merge, split, hide; everything derived follows, samples stay."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -36,6 +38,10 @@ def test_rename_shows_on_the_page_and_in_the_export(alice, reviewed):
     page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
     assert "Ada (person 1)" in page
     assert [p["name"] for p in export(alice, video)["persons"]] == ["Ada", ""]
+    # The CSV too: its person_name column, next to the number.
+    csv_text = alice.get(reverse("analysis:export_csv", args=[video.pk])).getvalue().decode()
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert {(row["person_id"], row["person_name"]) for row in rows} == {("1", "Ada"), ("2", "")}
 
 
 def test_merge_moves_the_samples_and_recomputes_summaries_charts_and_timeline(alice, reviewed):

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from analysis.core.group_mood import PersonSeries, group_mood, person_bins
-from analysis.core.markers import MarkerFileError, after_marker, describe, parse_time, read_marker_csv
+from analysis.core.markers import MarkerFileError, after_marker, count_faces, describe, parse_time, read_marker_csv
 from analysis.models import Marker
 
 from .factories import charts_data
@@ -51,8 +51,15 @@ def test_the_rooms_mood_after_a_marker():
     before, after = after_marker(mood, 5.0), after_marker(mood, 25.0)
     assert before.faces == 3 and before.valence == pytest.approx(0.9) and before.shares["happy"] == 1.0
     assert after.valence == pytest.approx(-0.7) and after.shares["sad"] == 1.0
-    assert describe(after) == "next 10 s: 3.0 faces, valence -0.70; sad 100%"
+    assert describe(after) == "next 10 s: 3 faces, valence -0.70; sad 100%"
     assert describe(after_marker(mood, 100.0)) == "next 10 s: no faces"
+
+
+@pytest.mark.parametrize(
+    "mean,text", [(1.0, "1 face"), (3.0, "3 faces"), (2.96, "3 faces"), (2.44, "2.4 faces on average")]
+)
+def test_a_marker_counts_whole_faces_without_a_decimal(mean, text):
+    assert count_faces(mean) == text
 
 
 def test_add_a_marker_and_find_it_on_the_page_the_charts_and_both_exports(alice, analysed):  # noqa: F811
@@ -69,8 +76,8 @@ def test_add_a_marker_and_find_it_on_the_page_the_charts_and_both_exports(alice,
     rows = list(csv.reader(io.StringIO(alice.get(reverse("analysis:export_csv", args=[video.pk])).getvalue().decode())))
     header, body = rows[0], rows[1:]
     column = header.index("marker")
-    assert {row[column] for row in body if float(row[1]) >= 1.0} == {"question 2"}
-    assert {row[column] for row in body if float(row[1]) < 1.0} == {""}
+    assert {row[column] for row in body if float(row[header.index("t")]) >= 1.0} == {"question 2"}
+    assert {row[column] for row in body if float(row[header.index("t")]) < 1.0} == {""}
 
 
 def test_import_markers_from_csv(alice, analysed):  # noqa: F811

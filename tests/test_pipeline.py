@@ -7,8 +7,8 @@ from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
 from analysis.core.pipeline import analyze_video
 from analysis.core.result_formats import CollectingSink
-from analysis.core.segment_analyzer import AnalyzerConfig
-from analysis.core.video_source import probe
+from analysis.core.segment_analyzer import AnalyzerConfig, SegmentRequest
+from analysis.core.video_source import Segment, plan_segments, probe
 from analysis.runs.ray_executor import RayExecutor
 
 from .conftest import VIDEOS
@@ -89,6 +89,36 @@ def test_dim_stage_with_cutaways_does_not_crash(ray_executor):
     assert sink.progress_calls[-1][0] >= 18
     for person in sink.persons:
         assert person["first_s"] <= person["last_s"]
+
+
+def test_a_short_clips_progress_moves_with_each_of_its_segments(ray_executor):
+    sink = run(ray_executor, "short_hamilton_clip.mp4")  # 9.2 s: four parts
+    done = [d for d, _ in sink.progress_calls]
+    assert len(done) == len(plan_segments(probe(str(VIDEOS / "short_hamilton_clip.mp4")), 5.0)) == 4
+    assert done == sorted(done) and 0 < done[0] < done[-1] == 46
+    assert {total for _, total in sink.progress_calls} == {46}
+
+
+def test_ray_counts_a_segment_as_it_finishes_even_behind_a_slower_one(ray_session):
+    path = str(VIDEOS / "WolfgangLanger_Pexels.mp4")
+    video_s = probe(path).duration_s
+    # Segments 0 and 1 go to the first actor, one after the other; the second actor's short segment 2
+    # is done long before segment 0 and waits to be handed over in order, but counts at once.
+    bounds = [(0.0, 16.0), (16.0, 17.0), (17.0, None)]
+    requests = [SegmentRequest(path, Segment(i, start, end), 5.0, video_s) for i, (start, end) in enumerate(bounds)]
+    events = []
+
+    def finished(samples: int) -> None:
+        events.append(("finished", samples))
+
+    with RayExecutor(AnalyzerConfig(), workers=2) as executor:
+        for result in executor.map_segments(requests, on_finished=finished):
+            events.append(("yielded", result.segment.number, result.samples))
+    yielded = [event for event in events if event[0] == "yielded"]
+    assert [number for _, number, _ in yielded] == [0, 1, 2]
+    samples = {number: count for _, number, count in yielded}
+    assert events[0] == ("finished", samples[2])
+    assert sorted(count for kind, count, *_ in events if kind == "finished") == sorted(samples.values())
 
 
 def test_several_people_in_1080p_get_distinct_ids(ray_executor):

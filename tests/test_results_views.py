@@ -105,8 +105,16 @@ def test_results_page_shows_run_facts(alice, analysed):
     content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
     assert "Team meeting" in content
     assert "640×360" in content
+    assert "Click a chart to jump" in content
     assert "12 frames analysed (5 per second)" in content
     assert "2 persons" in content
+
+
+def test_pages_name_the_sites_icon(alice, analysed):
+    # Without one, browsers ask for /favicon.ico and log its 404 as a console error.
+    content = alice.get(reverse("analysis:results", args=[analysed[0].pk])).content.decode()
+    assert f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">' in content
+    assert finders.find("favicon.svg")
 
 
 def test_video_without_faces_shows_a_message(alice, user):
@@ -116,6 +124,7 @@ def test_video_without_faces_shows_a_message(alice, user):
     content = response.content.decode()
     assert "No faces were found in this video." in content
     assert 'id="chart-distribution"' not in content
+    assert "Click a chart" not in content  # no charts to click
     export = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
     assert export["persons"] == []
 
@@ -207,15 +216,17 @@ def test_csv_export_header_and_one_row_per_sample(alice, analysed):
     assert len(rows) == Sample.objects.filter(person__run=run).count() == 11
     assert [row[0] for row in rows] == ["1"] * 6 + ["2"] * 5
 
-    first = rows[0]
+    assert [row[1] for row in rows] == [""] * 11  # no names given
+
+    first = dict(zip(table[0], rows[0]))
     sample = persons[0].samples.order_by("t").first()
-    assert float(first[1]) == sample.t
-    assert int(first[2]) == sample.frame
-    assert [int(v) for v in first[3:7]] == [sample.x, sample.y, sample.w, sample.h]
-    assert [float(v) for v in first[7:14]] == pytest.approx(sample.probabilities)
-    assert float(first[14]) == sample.quality
-    assert first[15] == "happy"
-    assert {row[15] for row in rows[6:]} == {"sad"}
+    assert float(first["t"]) == sample.t
+    assert int(first["frame"]) == sample.frame
+    assert [int(first[k]) for k in "xywh"] == [sample.x, sample.y, sample.w, sample.h]
+    assert [float(first[name]) for name in EMOTIONS] == pytest.approx(sample.probabilities)
+    assert float(first["quality"]) == sample.quality
+    assert first["dominant"] == "happy"
+    assert {dict(zip(table[0], row))["dominant"] for row in rows[6:]} == {"sad"}
 
 
 # Runs that have no results
@@ -237,9 +248,12 @@ def test_results_page_of_a_queued_video(alice, user):
     content = response.content.decode()
     assert "status-queued" in content
     assert ">Queued<" in content
+    assert "Waiting for a worker" in content and "0 / 0" not in content
+    assert '<progress max="100"></progress>' in content  # busy, not an empty bar
     assert f'data-progress-url="{reverse("analysis:progress", args=[video.pk])}"' in content
     assert "plotly.min.js" not in content
     assert "charts-data" not in content
+    assert "Click a chart" not in content
     assert reverse("analysis:export_csv", args=[video.pk]) not in content
     # An active run is not offered for reprocessing.
     assert reverse("analysis:reprocess", args=[video.pk]) not in content
@@ -297,7 +311,28 @@ def test_progress_of_a_running_analysis(alice, user):
     assert data["frames_total"] == 120
     assert data["percent"] == 25
     assert data["eta_s"] == pytest.approx(30.0, abs=0.5)
+    assert data["detail"] == "30 / 120 frames"
     assert data["error"] == ""
+
+
+@pytest.mark.parametrize(
+    "status, frames_done, frames_total, detail",
+    [
+        (AnalysisRun.Status.QUEUED, 0, 0, "Waiting for a worker"),
+        (AnalysisRun.Status.RUNNING, 0, 0, "Starting"),
+        (AnalysisRun.Status.RUNNING, 0, 21, "21 frames to analyse"),
+        (AnalysisRun.Status.RUNNING, 7, 21, "7 / 21 frames"),
+    ],
+)
+def test_progress_says_what_is_known_never_0_of_0(alice, user, status, frames_done, frames_total, detail):
+    video = make_video(user)
+    make_run(video, status=status, frames_done=frames_done, frames_total=frames_total)
+    data = alice.get(reverse("analysis:progress", args=[video.pk])).json()
+    assert data["detail"] == detail
+    assert (data["eta_s"] is None) == (frames_done == 0)  # no estimate before the first frames
+    for page in ("analysis:results", "videos:list"):
+        content = alice.get(reverse(page, args=[video.pk] if page == "analysis:results" else [])).content.decode()
+        assert f'<span class="status-detail">{detail}</span>' in content
 
 
 def test_progress_of_a_finished_analysis(alice, analysed):
@@ -340,7 +375,7 @@ def test_long_series_is_downsampled_in_charts_but_complete_in_exports(alice, use
     table = csv_table(alice.get(reverse("analysis:export_csv", args=[video.pk])))
     assert ",".join(table[0]) == CSV_HEADER
     assert len(table) - 1 == 5000
-    assert float(table[-1][1]) == times[-1]
+    assert float(table[-1][table[0].index("t")]) == times[-1]
 
     document = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
     assert len(document["persons"][0]["samples"]) == 5000

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from analysis.core.video_source import (
+    MIN_SHORT_SEGMENT_S,
     VideoError,
     VideoInfo,
     expected_samples,
@@ -108,6 +109,18 @@ def test_segments_grow_then_shrink_and_cover_the_video():
     assert segments[0].start_s == 0 and segments[-1].end_s is None
     assert all(a.end_s == b.start_s for a, b in zip(segments, segments[1:]))
     assert all(abs(s.start_s * 5 - round(s.start_s * 5)) < 1e-6 for s in segments)  # on the sampling grid
+
+
+@pytest.mark.parametrize("duration_s, parts", [(2.4, 1), (3.9, 1), (4.0, 2), (6.4, 3), (9.2, 4), (19.7, 4)])
+def test_a_short_video_is_cut_into_up_to_4_equal_parts_of_2_s_or_more(duration_s, parts):
+    """A short video's progress moves before its end (a 9 s clip reports 4 times), without parts so
+    short that their fixed cost (a seek, a full detection) outweighs them."""
+    info = VideoInfo(duration_s=duration_s, fps=30.0, width=640, height=360, frame_count=int(duration_s * 30))
+    segments = plan_segments(info, 5.0)
+    lengths = [(s.end_s or duration_s) - s.start_s for s in segments]
+    assert len(segments) == parts
+    assert min(lengths) >= MIN_SHORT_SEGMENT_S - 0.2  # (boundaries move onto the 5 fps grid)
+    assert max(lengths) - min(lengths) <= 0.4
 
 
 def test_a_truncated_segment_says_so(tmp_path):

@@ -57,6 +57,13 @@ class VideoPersons(LoginExemptMixin, APIView):
 
 class VideoPersonDetail(LoginExemptMixin, APIView):
     @extend_schema(
+        responses={200: PersonSerializer, 404: NOT_FOUND},
+        description="One person of the shown results, as in the persons list (hidden or not).",
+    )
+    def get(self, request: Request, pk: int, number: int) -> Response:
+        return Response(PersonSerializer(person_or_404(request, pk, number)).data)
+
+    @extend_schema(
         request=PersonUpdateSerializer,
         responses={200: PersonSerializer, 400: REFUSED, 404: NOT_FOUND},
         description="Rename (`name`; empty: back to the number) and/or hide or show again (`hidden`) a person. "

@@ -22,7 +22,9 @@ from rest_framework.views import APIView
 
 from analysis.models import AnalysisRun
 from analysis.results.downloads import results_csv_rows, results_document
+from analysis.runs.launch import reprocess_for_owner
 from analysis.runs.lifecycle import cancel
+from analysis.runs.limits import LimitReached
 from videos.models import Video
 from videos.ownership import owned_video, owned_videos
 from videos.upload_handlers import upload_was_too_large
@@ -97,6 +99,39 @@ class VideoDetail(LoginExemptMixin, generics.RetrieveDestroyAPIView):
         for run in instance.runs.filter(status__in=AnalysisRun.ACTIVE):
             cancel(run)
         instance.delete()
+
+
+ALREADY_ANALYSING = "This video is already being analysed."
+
+
+class VideoReprocess(LoginExemptMixin, APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            202: VideoSerializer,
+            404: OpenApiResponse(description="No such video (or not yours)"),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description=f'{{"detail": "{ALREADY_ANALYSING}"}}'),
+            429: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='{"detail": "..."}: you have USER_MAX_ACTIVE_RUNS analyses waiting or running',
+            ),
+        },
+        description="Analyse the video again, as the results page's **Analyse again** does, with the last "
+        "analysis' sampling. The new results start from the video: names, merges, splits and hidden persons "
+        "are not carried over; the current results stay shown until the new ones succeed. Answers the video, "
+        "its status `queued`.",
+        operation_id="videos_reprocess",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        video = owned_video(request, pk)
+        try:
+            run = reprocess_for_owner(video)
+        except LimitReached as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if run is None:
+            return Response({"detail": ALREADY_ANALYSING}, status=status.HTTP_409_CONFLICT)
+        video = owned_videos_with_runs(request).get(pk=video.pk)  # with the new run, as enqueued (or failed to)
+        return Response(VideoSerializer(video, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 class VideoResults(LoginExemptMixin, APIView):

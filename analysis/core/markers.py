@@ -76,10 +76,18 @@ def after_marker(mood: GroupMood, t: float, window_s: float = WINDOW_S) -> Marke
     )
 
 
+def count_faces(mean: float) -> str:
+    """A mean count of faces as a person reads it: "1 face", "3 faces", or "2.4 faces on average"."""
+    rounded = round(mean, 1)
+    if rounded == int(rounded):  # a whole count: no "1.0 faces"
+        return f"{int(rounded)} face{'' if int(rounded) == 1 else 's'}"
+    return f"{rounded:.1f} faces on average"
+
+
 def describe(summary: MarkerSummary, window_s: float = WINDOW_S) -> str:
-    """One line for the results page, e.g. "next 10 s: 6.2 faces, valence +0.31; happy 55%, neutral 30%"."""
+    """One line for the results page, e.g. "next 10 s: 6.2 faces on average, valence +0.31; happy 55%, neutral 30%"."""
     if summary.valence is None:
         return f"next {window_s:g} s: no faces"
     top = sorted(summary.shares.items(), key=lambda item: -item[1])[:2]
     leading = ", ".join(f"{name} {share:.0%}" for name, share in top if share > 0)
-    return f"next {window_s:g} s: {summary.faces:.1f} faces, valence {summary.valence:+.2f}; {leading}"
+    return f"next {window_s:g} s: {count_faces(summary.faces)}, valence {summary.valence:+.2f}; {leading}"

@@ -21,7 +21,8 @@ class ResultSink(Protocol):
         """Faces of one segment, in time order, each with its provisional track key."""
 
     def progress(self, done: int, total: int, elapsed_s: float) -> None:
-        """Called after each segment; may raise to stop the analysis (cancelled run)."""
+        """Called as each segment is analysed, in whatever order they finish (before its faces reach
+        add()); may raise to stop the analysis (cancelled run)."""
 
     def finish(self, persons: list[PersonSummary]) -> None:
         """The final persons; each names the track keys it merges."""
@@ -53,14 +54,20 @@ def analyze_video(
     requests = [
         SegmentRequest(path, segment, sample_fps, info.duration_s) for segment in plan_segments(info, sample_fps)
     ]
-    for result in executor.map_segments(requests):
+    analysed = 0
+
+    def segment_finished(samples: int) -> None:
+        nonlocal analysed
+        analysed += samples
+        sink.progress(analysed, max(total, analysed), time.monotonic() - started)
+
+    for result in executor.map_segments(requests, on_finished=segment_finished):
         linked = linker.add_segment(result)
         sink.add(linked)
         frames_done += result.samples
         faces += len(linked)
         encodings += result.encodings
         workers.add(result.worker)
-        sink.progress(frames_done, max(total, frames_done), time.monotonic() - started)
     persons = linker.finish()
     sink.finish(persons)
     return PipelineStats(

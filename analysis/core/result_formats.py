@@ -10,9 +10,9 @@ from .emotion_summary import summarize
 from .emotions import EMOTIONS, dominant
 from .person_linker import LinkedFace, PersonSummary
 
-# Each row is one raw sample: its own probabilities, its face quality, its own top emotion, and the
-# label of the last event marker at or before it.
-CSV_HEADER = ["person_id", "t", "frame", "x", "y", "w", "h", *EMOTIONS, "quality", "dominant", "marker"]
+# Each row is one raw sample of a person (their number and the name given to them, "" if none): its own
+# probabilities, its face quality, its own top emotion, and the label of the last event marker at or before it.
+CSV_HEADER = ["person_id", "person_name", "t", "frame", "x", "y", "w", "h", *EMOTIONS, "quality", "dominant", "marker"]
 
 
 def sample_dict(t: float, frame: int, box: Sequence[int], probabilities: Sequence[float], quality: float) -> dict:
@@ -63,7 +63,17 @@ def csv_rows(persons: Iterable[dict], markers: Sequence[dict] = ()) -> Iterator[
         for s in person["samples"]:
             last = bisect.bisect_right(times, s["t"]) - 1
             label = markers[last]["label"] if last >= 0 else ""
-            yield [person["id"], s["t"], s["frame"], *s["box"], *s["p"], s["q"], dominant(s["p"]), label]
+            yield [
+                person["id"],
+                person["name"],
+                s["t"],
+                s["frame"],
+                *s["box"],
+                *s["p"],
+                s["q"],
+                dominant(s["p"]),
+                label,
+            ]
 
 
 class CollectingSink:

@@ -17,9 +17,11 @@ MIN_DECODED_SHARE = 0.9
 # OpenCV's frame count is kept unless it and the container's length of the video differ by more than this.
 COUNT_MISMATCH_S = 1.0
 # A video up to SHORT_SEGMENTS first segments long is cut into that many equal parts (none under
-# MIN_SHORT_SEGMENT_S): enough for a few workers to share it evenly.
+# MIN_SHORT_SEGMENT_S): enough for a few workers to share it evenly, and for its progress to move
+# before the end (a 9 s clip in 4 parts, not 2). Shorter parts would cost more in per-segment work
+# (a seek, a full detection, identity encodings) than they give.
 SHORT_SEGMENTS = 4
-MIN_SHORT_SEGMENT_S = 4.0
+MIN_SHORT_SEGMENT_S = 2.0
 # How far before a segment a seek lands, so keyframe seeking on variable frame rates never skips
 # the segment's first frames.
 SEEK_MARGIN_S = 1.0

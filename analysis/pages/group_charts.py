@@ -16,6 +16,14 @@ from analysis.pages.chart_style import COLORS, LAYOUT
 
 HEATMAP_COLUMNS = 300
 ROW_HEIGHT_PX = 18
+# The heatmap's "Valence / Leading emotion" buttons sit above the plot, never on it: MENU_GAP_PX above
+# its top edge (where charts.js writes the markers' labels), in a top margin tall enough for them, on
+# the left (Plotly's mode bar takes the top right on hover).
+MENU_GAP_PX = 16
+MENU_HEIGHT_PX = 34
+HEATMAP_MARGIN = dict(LAYOUT["margin"], t=MENU_GAP_PX + MENU_HEIGHT_PX + 8)
+# Tall enough for one person: the colour bars (seven emotions' labels) span the plot's height.
+HEATMAP_MIN_HEIGHT_PX = 260
 
 
 def group_timeline(mood: GroupMood) -> go.Figure:
@@ -128,18 +136,22 @@ def persons_heatmap(mood: GroupMood) -> go.Figure:
         name="leading emotion",
         visible=False,
     )
+    height = max(HEATMAP_MIN_HEIGHT_PX, HEATMAP_MARGIN["t"] + HEATMAP_MARGIN["b"] + ROW_HEIGHT_PX * len(y))
+    plot_px = height - HEATMAP_MARGIN["t"] - HEATMAP_MARGIN["b"]
     figure.update_layout(
-        **LAYOUT,
-        height=max(180, 90 + ROW_HEIGHT_PX * len(y)),
+        **{**LAYOUT, "margin": HEATMAP_MARGIN},
+        height=height,
         xaxis_title="time (s)",
         yaxis=dict(autorange="reversed"),
         updatemenus=[
             dict(
                 type="buttons",
                 direction="right",
-                x=1,
-                y=1.12,
-                xanchor="right",
+                x=0,
+                xanchor="left",
+                # In paper units: the plot's top edge is y=1, so the buttons' bottom is MENU_GAP_PX above it.
+                y=1 + MENU_GAP_PX / plot_px,
+                yanchor="bottom",
                 showactive=True,
                 buttons=[
                     dict(label="Valence", method="restyle", args=[{"visible": [True, False]}]),

@@ -69,6 +69,7 @@ def progress(request: HttpRequest, pk: int) -> JsonResponse:
             "status_label": latest.get_status_display(),
             "frames_done": latest.frames_done,
             "frames_total": latest.frames_total,
+            "detail": latest.progress_detail if latest.is_active else "",
             "percent": latest.percent,
             "eta_s": latest.eta_s,
             "error": latest.error,

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 import psutil
 import ray
 
+from analysis.core.executors import OnFinished
 from analysis.core.segment_analyzer import AnalyzerConfig, SegmentAnalyzer, SegmentRequest, SegmentResult
 
 NAMESPACE = "emotion-detector"
@@ -117,14 +118,17 @@ class RayExecutor:
         # One CPU per actor: one classifier thread.
         self.actors = actor_pool(dataclasses.replace(config, threads=1), pool_size(workers))
 
-    def map_segments(self, requests: Sequence[SegmentRequest]) -> Iterator[SegmentResult]:
+    def map_segments(
+        self, requests: Sequence[SegmentRequest], on_finished: OnFinished | None = None
+    ) -> Iterator[SegmentResult]:
         # Each actor holds IN_FLIGHT_PER_ACTOR segments and gets the next one as soon as it finishes
         # one, so a slow segment never leaves another actor idle; results are yielded in order, and
-        # no more than a few finished ones are held while an earlier one is still running.
+        # no more than a few finished ones are held while an earlier one is still running (fetched
+        # as they finish, so that on_finished counts them then).
         free = deque(actor for actor in self.actors for _ in range(IN_FLIGHT_PER_ACTOR))
         hold = HELD_PER_ACTOR * len(self.actors)
         running: dict = {}  # object ref -> (segment index, actor)
-        finished: dict[int, object] = {}  # segment index -> object ref
+        finished: dict[int, SegmentResult] = {}  # segment index -> its result
         dispatched = yielded = 0
         while yielded < len(requests):
             while free and dispatched < len(requests) and len(finished) < hold:
@@ -134,10 +138,12 @@ class RayExecutor:
             if yielded not in finished:
                 (ready,), _ = ray.wait(list(running), num_returns=1)
                 index, actor = running.pop(ready)
-                finished[index] = ready
+                finished[index] = ray.get(ready)
                 free.append(actor)
+                if on_finished is not None:
+                    on_finished(finished[index].samples)
                 continue
-            yield ray.get(finished.pop(yielded))
+            yield finished.pop(yielded)
             yielded += 1
 
     def close(self) -> None:

@@ -1,13 +1,17 @@
 // The face overlay on the video player: while #overlay-toggle is checked, the #overlay canvas shows
 // the stored boxes of the faces at #player's current time, labelled with the person and the emotion
 // leading their smoothed signal, fetched 30 s at a time from the canvas's data-url (?start=S).
+// The canvas covers the whole picture and lets clicks through (a face at the bottom is drawn whole);
+// clicks land on #overlay-hits, which stops above the player's own controls so that they still work.
 // Clicking a box selects and scrolls to that person's section (#person-NUMBER); clicking elsewhere
 // plays or pauses the player. Reads the player element directly; talks to no other widget.
 (function () {
   const player = document.getElementById("player");
   const canvas = document.getElementById("overlay");
+  const hits = document.getElementById("overlay-hits");
   const toggle = document.getElementById("overlay-toggle");
-  if (!canvas || !toggle || !player) return;
+  if (!canvas || !hits || !toggle || !player) return;
+  const LABEL_PX = 17;
   const windows = {}; // window start -> response
   let shown = [];
   function windowAt(t) {
@@ -46,10 +50,12 @@
       context.strokeStyle = color;
       context.strokeRect(...box);
       const text = `${body.persons[number] || "Person " + number}${leading >= 0 ? ": " + body.emotions[leading] : ""}`;
+      // The label above the box, or below it when a face touches the top of the picture.
+      const labelTop = box[1] >= LABEL_PX ? box[1] - LABEL_PX : box[1] + box[3];
       context.fillStyle = color;
-      context.fillRect(box[0], box[1] - 17, context.measureText(text).width + 8, 17);
+      context.fillRect(box[0], labelTop, context.measureText(text).width + 8, LABEL_PX);
       context.fillStyle = "#fff";
-      context.fillText(text, box[0] + 4, box[1] - 4);
+      context.fillText(text, box[0] + 4, labelTop + LABEL_PX - 4);
       shown.push({ number, box });
     }
   }
@@ -59,11 +65,11 @@
     requestAnimationFrame(loop);
   }
   toggle.addEventListener("change", () => {
-    canvas.hidden = !toggle.checked;
+    canvas.hidden = hits.hidden = !toggle.checked;
     if (toggle.checked) loop();
   });
-  canvas.addEventListener("click", (event) => {
-    const rect = canvas.getBoundingClientRect();
+  hits.addEventListener("click", (event) => {
+    const rect = hits.getBoundingClientRect(); // the same top left as the canvas's
     const px = event.clientX - rect.left;
     const py = event.clientY - rect.top;
     const hit = shown.find(({ box }) => px >= box[0] && px <= box[0] + box[2] && py >= box[1] && py <= box[1] + box[3]);

@@ -1,9 +1,10 @@
-// Live progress: poll each active run's progress URL; reload when its status changes.
+// Live progress: poll each active run's progress URL; reload when its status changes. The bar has no
+// value (it shows as busy) until the first frames are analysed; the ETA shows only once it is known.
 (function () {
   const POLL_MS = 2000;
 
   function formatEta(seconds) {
-    if (seconds == null) return "";
+    if (seconds == null || !Number.isFinite(seconds)) return "";
     if (seconds < 60) return `about ${Math.ceil(seconds)} s left`;
     return `about ${Math.ceil(seconds / 60)} min left`;
   }
@@ -23,9 +24,10 @@
         element.className = `status status-${data.status}`;
         element.querySelector(".status-label").textContent = data.status_label;
         const bar = element.querySelector("progress");
-        if (bar) bar.value = data.percent;
+        if (bar && data.frames_done) bar.value = data.percent;
+        else if (bar) bar.removeAttribute("value");
         const detail = element.querySelector(".status-detail");
-        if (detail) detail.textContent = `${data.frames_done} / ${data.frames_total} frames`;
+        if (detail) detail.textContent = data.detail;
         const eta = document.querySelector("[data-eta]");
         if (eta) eta.textContent = formatEta(data.eta_s);
       } catch (error) {
