@@ -27,6 +27,8 @@ from .upload_checks import file_refusal
 log = logging.getLogger(__name__)
 
 BLOCK_BYTES = 1024 * 1024  # read from the request in blocks: memory stays flat whatever the chunk size
+# ...and written in smaller pieces: 1 MiB writes cost the kernel up to 6x more CPU here (bench.upload).
+WRITE_BYTES = 64 * 1024
 
 
 class UploadRefused(ValueError):
@@ -109,7 +111,9 @@ def append(upload: PartialUpload, offset: int, read: Callable[[int], bytes], sen
                 block = read(min(BLOCK_BYTES, room - received))
                 if not block:
                     break
-                partial.write(block)
+                view = memoryview(block)
+                for start in range(0, len(view), WRITE_BYTES):
+                    partial.write(view[start : start + WRITE_BYTES])
                 received += len(block)
         except OSError:  # the client went away mid-chunk: keep what arrived
             log.info("Upload %s: the connection ended after %d bytes of this chunk", upload.pk, received)
