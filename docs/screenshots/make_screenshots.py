@@ -4,8 +4,8 @@
 
 Builds a four-face clip (bench/room_clip.py: a 2x2 mosaic of the test clips, as tests/test_browser_room.py uses),
 analyses it and single_face.mp4 for real in a throwaway database, adds two markers, serves the
-app, and saves docs/screenshots/results-room.png (the room view) and results-person.png (one
-person with the baseline view and the overlay).
+app, and saves docs/screenshots/results-room.png (the room view), results-person.png (one
+person with the baseline view and the overlay) and upload.png (three files sent at once).
 """
 
 import os
@@ -100,6 +100,13 @@ def main() -> None:
             first.scroll_into_view_if_needed()
             page.wait_for_timeout(500)
             page.screenshot(path=str(OUT / "results-person-charts.png"))
+            page.goto(f"{base}/videos/upload/")
+            clips = [DATA / "videos" / name for name in ("single_face.mp4", "short_hamilton_clip.mp4", "no_face.mp4")]
+            page.set_input_files("#upload-files", [str(clip) for clip in clips])
+            page.click("#upload-start")
+            page.wait_for_selector("a.upload-video-link")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(OUT / "upload.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 800})
             browser.close()
     finally:
         server.terminate()
