@@ -1,5 +1,7 @@
 import numpy as np
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from analysis.core.emotions import EMOTIONS
 
@@ -102,6 +104,11 @@ class Person(models.Model):
     # Identity review (results/identity_edits.py): a name the user gives, and hiding a false face (its samples stay).
     name = models.CharField(max_length=80, blank=True)
     hidden = models.BooleanField(default=False)
+    # Mean valence of the smoothed samples, and the share of samples facing the camera (core/head_pose.py).
+    valence = models.FloatField(null=True, blank=True)
+    attention = models.FloatField(null=True, blank=True)
+    # The mean identity encoding (128 float32): studies suggest the same participant across videos.
+    encoding = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         ordering = ["run", "number"]
@@ -133,6 +140,10 @@ class Sample(models.Model):
     surprise = models.FloatField()
     neutral = models.FloatField()
     quality = models.FloatField(default=1.0, help_text="face quality, 0.05-1 (core/face_quality.py)")
+    # Head pose in degrees (core/head_pose.py): yaw positive to the image's right, pitch positive
+    # up. Empty for samples from before poses were measured.
+    yaw = models.FloatField(null=True, blank=True)
+    pitch = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["person", "t"]
@@ -157,6 +168,13 @@ class RunTimeline(models.Model):
     numbers = models.JSONField(help_text="person numbers, in the order of the array's rows")
     bins = models.PositiveIntegerField()
     probabilities = models.BinaryField(help_text="float16 (persons, bins, 7); NaN where a person was not seen")
+    facing = models.BinaryField(
+        default=b"", help_text="float16 (persons, bins): share of samples facing the camera; NaN where unknown"
+    )
+    # The room's series and totals (core/group_mood.py), so that a study reads a few KB per video.
+    room_valence = models.BinaryField(default=b"", help_text="float16 (bins,); NaN where nobody was seen")
+    room_attention = models.BinaryField(default=b"", help_text="float16 (bins,); NaN where unknown")
+    summary = models.JSONField(default=dict, help_text="persons, seen_s, valence, attention, shares")
 
     def __str__(self) -> str:
         return f"Timeline of run {self.run_id}: {len(self.numbers)} persons x {self.bins} bins of {self.bin_s:g} s"
@@ -164,6 +182,13 @@ class RunTimeline(models.Model):
     def array(self) -> np.ndarray:
         shape = (len(self.numbers), self.bins, len(EMOTIONS))
         return np.frombuffer(bytes(self.probabilities), dtype=np.float16).reshape(shape).astype(np.float64)
+
+    def facing_array(self) -> np.ndarray:
+        """(persons, bins); all NaN for timelines made before poses were measured."""
+        shape = (len(self.numbers), self.bins)
+        if not self.facing:
+            return np.full(shape, np.nan)
+        return np.frombuffer(bytes(self.facing), dtype=np.float16).reshape(shape).astype(np.float64)
 
 
 class Marker(models.Model):
@@ -178,3 +203,74 @@ class Marker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} at {self.t:g} s"
+
+
+class Study(models.Model):
+    """A set of the owner's videos compared together, each with the study's variables (condition, week...)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="studies")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    videos = models.ManyToManyField("videos.Video", through="StudyVideo", related_name="studies")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_study_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("studies:detail", args=[self.pk])
+
+
+class StudyVariable(models.Model):
+    """A column of the study's video table: its name is also the CSV header and the export's column."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text (a condition, a group)"
+        NUMBER = "number", "Number (a week, a dose)"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="variables")
+    name = models.CharField(max_length=40)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["study", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["study", "name"], name="unique_variable_per_study")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StudyVideo(models.Model):
+    """A video in a study, with its values of the study's variables ({name: text or number})."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="study_memberships")
+    values = models.JSONField(default=dict, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["study", "id"]
+        constraints = [models.UniqueConstraint(fields=["study", "video"], name="unique_video_per_study")]
+
+    def __str__(self) -> str:
+        return f"{self.video} in {self.study}"
+
+
+class ParticipantLabel(models.Model):
+    """The study's name for a person of one video ("P07"): the same label across videos is one participant."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participant_labels")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="participant_labels")
+    label = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["study", "label", "id"]
+        constraints = [models.UniqueConstraint(fields=["study", "person"], name="unique_label_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.person}"
