@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("videos/", include("analysis.pages.video_urls")),
     path("videos/", include("analysis.pages.urls")),
+    path("studies/", include("analysis.pages.study_urls")),
     path("api/", include("analysis.api.urls")),
     # django-rq's dashboard; its views require staff.
     path("admin/rq/", include("django_rq.urls")),

@@ -1,0 +1,129 @@
+"""Plotly figures of the study page, as JSON for plotly.js: the groups' bars with their 95% intervals,
+the room's valence and attention over time, and each participant across videos."""
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analysis.core.emotions import EMOTIONS
+from analysis.core.study_stats import Interval
+from analysis.pages.chart_style import COLORS, LAYOUT
+from analysis.pages.charts import to_json
+from analysis.studies.comparison import Comparison, Line, ParticipantCell
+
+BARS = dict(margin=dict(l=50, r=20, t=40, b=60), template="plotly_white")
+
+
+def _errors(intervals: list[Interval]) -> dict:
+    """Plotly's asymmetric error bars; none where a group has one unit."""
+    return dict(
+        type="data",
+        symmetric=False,
+        array=[(i.high - i.mean) if i.high is not None else 0 for i in intervals],
+        arrayminus=[(i.mean - i.low) if i.low is not None else 0 for i in intervals],
+        thickness=1.5,
+    )
+
+
+def _mean(interval: Interval) -> float | None:
+    return None if np.isnan(interval.mean) else round(interval.mean, 4)
+
+
+def comparison_figures(comparison: Comparison) -> dict:
+    """{"valence": valence and attention bars per group, "shares": the emotion shares per group}."""
+    names = [group.value for group in comparison.groups]
+    counts = [f"{g.videos} video{'s' * (g.videos != 1)}, {g.persons} persons" for g in comparison.groups]
+    unit = "participants" if comparison.unit == "participants" else "videos"
+    hover = [f"{c}; interval over {g.units} {unit}" for c, g in zip(counts, comparison.groups)]
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("mean valence", "attention (faces turned to the camera)"))
+    valence = [g.valence for g in comparison.groups]
+    attention = [g.attention for g in comparison.groups]
+    figure.add_bar(
+        x=names,
+        y=[_mean(i) for i in valence],
+        error_y=_errors(valence),
+        name="valence",
+        marker_color="#4c78a8",
+        text=counts,
+        hovertext=hover,
+        textposition="outside",
+        row=1,
+        col=1,
+    )
+    figure.add_bar(
+        x=names,
+        y=[_mean(i) for i in attention],
+        error_y=_errors(attention),
+        name="attention",
+        marker_color="#59a14f",
+        hovertext=hover,
+        row=1,
+        col=2,
+    )
+    figure.update_yaxes(range=[-1, 1], row=1, col=1)
+    figure.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=2)
+    figure.update_layout(**BARS, height=340, showlegend=False)
+    shares = go.Figure()
+    for name in EMOTIONS:
+        intervals = [g.shares[name] for g in comparison.groups]
+        shares.add_bar(
+            x=names,
+            y=[_mean(i) for i in intervals],
+            error_y=_errors(intervals),
+            name=name,
+            marker_color=COLORS[name],
+            hovertext=hover,
+        )
+    shares.update_layout(
+        **BARS, height=340, barmode="group", yaxis=dict(title="share of time leading", range=[0, 1], tickformat=".0%")
+    )
+    return {"valence": to_json(figure), "shares": to_json(shares)}
+
+
+def _points(values: np.ndarray) -> list[float | None]:
+    return [None if np.isnan(v) else round(float(v), 4) for v in values]
+
+
+def lines_figure(lines: list[Line], aligned_on: str | None) -> dict:
+    """The room's valence (top) and attention (bottom) over time, one line per video or group."""
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4])
+    palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"]
+    for index, line in enumerate(lines):
+        color = palette[index % len(palette)]
+        t = [round(float(x), 2) for x in line.t]
+        name = line.name if line.videos == 1 else f"{line.name} ({line.videos} videos)"
+        figure.add_scatter(
+            x=t, y=_points(line.valence), name=name, legendgroup=name, line=dict(color=color), row=1, col=1
+        )
+        figure.add_scatter(
+            x=t,
+            y=_points(line.attention),
+            name=name,
+            legendgroup=name,
+            showlegend=False,
+            line=dict(color=color, dash="dot"),
+            row=2,
+            col=1,
+        )
+    axis = f"seconds from “{aligned_on}”" if aligned_on else "video time (s)"
+    figure.update_xaxes(title=axis, row=2, col=1)
+    figure.update_yaxes(title="room valence", range=[-1, 1], row=1, col=1)
+    figure.update_yaxes(title="attention", range=[0, 1], tickformat=".0%", row=2, col=1)
+    figure.update_layout(**LAYOUT, height=460)
+    return to_json(figure)
+
+
+def participants_figure(participants: dict[str, list[ParticipantCell]]) -> dict:
+    """Each labelled participant's valence in each video they are in."""
+    figure = go.Figure()
+    for label, cells in participants.items():
+        figure.add_scatter(
+            x=[cell.title for cell in cells],
+            y=[cell.valence for cell in cells],
+            name=label,
+            mode="lines+markers",
+            customdata=[[f"person {cell.person_number}", cell.dominant or "-"] for cell in cells],
+            hovertemplate="%{x}: valence %{y:.2f} (%{customdata[0]}, mostly %{customdata[1]})",
+        )
+    figure.update_layout(**BARS, height=320, yaxis=dict(title="mean valence", range=[-1, 1]))
+    return to_json(figure)

@@ -1,0 +1,43 @@
+"""Filters of the study page: a dict's value by key, percentages and bootstrap intervals."""
+
+import math
+
+from django import template
+
+from analysis.core.study_stats import Interval
+
+register = template.Library()
+
+
+@register.filter
+def value_of(values: dict, key: str):
+    value = values.get(key, "") if values else ""
+    return "" if value is None else value
+
+
+@register.filter
+def percent(share: float | None) -> str:
+    return "–" if share is None or math.isnan(share) else f"{share * 100:.0f}%"
+
+
+@register.filter
+def percent_number(share: float) -> str:
+    return f"{share * 100:.1f}"
+
+
+@register.filter
+def interval(value: Interval) -> str:
+    if math.isnan(value.mean):
+        return "–"
+    if value.low is None:
+        return f"{value.mean:+.2f}"
+    return f"{value.mean:+.2f} ({value.low:+.2f} to {value.high:+.2f})"
+
+
+@register.filter
+def interval_percent(value: Interval) -> str:
+    if math.isnan(value.mean):
+        return "–"
+    if value.low is None:
+        return percent(value.mean)
+    return f"{percent(value.mean)} ({percent(value.low)} to {percent(value.high)})"
