@@ -111,6 +111,7 @@ class UploadCreate(TusView):
         fields = {
             "title": metadata.get("title") or filename.rsplit(".", 1)[0],
             "sample_fps": metadata.get("sample_fps"),
+            "study": metadata.get("study") or "",
         }
         # The form's other fields now, not after the last byte: a bad title must not cost an hour's upload.
         checked = upload_form(fields, {}, request.user, upload_too_large=False)

@@ -26,7 +26,11 @@ def sampling_choice(value: object) -> str:
 
 def upload_form(data, files, owner: AbstractBaseUser, upload_too_large: bool) -> VideoUploadForm:
     """The page's form, so that the API applies the same checks and limits with the same messages."""
-    fields = {"title": data.get("title", ""), "sampling": sampling_choice(data.get("sample_fps"))}
+    fields = {
+        "title": data.get("title", ""),
+        "sampling": sampling_choice(data.get("sample_fps")),
+        "study": data.get("study") or "",
+    }
     return VideoUploadForm(
         fields, {"file": files["file"]} if "file" in files else {}, owner=owner, upload_too_large=upload_too_large
     )

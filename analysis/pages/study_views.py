@@ -79,7 +79,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "participants": across,
         "charts": charts,
         "study_form": StudyForm(instance=study, owner=request.user),
-        "variable_form": VariableForm(),
+        "variable_form": VariableForm(auto_id="variable-%s"),
         "add_videos_form": AddVideosForm(study=study),
         "import_form": ValuesImportForm(),
         "kinds": StudyVariable.Kind,

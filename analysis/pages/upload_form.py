@@ -1,6 +1,7 @@
-"""The upload form, shared by the upload page and the API: a video file to store and how densely to
-analyse it. The file is checked by videos.upload_checks, then probed (it must decode); the owner's
-limits are analysis.runs.limits; save() stores it and queues its run (analysis.runs.launch)."""
+"""The upload form, shared by the upload page and the API: a video file to store, how densely to
+analyse it, and the study it joins (if any). The file is checked by videos.upload_checks, then
+probed (it must decode); the owner's limits are analysis.runs.limits; save() stores it and queues
+its run (analysis.runs.launch)."""
 
 import logging
 
@@ -9,8 +10,10 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from analysis.core.video_source import VideoError, VideoInfo, probe
+from analysis.models import Study
 from analysis.runs.launch import store_and_start
 from analysis.runs.limits import UploadRefused, upload_refusals
+from analysis.studies.membership import add_videos
 from videos.models import Video
 from videos.upload_checks import file_refusal, too_large_message
 
@@ -33,6 +36,12 @@ class VideoUploadForm(forms.Form):
     title = forms.CharField(max_length=200)
     file = forms.FileField(label="Video file", help_text="mp4, mov, webm, mkv or avi")
     sampling = forms.ChoiceField(choices=SAMPLING_CHOICES, initial="5", label="Frames analysed")
+    study = forms.ModelChoiceField(
+        queryset=Study.objects.none(),
+        required=False,
+        empty_label="(none)",
+        help_text="optional: compare it with others",
+    )
 
     def __init__(self, *args, owner: AbstractBaseUser | None = None, upload_too_large: bool = False, **kwargs):
         """`owner`, whose limits a bound form checks, is who save() stores the video for;
@@ -42,6 +51,8 @@ class VideoUploadForm(forms.Form):
         self.upload_too_large = upload_too_large
         self.video_info: VideoInfo | None = None
         accept = ",".join(f".{ext}" for ext in settings.VIDEO_EXTENSIONS)
+        if owner is not None and owner.is_authenticated:
+            self.fields["study"].queryset = Study.objects.filter(owner=owner)
         self.fields["file"].widget.attrs["accept"] = accept
 
     def clean(self):
@@ -80,9 +91,12 @@ class VideoUploadForm(forms.Form):
         validation.
         """
         try:
-            return store_and_start(
+            video = store_and_start(
                 self.owner, self.cleaned_data["title"], self.cleaned_data["file"], self.video_info, self.sample_fps
             )
         except UploadRefused as refused:
             self._add_refusals(refused.refusals)
             return None
+        if study := self.cleaned_data.get("study"):
+            add_videos(study, [video])
+        return video

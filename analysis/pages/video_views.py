@@ -35,7 +35,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"“{video.title}” was uploaded and is queued for analysis.")
             return redirect(video)
     else:
-        form = VideoUploadForm()
+        form = VideoUploadForm(owner=request.user, initial={"study": request.GET.get("study")})
     # The page checks type and size before sending (the server checks again).
     context = {"form": form, "max_upload_bytes": settings.VIDEO_MAX_UPLOAD_BYTES}
     return render(request, "videos/upload.html", context)

@@ -15,6 +15,7 @@
   const fileInput = document.getElementById("upload-files");
   const dropZone = document.getElementById("drop-zone");
   const sampling = document.getElementById("upload-sampling");
+  const study = document.getElementById("upload-study"); // only when the user has studies
   const list = document.getElementById("upload-list");
   const startButton = document.getElementById("upload-start");
   const summary = document.getElementById("upload-summary");
@@ -140,6 +141,7 @@
     setState(line, "queued");
     line.status.textContent = "Waiting for its turn…";
     line.sampling = sampling.value;
+    line.study = study ? study.value : "";
     return true;
   }
 
@@ -162,7 +164,7 @@
     line.upload = new window.TusUpload(line.file, {
       endpoint: root.dataset.endpoint,
       chunkSize,
-      metadata: { filename: line.file.name, title: line.title.value.trim(), sample_fps: line.sampling },
+      metadata: { filename: line.file.name, title: line.title.value.trim(), sample_fps: line.sampling, study: line.study },
       onProgress: (sent, total) => progress(line, sent, total),
       onStatus: (text, kind) => {
         if (kind === "resumed") {
