@@ -5,7 +5,8 @@
 Builds a four-face clip (bench/room_clip.py: a 2x2 mosaic of the test clips, as tests/test_browser_room.py uses),
 analyses it and single_face.mp4 for real in a throwaway database, adds two markers, serves the
 app, and saves docs/screenshots/results-room.png (the room view), results-person.png (one
-person with the baseline view and the overlay) and upload.png (three files sent at once).
+person with the baseline view and the overlay), upload.png (three files sent at once) and study.png
+(a study of the four analysed clips in two conditions).
 """
 
 import os
@@ -36,9 +37,10 @@ def main() -> None:
     from django.core.management import call_command
 
     from analysis.core.video_source import probe
-    from analysis.models import Marker
+    from analysis.models import Marker, Study
     from analysis.runs.jobs import run_analysis
     from analysis.runs.launch import start_analysis
+    from analysis.studies.membership import add_videos, import_values_csv
     from bench.room_clip import room_mosaic
     from videos.models import Video
 
@@ -48,7 +50,13 @@ def main() -> None:
     clip = work / "focus-group.webm"
     room_mosaic(DATA / "videos", clip)
     videos = []
-    for title, path in [("Focus group", clip), ("Interview", DATA / "videos" / "single_face.mp4")]:
+    clips = [
+        ("Focus group", clip),
+        ("Interview", DATA / "videos" / "single_face.mp4"),
+        ("Interview 2", DATA / "videos" / "WolfgangLanger_Pexels.mp4"),
+        ("Interview 3", DATA / "videos" / "face_noface.mov"),
+    ]
+    for title, path in clips:
         info = probe(str(path))
         video = Video(
             owner=user,
@@ -69,6 +77,12 @@ def main() -> None:
         videos.append(video)
     Marker.objects.create(video=videos[0], t=3.0, label="question 1")
     Marker.objects.create(video=videos[0], t=11.0, label="the joke")
+    study = Study.objects.create(owner=user, name="Interviews, spring", description="Two rooms and three interviews")
+    add_videos(study, videos)
+    import_values_csv(
+        study,
+        "video_title,condition,week\nFocus group,A,1\nInterview,A,2\nInterview 2,B,1\nInterview 3,B,2\n",
+    )
 
     port = free_port()
     server = subprocess.Popen(
@@ -107,6 +121,10 @@ def main() -> None:
             page.wait_for_selector("a.upload-video-link")
             page.wait_for_timeout(500)
             page.screenshot(path=str(OUT / "upload.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 800})
+            page.goto(f"{base}/studies/{study.pk}/?variable=condition&lines=condition")
+            page.wait_for_selector("#chart-lines.js-plotly-plot")
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(OUT / "study.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()
