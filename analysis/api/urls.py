@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import markers, persons, resumable, views
+from . import markers, persons, resumable, studies, views
 
 app_name = "api"
 urlpatterns = [
@@ -19,5 +19,21 @@ urlpatterns = [
     path("uploads/", resumable.UploadCreate.as_view(), name="upload-create"),
     # No trailing slash: `curl -T FILE URL/` would append the file name to the URL.
     path("uploads/<uuid:pk>", resumable.UploadDetail.as_view(), name="upload-detail"),
+    path("studies/", studies.StudyListCreate.as_view(), name="study-list"),
+    path("studies/<int:pk>/", studies.StudyDetail.as_view(), name="study-detail"),
+    path("studies/<int:pk>/variables/", studies.StudyVariables.as_view(), name="study-variables"),
+    path(
+        "studies/<int:pk>/variables/<int:variable_id>/",
+        studies.StudyVariableDetail.as_view(),
+        name="study-variable-detail",
+    ),
+    path("studies/<int:pk>/videos/", studies.StudyVideos.as_view(), name="study-videos"),
+    path("studies/<int:pk>/videos/<int:video_id>/", studies.StudyVideoDetail.as_view(), name="study-video-detail"),
+    path("studies/<int:pk>/values/import/", studies.StudyValuesImport.as_view(), name="study-values-import"),
+    path("studies/<int:pk>/participants/", studies.StudyParticipants.as_view(), name="study-participants"),
+    path("studies/<int:pk>/comparison/", studies.StudyComparison.as_view(), name="study-comparison"),
+    path("studies/<int:pk>/lines/", studies.StudyLines.as_view(), name="study-lines"),
+    path("studies/<int:pk>/export.csv", studies.StudyExportCsv.as_view(), name="study-export-csv"),
+    path("studies/<int:pk>/export.json", studies.StudyExportJson.as_view(), name="study-export-json"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
 ]

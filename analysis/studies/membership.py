@@ -7,6 +7,7 @@ import re
 
 from django.db import transaction
 
+from analysis.core.emotions import EMOTIONS
 from analysis.models import Study, StudyVariable, StudyVideo
 from videos.models import Video
 
@@ -29,7 +30,7 @@ def variable_name_problem(study: Study, name: str, renaming: StudyVariable | Non
     """Why `name` cannot name a new (or renamed) variable of `study`, or None."""
     if not VARIABLE_NAME.match(name):
         return "A variable's name starts with a letter and has only letters, digits and _ (at most 40)."
-    if name.lower() in RESERVED_NAMES or name.lower() in {"angry", "disgust", "fear", "happy", "sad"}:
+    if name.lower() in RESERVED_NAMES or name.lower() in EMOTIONS:  # all seven are export columns
         return f"“{name}” is a column of the study's export already: choose another name."
     others = study.variables.exclude(pk=renaming.pk) if renaming else study.variables.all()
     if others.filter(name__iexact=name).exists():
