@@ -172,6 +172,9 @@ def test_the_study_page_shows_the_table_and_the_charts(alice, study):
         "A (2 videos)",
         "B",
     ]
+    together = alice.get(reverse("studies:detail", args=[study.pk]), {"variable": "*"}).content.decode()
+    charts = json.loads(together.split('<script id="study-charts" type="application/json">')[1].split("</script>")[0])
+    assert charts["valence"]["data"][0]["x"] == ["all videos"]
     # An unknown choice in the URL falls back to the defaults rather than failing.
     assert alice.get(reverse("studies:detail", args=[study.pk]), {"variable": "nope"}).status_code == 200
 

@@ -8,6 +8,7 @@ from analysis.studies.comparison import UNITS
 from videos.models import Video
 
 MAX_VALUES_FILE_BYTES = 512 * 1024
+ALL_VIDEOS = "*"  # the comparison's choice of no variable (without a choice, the first variable is compared)
 
 
 class StudyForm(forms.ModelForm):
@@ -73,7 +74,7 @@ class ViewForm(forms.Form):
 
     def __init__(self, *args, variables: list[str], markers: list[tuple[str, int]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["variable"].choices = [("", "all videos together"), *((v, v) for v in variables)]
+        self.fields["variable"].choices = [(ALL_VIDEOS, "all videos together"), *((v, v) for v in variables)]
         self.fields["lines"].choices = [("", "one per video"), *((v, f"one per {v}") for v in variables)]
         self.fields["align"].choices = [
             ("", "video time"),

@@ -17,6 +17,7 @@ from analysis.models import Person, Study, StudyVariable
 from analysis.pages.forms import report_form_errors
 from analysis.pages.study_charts import comparison_figures, lines_figure, participants_figure
 from analysis.pages.study_forms import (
+    ALL_VIDEOS,
     AddVideosForm,
     RenameVariableForm,
     StudyForm,
@@ -52,7 +53,8 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     names = [variable.name for variable in variables]
     markers = marker_labels(study)
     view = ViewForm(request.GET, variables=names, markers=markers)
-    variable = view.choice("variable") or (names[0] if names else None)
+    chosen = view.choice("variable")
+    variable = None if chosen == ALL_VIDEOS else chosen or (names[0] if names else None)
     unit = view.choice("unit") or "videos"
     rows = video_rows(study)
     comparison = compare(study, variable, unit, rows=rows)

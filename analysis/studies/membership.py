@@ -91,9 +91,13 @@ def parse_value(variable: StudyVariable, raw: str) -> str | float | None:
     return raw
 
 
-def set_values(membership: StudyVideo, raw_values: dict[str, str]) -> None:
-    """Set the video's values of the named variables (others keep theirs); an empty cell clears one."""
-    variables = {variable.name: variable for variable in membership.study.variables.all()}
+def set_values(
+    membership: StudyVideo, raw_values: dict[str, str], variables: dict[str, StudyVariable] | None = None
+) -> None:
+    """Set the video's values of the named variables (others keep theirs); an empty cell clears one.
+    `variables`: the study's, by name, when the caller has them already."""
+    if variables is None:
+        variables = {variable.name: variable for variable in membership.study.variables.all()}
     values = dict(membership.values)
     for name, raw in raw_values.items():
         if name not in variables:
@@ -195,7 +199,7 @@ def import_values_csv(study: Study, text: str) -> int:
             memberships[video.pk] = StudyVideo.objects.create(study=study, video=video)
         cells = {variable.name: (row[i + 1] if i + 1 < len(row) else "") for i, variable in enumerate(variables)}
         try:
-            set_values(memberships[video.pk], cells)
+            set_values(memberships[video.pk], cells, {variable.name: variable for variable in variables})
         except StudyInputError as error:
             raise StudyInputError(f"Line {line}: {error}") from None
     return len(body)
