@@ -134,16 +134,26 @@ def _unit_rows_by_videos(rows: list[VideoRow]) -> list[tuple[float, float, list[
     ]
 
 
-def _unit_rows_by_participants(study: Study, rows: list[VideoRow]) -> list[tuple[float, float, list[float]]]:
-    """One row per participant: their persons' values in these videos, weighted by samples."""
+def _labelled_persons(study: Study, rows: list[VideoRow]) -> list[tuple]:
+    """The labelled persons of these videos: (label, run id, samples, valence, attention, shares), by label.
+
+    One query for the whole study: compare() splits them by group."""
     run_ids = [row.run_id for row in rows]
     labels = ParticipantLabel.objects.filter(study=study, person__run_id__in=run_ids, person__hidden=False)
-    persons = labels.values_list(
-        "label", "person__sample_count", "person__valence", "person__attention", "person__shares"
+    return list(
+        labels.values_list(
+            "label", "person__run_id", "person__sample_count", "person__valence", "person__attention", "person__shares"
+        )
     )
+
+
+def _unit_rows_by_participants(labelled: list[tuple], rows: list[VideoRow]) -> list[tuple[float, float, list[float]]]:
+    """One row per participant: their persons' values in these videos, weighted by samples."""
+    run_ids = {row.run_id for row in rows}
     per_label: dict[str, list] = defaultdict(list)
-    for label, count, valence, attention, shares in persons:
-        per_label[label].append((count or 0, valence, attention, shares or {}))
+    for label, run_id, count, valence, attention, shares in labelled:
+        if run_id in run_ids:
+            per_label[label].append((count or 0, valence, attention, shares or {}))
     units = []
     for entries in per_label.values():
         weights = [max(count, 1) for count, *_ in entries]
@@ -174,11 +184,12 @@ def compare(study: Study, variable: str | None, unit: str = "videos", rows: list
     by_value: dict = defaultdict(list)
     for row in analysed:
         by_value[row.values.get(variable) if variable else "all videos"].append(row)
+    labelled = _labelled_persons(study, analysed) if unit == "participants" else []
     groups = []
     for seed, value in enumerate(sorted(by_value, key=group_key)):
         members = by_value[value]
         if unit == "participants":
-            units = _unit_rows_by_participants(study, members)
+            units = _unit_rows_by_participants(labelled, members)
         else:
             units = _unit_rows_by_videos(members)
         valence = np.array([u[0] for u in units], dtype=float)
