@@ -26,6 +26,7 @@ def tracklet(local_id, start, count, box=(100, 100, 80, 80), encoding=ALICE, pro
         boxes=[box] * count,
         probabilities=[probabilities] * count,
         qualities=[0.8] * count,
+        poses=[(5.0, -3.0)] * count,
         encodings=[encoding + rng.normal(scale=0.02, size=128) for _ in range(encodings)],
         thumbnail_jpeg=b"jpg",
         thumbnail_area=box[2] * box[3],

@@ -28,6 +28,9 @@ import numpy as np
 from .face_alignment import FER_FRAMING, key_points
 
 NOSE_DEPTH = 0.45  # eye distances ahead of the eyes' plane (see above)
+# Both angles within this many degrees: turned to the camera. The app passes settings.ATTENTION_MAX_DEG
+# (the same default); this is for callers without settings (the command line's sink, tests).
+DEFAULT_MAX_DEG = 30.0
 
 
 def _face_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,3 +86,10 @@ def facing(yaw: np.ndarray, pitch: np.ndarray, max_deg: float) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         turned = (np.abs(yaw) <= max_deg) & (np.abs(pitch) <= max_deg)
     return np.where(known, turned.astype(float), np.nan)
+
+
+def attention_share(yaw: np.ndarray, pitch: np.ndarray, max_deg: float) -> float | None:
+    """The share of samples facing the camera among those with a pose; None when none has one."""
+    turned = facing(yaw, pitch, max_deg)
+    known = ~np.isnan(turned)
+    return round(float(turned[known].mean()), 4) if known.any() else None
