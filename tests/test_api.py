@@ -24,7 +24,7 @@ from analysis.core.markers import MAX_MARKERS
 from analysis.models import AnalysisRun, Marker, Person, RunTimeline, Sample
 from videos.models import Video
 
-from .conftest import CSV_HEADER, EXPORT_KEYS, VIDEOS
+from .conftest import ATTENTION_POSES, CSV_HEADER, EXPORT_KEYS, VIDEOS
 from .factories import add_person, make_run, make_video, queue, stored_files
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def analysed(user):
     video = make_video(user)
     run = make_run(video, persons_count=2, faces_count=11)
     add_person(run, 2, EMOTIONS.index("sad"), [1.2, 1.4, 1.6, 1.8, 2.0], box=(300, 40, 60, 60))
-    add_person(run, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    add_person(run, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], poses=ATTENTION_POSES)
     return video, run
 
 
@@ -623,6 +623,7 @@ def test_marker_writes_with_the_session_need_csrf(user, analysed):
 
 
 PERSON_KEYS = {"number", "name", "label", "hidden", "first_s", "last_s", "sample_count", "dominant", "shares", "mean"}
+PERSON_KEYS |= {"valence", "attention"}
 
 
 def test_persons_of_the_shown_results(api, analysed):
@@ -643,9 +644,12 @@ def test_persons_of_the_shown_results(api, analysed):
         "dominant": "happy",
         "shares": one.shares,
         "mean": one.mean,
+        "valence": one.valence,
+        "attention": pytest.approx(5 / 6, abs=1e-4),  # the third of ATTENTION_POSES is turned away
     }
     assert set(first["shares"]) == set(first["mean"]) == set(EMOTIONS)
     assert (second["number"], second["dominant"], second["sample_count"]) == (2, "sad", 5)
+    assert second["attention"] is None and second["valence"] < 0 < first["valence"]  # no poses; sad
     # The same persons, summaries and times as the results.
     document = api.get(reverse("api:video-results", args=[video.pk])).json()
     for person, exported in zip(response.json(), document["persons"]):
@@ -655,6 +659,8 @@ def test_persons_of_the_shown_results(api, analysed):
             exported["mean"],
         )
         assert (person["first_s"], person["last_s"]) == (exported["first_s"], exported["last_s"])
+        assert (person["valence"], person["attention"]) == (exported["valence"], exported["attention"])
+    assert [(s["yaw"], s["pitch"]) for s in document["persons"][0]["samples"]] == ATTENTION_POSES
 
 
 def test_one_person_is_as_in_the_list(api, analysed):

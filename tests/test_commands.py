@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from analysis.models import AnalysisRun
 
-from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS
+from .conftest import EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, EXPORT_SAMPLE_KEYS, VIDEOS
 from .factories import make_video
 
 
@@ -27,7 +27,9 @@ def test_analyze_video_prints_a_summary_and_writes_the_export_shape(tmp_path, ca
     (person,) = document["persons"]
     assert set(person) == EXPORT_PERSON_KEYS
     assert person["dominant"] == "happy" and len(person["samples"]) == 12
-    assert set(person["samples"][0]) == {"t", "frame", "box", "p", "q"}
+    assert set(person["samples"][0]) == EXPORT_SAMPLE_KEYS
+    assert "facing the camera" in printed and person["attention"] >= 0.9
+    assert all(sample["yaw"] is not None and sample["pitch"] is not None for sample in person["samples"])
 
 
 def test_analyze_video_every_frame_in_process(tmp_path):

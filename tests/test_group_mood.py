@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import PersonSeries, bin_seconds, group_mood, person_bins, valence
+from analysis.core.group_mood import PersonSeries, bin_seconds, facing_bins, group_mood, person_bins, valence
 from analysis.core.highlights import MIN_FACES, clock, find_highlights
 from analysis.pages.group_charts import HEATMAP_COLUMNS, MENU_HEIGHT_PX, coarsen, persons_heatmap
 
@@ -113,3 +113,21 @@ def test_heatmap_buttons_sit_above_the_plot_and_one_persons_colour_bar_has_room(
     assert above_px >= 12 and above_px + MENU_HEIGHT_PX <= layout.margin.t
     # One person's colour bar (seven emotions in "leading") needs the height.
     assert layout.height >= 260 and plot_px >= 150
+
+
+def test_attention_is_the_mean_facing_share_of_the_people_seen_with_a_known_pose():
+    t = np.arange(0, 4, 0.2)
+    turned = np.where(t < 2, 1.0, 0.0)
+    turned[(t >= 1) & (t < 1.2)] = np.nan  # one sample without a pose: not counted either way
+    always = PersonSeries(1, t, np.tile(HAPPY, (len(t), 1)), np.ones(len(t)), turned)
+    half = PersonSeries(2, t, np.tile(SAD, (len(t), 1)), np.ones(len(t)), (np.arange(len(t)) % 2).astype(float))
+    unknown = PersonSeries(3, t[:10], np.tile(SAD, (10, 1)), np.ones(10))  # an older run: no poses
+    persons = [always, half, unknown]
+    bin_s, per_person = person_bins(persons, 4.0)
+    facing = facing_bins(persons, bin_s, per_person.shape[1])
+    assert facing[0].tolist() == [1.0, 1.0, 0.0, 0.0] and facing[1].tolist() == [0.4, 0.6, 0.4, 0.6]
+    assert np.isnan(facing[2]).all()
+    mood = group_mood([1, 2, 3], per_person, bin_s, facing)
+    assert mood.attention == pytest.approx([0.7, 0.8, 0.2, 0.3])  # person 3, seen in 0-2 s, does not count
+    assert mood.person_attention.shape == (3, 4) and np.isnan(mood.person_attention[2]).all()
+    assert np.isnan(group_mood([1, 2, 3], per_person, bin_s).attention).all()  # no poses at all

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+import numpy as np
 import pytest
 from django.urls import reverse
 
@@ -126,3 +127,23 @@ def test_reprocess_says_the_edits_are_not_carried_over(alice, reviewed):
     assert "names, merges, splits and hidden persons of the current results are not carried over" in (
         response.content.decode()
     )
+
+
+def test_merge_and_split_keep_attention_valence_and_the_encoding_right(alice, reviewed):
+    video, run, (first, second) = reviewed
+    alice_encoding, other_encoding = np.full(128, 0.1, np.float32), np.full(128, 0.4, np.float32)
+    Person.objects.filter(pk=first.pk).update(encoding=alice_encoding.tobytes())
+    Person.objects.filter(pk=second.pk).update(encoding=other_encoding.tobytes())
+    assert first.attention == pytest.approx(5 / 6, abs=1e-4) and second.attention is None
+    post(alice, "merge_person", video, second, into=first.pk)
+    first.refresh_from_db()
+    # Attention counts the samples with a pose only (person 2's have none); valence takes the sad ones in.
+    assert first.attention == pytest.approx(5 / 6, abs=1e-4) and first.valence < 0.5
+    merged = np.frombuffer(bytes(first.encoding), dtype=np.float32)
+    assert merged == pytest.approx((6 * 0.1 + 5 * 0.4) / 11)  # weighted by the samples each had
+    post(alice, "split_person", video, first, at_s="0.5")  # 0.0-0.4 s: the turned sample is at 0.4 s
+    first.refresh_from_db()
+    other = Person.objects.get(run=run, number=2)  # numbered after the run's last
+    assert first.attention == pytest.approx(2 / 3, abs=1e-4) and other.attention == 1.0
+    assert bytes(other.encoding) == bytes(first.encoding)  # no per-sample encodings: a copy
+    assert RunTimeline.objects.get(run=run).summary["persons"] == 2

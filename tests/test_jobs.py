@@ -6,6 +6,7 @@ import sys
 from datetime import timedelta
 
 import django_rq
+import numpy as np
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +34,14 @@ def test_upload_is_analysed_by_a_worker_and_shown_with_charts(alice):
     person = run.persons.get()
     assert person.dominant == "happy" and person.number == 1
     assert person.samples.count() == 12 and bytes(person.thumbnail_jpeg)[:2] == b"\xff\xd8"
+    # Head pose, attention, valence and identity, stored for the results page and studies.
+    assert not person.samples.filter(yaw__isnull=True).exists() and not person.samples.filter(pitch=None).exists()
+    assert person.attention >= 0.9 and person.valence > 0.3
+    assert np.frombuffer(bytes(person.encoding), dtype=np.float32).shape == (128,)
+    timeline = run.timeline
+    assert timeline.summary["persons"] == 1 and timeline.summary["attention"] >= 0.9
+    assert timeline.summary["valence"] > 0.3 and timeline.summary["seen_s"] >= 2.0
+    assert timeline.facing_array().shape == (1, timeline.bins) and np.nanmin(timeline.facing_array()) >= 0.5
 
     page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
     assert "plotly/plotly.min.js" in page
@@ -45,6 +54,8 @@ def test_upload_is_analysed_by_a_worker_and_shown_with_charts(alice):
     assert document["analysis"]["frames_analyzed"] == 12
     assert [p["dominant"] for p in document["persons"]] == ["happy"]
     assert len(document["persons"][0]["samples"]) == 12
+    assert document["persons"][0]["attention"] == person.attention
+    assert all(abs(s["yaw"]) < 30 and abs(s["pitch"]) < 30 for s in document["persons"][0]["samples"])
 
 
 def test_video_without_faces_succeeds_with_an_empty_result(alice):

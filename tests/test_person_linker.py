@@ -26,6 +26,7 @@ def tracklet(local_id, start, count, box=(100, 100, 80, 80), encoding=ALICE, pro
         boxes=[box] * count,
         probabilities=[probabilities] * count,
         qualities=[0.8] * count,
+        poses=[(5.0, -3.0)] * count,
         encodings=[encoding + rng.normal(scale=0.02, size=128) for _ in range(encodings)],
         thumbnail_jpeg=b"jpg",
         thumbnail_area=box[2] * box[3],
@@ -109,3 +110,14 @@ def test_linked_faces_carry_probabilities_and_quality():
     faces = PersonLinker().add_segment(segment(0, 0, 2, tracklet(1, 0.0, 3, probabilities=SAD)))
     assert len(faces) == 3
     assert all(face.face.quality == 0.8 and face.face.probabilities[4] == 1.0 for face in faces)
+
+
+def test_faces_carry_their_head_pose_and_persons_their_mean_encoding():
+    first, later = tracklet(1, 0.0, 10), tracklet(1, 2.0, 10)
+    linker = PersonLinker()
+    faces = linker.add_segment(segment(0, 0, 2, first)) + linker.add_segment(segment(1, 2, 4, later))
+    assert {(face.face.yaw, face.face.pitch) for face in faces} == {(5.0, -3.0)}
+    (person,) = linker.finish()
+    assert person.encoding.dtype == np.float32 and person.encoding.shape == (128,)
+    assert np.allclose(person.encoding, np.mean(first.encodings + later.encodings, axis=0), atol=1e-6)
+    assert np.linalg.norm(person.encoding - ALICE) < 0.3 < np.linalg.norm(person.encoding - BOB)

@@ -51,6 +51,14 @@ def test_single_face_is_one_happy_person(results):
     assert sink.progress_calls[-1] == (12, 12)
 
 
+def test_every_sample_has_a_head_pose_and_the_man_looks_into_the_camera(results):
+    (person,) = results["single_face.mp4"].persons
+    poses = np.array([(s["yaw"], s["pitch"]) for s in person["samples"]], dtype=float)
+    assert not np.isnan(poses).any()
+    assert np.abs(poses).max() < 30 and np.abs(np.median(poses, axis=0)).max() < 15
+    assert person["attention"] >= 0.9 and person["valence"] > 0.3  # he smiles into the camera
+
+
 def test_no_face_completes_with_zero_persons(results):
     sink = results["no_face.mp4"]
     assert sink.persons == []

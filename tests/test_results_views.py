@@ -15,11 +15,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
-from analysis.models import AnalysisRun, Person, Sample
+from analysis.models import AnalysisRun, Person, RunTimeline, Sample
 from analysis.pages.charts import MAX_POINTS
+from analysis.results.timeline_store import build_timeline, run_mood, run_timeline
 from videos.models import Video
 
-from .conftest import CSV_HEADER, EXPORT_ANALYSIS_KEYS, EXPORT_KEYS, EXPORT_PERSON_KEYS, VIDEOS
+from .conftest import (
+    ATTENTION_POSES,
+    CSV_HEADER,
+    EXPORT_ANALYSIS_KEYS,
+    EXPORT_KEYS,
+    EXPORT_PERSON_KEYS,
+    EXPORT_SAMPLE_KEYS,
+    VIDEOS,
+)
 from .factories import add_person, charts_data, make_run, make_video
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +158,7 @@ def test_json_export_has_exactly_the_documented_shape(alice, analysed):
         assert set(person) == EXPORT_PERSON_KEYS
         assert set(person["mean"]) == set(EMOTIONS)
         for sample in person["samples"]:
-            assert set(sample) == {"t", "frame", "box", "p", "q"}
+            assert set(sample) == EXPORT_SAMPLE_KEYS
             assert 0.05 <= sample["q"] <= 1.0
             assert len(sample["box"]) == 4
             assert all(isinstance(v, int) for v in sample["box"])
@@ -435,3 +444,62 @@ def test_delete_cancels_a_queued_job(alice, user):
     assert not AnalysisRun.objects.filter(pk=run.pk).exists()
     assert job.id not in queue.job_ids
     assert job.get_status(refresh=True) == "canceled"
+
+
+# Head pose and attention
+
+
+def test_exports_carry_each_samples_head_pose_and_each_persons_attention_and_valence(alice, analysed):
+    video, run, (first, second) = analysed
+    one, two = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)["persons"]
+    assert [(s["yaw"], s["pitch"]) for s in one["samples"]] == ATTENTION_POSES
+    assert one["attention"] == first.attention == pytest.approx(5 / 6, abs=1e-4)
+    assert all(s["yaw"] is None and s["pitch"] is None for s in two["samples"]) and two["attention"] is None
+    assert one["valence"] == first.valence > 0 > two["valence"] == second.valence
+    table = csv_table(alice.get(reverse("analysis:export_csv", args=[video.pk])))
+    rows = [dict(zip(table[0], row)) for row in table[1:]]
+    assert [(float(r["yaw"]), float(r["pitch"])) for r in rows if r["person_id"] == "1"] == ATTENTION_POSES
+    assert {(r["yaw"], r["pitch"]) for r in rows if r["person_id"] == "2"} == {("", "")}
+
+
+def test_the_person_card_and_the_room_chart_show_attention(alice, analysed):
+    video, run, _ = analysed
+    content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert content.count("facing the camera 83%") == 1  # person 1; person 2 has no pose
+    group = charts_data(content)["group"]
+    (attention,) = [trace for trace in group["data"] if trace.get("name") == "attention"]
+    # 1 s bins: person 1 faces in 4 of their 5 samples in 0-1 s and in their one sample of 1-2 s (where
+    # person 2, seen too, has no pose and does not count); in 2-3 s only person 2 is seen: unknown.
+    y = points(attention["y"])
+    assert y[:2] == pytest.approx([0.8, 1.0], abs=1e-3) and np.isnan(y[2])  # float16 in the timeline
+    assert group["layout"]["yaxis3"]["title"]["text"] == "attention"
+
+
+def test_the_timeline_stores_the_room_series_and_a_summary(analysed, settings):
+    video, run, _ = analysed
+    timeline = build_timeline(run)
+    assert timeline.facing_array().shape == (2, 3)
+    attention = np.frombuffer(bytes(timeline.room_attention), dtype=np.float16)
+    valence = np.frombuffer(bytes(timeline.room_valence), dtype=np.float16)
+    assert attention[:2] == pytest.approx([0.8, 1.0], abs=1e-3) and np.isnan(attention[2])
+    assert len(valence) == 3 and valence[0] > 0 > valence[2]
+    summary = timeline.summary
+    assert set(summary) == {"persons", "seen_s", "valence", "attention", "shares"}
+    assert summary["persons"] == 2 and summary["seen_s"] == 3.0
+    assert summary["attention"] == pytest.approx(0.9)  # bins with a known pose, one person each
+    assert set(summary["shares"]) == set(EMOTIONS) and sum(summary["shares"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert json.loads(json.dumps(summary)) == summary
+    # A stricter threshold counts fewer faces as turned to the camera.
+    settings.ATTENTION_MAX_DEG = 4.0
+    assert build_timeline(run).summary["attention"] < 0.9
+
+
+def test_a_timeline_from_before_summaries_is_rebuilt_when_read(analysed):
+    video, run, _ = analysed
+    build_timeline(run)
+    RunTimeline.objects.filter(run=run).update(summary={}, facing=b"", room_valence=b"", room_attention=b"")
+    run = AnalysisRun.objects.get(pk=run.pk)
+    assert np.isnan(run.timeline.facing_array()).all()
+    timeline = run_timeline(run)
+    assert timeline.summary["persons"] == 2 and not np.isnan(timeline.facing_array()).all()
+    assert run_mood(run).attention[:2] == pytest.approx([0.8, 1.0], abs=1e-3)

@@ -184,6 +184,14 @@ class PersonSerializer(serializers.ModelSerializer):
     mean = serializers.DictField(
         child=serializers.FloatField(), read_only=True, help_text="Per emotion: the mean probability"
     )
+    valence = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Mean valence, -1 (negative) to 1 (happy); null: no samples"
+    )
+    attention = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Share of samples facing the camera (yaw and pitch within ATTENTION_MAX_DEG); null: no pose",
+    )
 
     class Meta:
         model = Person
@@ -198,6 +206,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "dominant",
             "shares",
             "mean",
+            "valence",
+            "attention",
         ]
         read_only_fields = fields
 

@@ -5,7 +5,9 @@ Each sample's probabilities are smoothed over 1 s (series.smooth), weighted by f
 - `shares`: the share of the person's (quality-weighted) samples in which each emotion leads;
 - `dominant`: the emotion with the largest share, so it is the one the dominant-emotion chart
   shows most of the time;
-- `mean`: the quality-weighted mean of the smoothed probabilities.
+- `mean`: the quality-weighted mean of the smoothed probabilities;
+- `valence`: the quality-weighted mean valence of the smoothed samples (group_mood.valence: happy
+  minus the negative emotions, -1 to 1); valence is linear, so it is the valence of `mean`.
 The raw samples are kept unchanged in the database and the exports.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .emotions import EMOTIONS
+from .group_mood import valence
 from .series import smooth
 
 
@@ -22,6 +25,7 @@ class EmotionSummary:
     dominant: str
     shares: dict[str, float]
     mean: dict[str, float]
+    valence: float | None = None  # None: no samples
 
 
 def summarize(t: np.ndarray, probabilities: np.ndarray, quality: np.ndarray) -> EmotionSummary:
@@ -38,4 +42,5 @@ def summarize(t: np.ndarray, probabilities: np.ndarray, quality: np.ndarray) -> 
         dominant=EMOTIONS[int(np.argmax(leading))],
         shares={name: round(float(s), 4) for name, s in zip(EMOTIONS, leading)},
         mean={name: round(float(m), 5) for name, m in zip(EMOTIONS, mean)},
+        valence=round(float(valence(mean)), 4),
     )

@@ -7,7 +7,9 @@ signal of the charts and summaries, series.smooth). Across the people seen in a 
 - `valence`: the mean of their valences, where a person's valence is
   p(happy) - (p(angry) + p(disgust) + p(fear) + p(sad)), from -1 to 1 (surprise and neutral
   count as neither; see VALENCE_WEIGHTS);
-- `spread`: the standard deviation of those valences (0 when one person is seen).
+- `spread`: the standard deviation of those valences (0 when one person is seen);
+- `attention`: the mean, over the people seen whose head pose is known, of their share of samples
+  in the bin facing the camera (head_pose.facing; each person counts once, however many samples).
 """
 
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ class PersonSeries:
     t: np.ndarray  # (N,) seconds, sorted
     probabilities: np.ndarray  # (N, 7) raw samples
     quality: np.ndarray  # (N,)
+    facing: np.ndarray | None = None  # (N,) 1.0 facing the camera, 0.0 turned away, NaN unknown; None: all unknown
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class GroupMood:
     numbers: list[int]  # person numbers, rows of the per-person arrays, most time on screen first
     person_probabilities: np.ndarray  # (P, B, 7); NaN where the person was not seen
     person_valence: np.ndarray  # (P, B); NaN where the person was not seen
+    attention: np.ndarray  # (B,) mean facing share of the people seen with a known pose; NaN where none
+    person_attention: np.ndarray  # (P, B) share of the person's samples facing; NaN where unseen or unknown
 
 
 def valence(probabilities: np.ndarray) -> np.ndarray:
@@ -68,6 +73,25 @@ def binned(series: PersonSeries, bin_s: float, bins: int) -> np.ndarray:
     return out
 
 
+def binned_facing(series: PersonSeries, bin_s: float, bins: int) -> np.ndarray:
+    """(bins,): the share of the person's samples with a known pose that face the camera; NaN where none."""
+    out = np.full(bins, np.nan)
+    if series.facing is None or len(series.t) == 0:
+        return out
+    known = ~np.isnan(series.facing)
+    index = np.minimum((series.t[known] // bin_s).astype(int), bins - 1)
+    facing = np.bincount(index, weights=series.facing[known], minlength=bins)
+    counted = np.bincount(index, minlength=bins)
+    seen = counted > 0
+    out[seen] = facing[seen] / counted[seen]
+    return out
+
+
+def facing_bins(persons: list[PersonSeries], bin_s: float, bins: int) -> np.ndarray:
+    """(P, B): each person's binned facing share (binned_facing), in the order of `persons`."""
+    return np.array([binned_facing(p, bin_s, bins) for p in persons]).reshape(len(persons), bins)
+
+
 def person_bins(persons: list[PersonSeries], duration_s: float, max_bins: int = MAX_BINS) -> tuple[float, np.ndarray]:
     """The bin length and the (P, B, 7) binned probabilities of `persons`, in their order."""
     bin_s = bin_seconds(duration_s, max_bins)
@@ -76,12 +100,20 @@ def person_bins(persons: list[PersonSeries], duration_s: float, max_bins: int = 
     return bin_s, np.array([binned(p, bin_s, bins) for p in persons]).reshape(len(persons), bins, len(EMOTIONS))
 
 
-def group_mood(numbers: list[int], per_person: np.ndarray, bin_s: float) -> GroupMood:
-    """The room's aggregates from each person's binned probabilities (P, B, 7), NaN where unseen."""
+def group_mood(
+    numbers: list[int], per_person: np.ndarray, bin_s: float, per_person_facing: np.ndarray | None = None
+) -> GroupMood:
+    """The room's aggregates from each person's binned probabilities (P, B, 7), NaN where unseen, and their
+    binned facing shares (P, B), NaN where unknown (None: all unknown)."""
     bins = per_person.shape[1]
     seen = ~np.isnan(per_person[:, :, 0])
+    if per_person_facing is None:
+        per_person_facing = np.full(seen.shape, np.nan)
     order = np.argsort(-seen.sum(axis=1), kind="stable")  # most time on screen first
     per_person, seen = per_person[order], seen[order]
+    person_attention = np.where(seen, per_person_facing[order], np.nan)
+    known = ~np.isnan(person_attention)
+    attention_count = known.sum(axis=0)
     person_valence = np.where(seen, valence(np.nan_to_num(per_person)), np.nan)
     visible = seen.sum(axis=0)
     leading = np.where(seen, np.nan_to_num(per_person).argmax(axis=2), -1)
@@ -92,6 +124,7 @@ def group_mood(numbers: list[int], per_person: np.ndarray, bin_s: float) -> Grou
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_valence = np.where(visible > 0, valence_sum / visible, np.nan)
         spread = np.where(visible > 0, np.sqrt(np.maximum(square_sum / visible - mean_valence**2, 0.0)), np.nan)
+        attention = np.where(attention_count > 0, np.nansum(person_attention, axis=0) / attention_count, np.nan)
     return GroupMood(
         bin_s=bin_s,
         times=np.arange(bins) * bin_s,
@@ -102,4 +135,6 @@ def group_mood(numbers: list[int], per_person: np.ndarray, bin_s: float) -> Grou
         numbers=[numbers[i] for i in order],
         person_probabilities=per_person,
         person_valence=person_valence,
+        attention=attention,
+        person_attention=person_attention,
     )

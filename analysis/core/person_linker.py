@@ -64,6 +64,7 @@ class PersonSummary:
     last_s: float
     sample_count: int
     thumbnail_jpeg: bytes
+    encoding: np.ndarray | None = None  # float32 (128,): the mean of the merged tracks' encodings
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class FaceSample:
     box: Box
     probabilities: np.ndarray  # (7,) EMOTIONS order
     quality: float = 1.0  # face_quality.py
+    yaw: float | None = None  # head_pose.py, degrees; None where not measured
+    pitch: float | None = None
 
 
 @dataclass
@@ -144,13 +147,19 @@ class PersonLinker:
                 )
             self.tracks[key].add(tracklet)
             linked += [
-                LinkedFace(track_key=key, t=t, frame=frame, face=FaceSample(box=box, probabilities=p, quality=q))
-                for t, frame, box, p, q in zip(
+                LinkedFace(
+                    track_key=key,
+                    t=t,
+                    frame=frame,
+                    face=FaceSample(box=box, probabilities=p, quality=q, yaw=pose[0], pitch=pose[1]),
+                )
+                for t, frame, box, p, q, pose in zip(
                     tracklet.times,
                     tracklet.frames,
                     tracklet.boxes,
                     tracklet.probabilities,
                     tracklet.qualities,
+                    tracklet.poses,
                     strict=True,
                 )
             ]
@@ -180,6 +189,8 @@ class PersonLinker:
             if count < self.config.min_samples:
                 continue
             thumb = max(group, key=lambda m: m.thumbnail_area)
+            encodings = sum(m.encoding_count for m in group)
+            encoding = sum(m.encoding_sum for m in group) / encodings if encodings else None
             persons.append(
                 PersonSummary(
                     number=len(persons) + 1,
@@ -188,6 +199,7 @@ class PersonLinker:
                     last_s=max(m.last_t for m in group),
                     sample_count=count,
                     thumbnail_jpeg=thumb.thumbnail_jpeg,
+                    encoding=None if encoding is None else encoding.astype(np.float32),
                 )
             )
         return persons

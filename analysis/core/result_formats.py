@@ -8,25 +8,65 @@ import numpy as np
 
 from .emotion_summary import summarize
 from .emotions import EMOTIONS, dominant
+from .head_pose import DEFAULT_MAX_DEG, attention_share
 from .person_linker import LinkedFace, PersonSummary
 
 # Each row is one raw sample of a person (their number and the name given to them, "" if none): its own
-# probabilities, its face quality, its own top emotion, and the label of the last event marker at or before it.
-CSV_HEADER = ["person_id", "person_name", "t", "frame", "x", "y", "w", "h", *EMOTIONS, "quality", "dominant", "marker"]
+# probabilities, its face quality, its own top emotion, the label of the last event marker at or before it,
+# and its head pose in degrees (head_pose.py; empty where not measured). The pose came last, so it is
+# appended: readers that count columns still find the others where they were.
+CSV_HEADER = [
+    "person_id",
+    "person_name",
+    "t",
+    "frame",
+    "x",
+    "y",
+    "w",
+    "h",
+    *EMOTIONS,
+    "quality",
+    "dominant",
+    "marker",
+    "yaw",
+    "pitch",
+]
 
 
-def sample_dict(t: float, frame: int, box: Sequence[int], probabilities: Sequence[float], quality: float) -> dict:
+def _angle(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def sample_dict(
+    t: float,
+    frame: int,
+    box: Sequence[int],
+    probabilities: Sequence[float],
+    quality: float,
+    yaw: float | None = None,
+    pitch: float | None = None,
+) -> dict:
     return {
         "t": round(float(t), 4),
         "frame": int(frame),
         "box": [int(v) for v in box],
         "p": [round(float(p), 5) for p in probabilities],
         "q": round(float(quality), 3),
+        "yaw": _angle(yaw),
+        "pitch": _angle(pitch),
     }
 
 
-def person_dict(person_id: int, first_s: float, last_s: float, samples: list[dict], name: str = "") -> dict:
-    """A person with their summary (emotion_summary.py, from the smoothed, quality-weighted samples)."""
+def person_dict(
+    person_id: int,
+    first_s: float,
+    last_s: float,
+    samples: list[dict],
+    name: str = "",
+    attention: float | None = None,
+) -> dict:
+    """A person with their summary (emotion_summary.py, from the smoothed, quality-weighted samples), their
+    mean valence, and `attention`: their share of samples facing the camera (None: no pose known)."""
     summary = summarize(
         np.array([s["t"] for s in samples]),
         np.array([s["p"] for s in samples]).reshape(-1, len(EMOTIONS)),
@@ -40,6 +80,8 @@ def person_dict(person_id: int, first_s: float, last_s: float, samples: list[dic
         "dominant": summary.dominant,
         "shares": summary.shares,
         "mean": summary.mean,
+        "valence": summary.valence,
+        "attention": None if attention is None else round(float(attention), 4),
         "samples": samples,
     }
 
@@ -73,21 +115,25 @@ def csv_rows(persons: Iterable[dict], markers: Sequence[dict] = ()) -> Iterator[
                 s["q"],
                 dominant(s["p"]),
                 label,
+                "" if s["yaw"] is None else s["yaw"],
+                "" if s["pitch"] is None else s["pitch"],
             ]
 
 
 class CollectingSink:
     """A ResultSink that keeps every sample in memory: for the command line and tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, attention_max_deg: float = DEFAULT_MAX_DEG) -> None:
+        self.attention_max_deg = attention_max_deg
         self._by_track: dict[int, list[dict]] = defaultdict(list)
         self.persons: list[dict] = []
         self.progress_calls: list[tuple[int, int]] = []
 
     def add(self, faces: list[LinkedFace]) -> None:
         for linked in faces:
+            face = linked.face
             self._by_track[linked.track_key].append(
-                sample_dict(linked.t, linked.frame, linked.face.box, linked.face.probabilities, linked.face.quality)
+                sample_dict(linked.t, linked.frame, face.box, face.probabilities, face.quality, face.yaw, face.pitch)
             )
 
     def progress(self, done: int, total: int, elapsed_s: float) -> None:
@@ -96,5 +142,8 @@ class CollectingSink:
     def finish(self, persons: list[PersonSummary]) -> None:
         for person in persons:
             samples = sorted((s for key in person.track_keys for s in self._by_track[key]), key=lambda s: s["t"])
-            self.persons.append(person_dict(person.number, person.first_s, person.last_s, samples))
+            attention = attention_share(
+                [s["yaw"] for s in samples], [s["pitch"] for s in samples], self.attention_max_deg
+            )
+            self.persons.append(person_dict(person.number, person.first_s, person.last_s, samples, "", attention))
         self._by_track.clear()

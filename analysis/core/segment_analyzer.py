@@ -15,6 +15,7 @@ from .face_detection import DetectorConfig, FaceDetector, affinity, iou, motion_
 from .face_models import Box, Detection, FaceEncoder
 from .face_quality import face_quality
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
+from .head_pose import head_pose
 from .video_source import SampledFrame, Segment, iter_sampled_frames
 
 THUMBNAIL_SIZE = 96
@@ -54,6 +55,7 @@ class Tracklet:
     boxes: list[Box] = field(default_factory=list)
     probabilities: list[np.ndarray] = field(default_factory=list)  # (7,) float32 each, EMOTIONS order
     qualities: list[float] = field(default_factory=list)  # face_quality.py, one per sample
+    poses: list[tuple[float, float]] = field(default_factory=list)  # yaw, pitch (head_pose.py), one per sample
     encodings: list[np.ndarray] = field(default_factory=list)  # (128,) float32 each
     thumbnail_jpeg: bytes = field(default=b"", repr=False)
     thumbnail_area: int = 0
@@ -207,6 +209,7 @@ class _SegmentRun:
             tracklet.thumbnail_jpeg, tracklet.thumbnail_area = thumbnail(frame.image, box), area
         crop = crop_face(gray, box, points, self.analyzer.classifier.spec)
         tracklet.qualities.append(face_quality(crop[0], box[3], points))
+        tracklet.poses.append(head_pose(points))  # from the same points, while they are at hand
         self.pending_tracklets.append(tracklet)
         self.pending_crops.append(crop)
 
@@ -256,3 +259,4 @@ def _sort_by_time(tracklet: Tracklet) -> None:
     tracklet.boxes = [tracklet.boxes[i] for i in order]
     tracklet.probabilities = [tracklet.probabilities[i] for i in order]
     tracklet.qualities = [tracklet.qualities[i] for i in order]
+    tracklet.poses = [tracklet.poses[i] for i in order]

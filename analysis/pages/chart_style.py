@@ -9,4 +9,6 @@ COLORS = {
     "surprise": "#ff7f0e",
     "neutral": "#7f7f7f",
 }
+# The share of faces turned to the camera: a colour no emotion uses.
+ATTENTION_COLOR = "#17becf"
 LAYOUT = dict(margin=dict(l=50, r=20, t=30, b=40), template="plotly_white", hovermode="x unified")

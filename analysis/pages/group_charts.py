@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import GroupMood
-from analysis.pages.chart_style import COLORS, LAYOUT
+from analysis.pages.chart_style import ATTENTION_COLOR, COLORS, LAYOUT
 
 HEATMAP_COLUMNS = 300
 ROW_HEIGHT_PX = 18
@@ -27,8 +27,11 @@ HEATMAP_MIN_HEIGHT_PX = 260
 
 
 def group_timeline(mood: GroupMood) -> go.Figure:
-    """Share of the faces seen in each dominant emotion (stacked), the valence and its spread, faces seen."""
-    figure = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.5, 0.3, 0.2])
+    """Share of the faces seen in each dominant emotion (stacked), the valence and its spread, the share of
+    faces turned to the camera (attention), faces seen: one row each, so no row needs a second axis."""
+    figure = make_subplots(
+        rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[0.42, 0.24, 0.18, 0.16]
+    )
     x = (mood.times + mood.bin_s / 2).astype(np.float32)  # float32: half the JSON of float64
     shown = mood.visible > 0
     for i, name in enumerate(EMOTIONS):
@@ -68,18 +71,28 @@ def group_timeline(mood: GroupMood) -> go.Figure:
     )
     figure.add_scatter(
         x=x,
+        y=mood.attention.astype(np.float32),  # NaN (no pose known) leaves a gap
+        name="attention",
+        line=dict(color=ATTENTION_COLOR),
+        hovertemplate="facing the camera %{y:.0%}<extra></extra>",
+        row=3,
+        col=1,
+    )
+    figure.add_scatter(
+        x=x,
         y=mood.visible.astype(np.int16),
         name="faces seen",
         line=dict(color="#555", shape="hv"),
         hovertemplate="%{y} faces<extra></extra>",
-        row=3,
+        row=4,
         col=1,
     )
-    figure.update_layout(**{**LAYOUT, "hovermode": "x unified"}, height=460)
+    figure.update_layout(**{**LAYOUT, "hovermode": "x unified"}, height=540)
     figure.update_yaxes(title_text="share of faces", range=[0, 1], tickformat=".0%", row=1, col=1)
     figure.update_yaxes(title_text="valence", range=[-1, 1], zeroline=True, row=2, col=1)
-    figure.update_yaxes(title_text="faces", rangemode="tozero", row=3, col=1)
-    figure.update_xaxes(title_text="time (s)", row=3, col=1)
+    figure.update_yaxes(title_text="attention", range=[0, 1.05], tickvals=[0, 0.5, 1], tickformat=".0%", row=3, col=1)
+    figure.update_yaxes(title_text="faces", rangemode="tozero", row=4, col=1)
+    figure.update_xaxes(title_text="time (s)", row=4, col=1)
     return figure
 
 

@@ -4,6 +4,7 @@ the reprocess button."""
 import csv
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,6 +38,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         context["hidden_persons"] = [person for person in shown if person.hidden]
         context["charts"] = run_charts(current)
         context["min_faces"] = MIN_FACES
+        context["attention_max_deg"] = settings.ATTENTION_MAX_DEG
     return render(request, "analysis/results.html", context)
 
 

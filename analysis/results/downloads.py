@@ -36,14 +36,18 @@ def analysis_dict(run: AnalysisRun) -> dict:
 
 
 def person_samples(person: Person) -> Iterator[dict]:
-    rows = person.samples.order_by("t").values_list("t", "frame", "x", "y", "w", "h", "quality", *EMOTIONS)
-    for t, frame, x, y, w, h, quality, *probabilities in rows.iterator(chunk_size=2000):
-        yield sample_dict(t, frame, (x, y, w, h), probabilities, quality)
+    fields = ("t", "frame", "x", "y", "w", "h", "quality", "yaw", "pitch", *EMOTIONS)
+    rows = person.samples.order_by("t").values_list(*fields)
+    for t, frame, x, y, w, h, quality, yaw, pitch, *probabilities in rows.iterator(chunk_size=2000):
+        yield sample_dict(t, frame, (x, y, w, h), probabilities, quality, yaw, pitch)
 
 
 def persons_dicts(run: AnalysisRun) -> Iterator[dict]:
     for person in run.persons.filter(hidden=False).order_by("number"):
-        yield person_dict(person.number, person.first_s, person.last_s, list(person_samples(person)), person.name)
+        samples = list(person_samples(person))
+        # The attention stored with the person (at the ATTENTION_MAX_DEG of the run or of its last edit),
+        # so the export says what the page and the API say.
+        yield person_dict(person.number, person.first_s, person.last_s, samples, person.name, person.attention)
 
 
 def results_document(video: Video, run: AnalysisRun) -> dict:

@@ -1,16 +1,19 @@
 """Identity review: rename a person, merge two persons who are one, split one in two at a time, hide a false face.
 
 Every edit keeps the raw samples (they move between persons, or stay with a hidden one) and
-recomputes what is derived from them: each affected person's summary and the run's timeline,
-so charts, highlights and exports follow. A reprocess starts a new run from the video, without
+recomputes what is derived from them: each affected person's summary (emotions, valence, attention)
+and the run's timeline, so charts, highlights and exports follow. Identity encodings are not kept per
+sample: a merge averages both persons' mean encodings by their samples, a split gives the new person a
+copy of the old one's. A reprocess starts a new run from the video, without
 these edits.
 """
 
+import numpy as np
 from django.db import transaction
 from django.db.models import Max, Min
 
 from analysis.models import AnalysisRun, Person, Sample
-from analysis.results.sample_store import summary_fields
+from analysis.results.sample_store import encoding_array, encoding_bytes, summary_fields
 from analysis.results.timeline_store import build_timeline
 
 
@@ -34,6 +37,16 @@ def _rebuild(run: AnalysisRun) -> None:
     build_timeline(run)
 
 
+def _merged_encoding(keep: Person, absorbed: Person) -> bytes:
+    """Both persons' mean encodings averaged by their sample counts (as read before the merge)."""
+    rows = Person.objects.filter(pk__in=[keep.pk, absorbed.pk]).values_list("encoding", "sample_count")
+    known = [(encoding_array(stored), count) for stored, count in rows if stored]
+    if not known:
+        return b""
+    encodings, counts = zip(*known)
+    return encoding_bytes(np.average(np.stack(encodings), axis=0, weights=[max(count, 1) for count in counts]))
+
+
 @transaction.atomic
 def rename(person: Person, name: str) -> None:
     Person.objects.filter(pk=person.pk).update(name=name.strip())
@@ -47,6 +60,7 @@ def merge(keep: Person, absorbed: Person) -> None:
     overlap = Sample.objects.filter(person=keep, t__in=Sample.objects.filter(person=absorbed).values("t")).exists()
     if overlap:
         raise IdentityError(f"{keep.label} and {absorbed.label} are on screen at the same moment: they are two people.")
+    Person.objects.filter(pk=keep.pk).update(encoding=_merged_encoding(keep, absorbed))
     Sample.objects.filter(person=absorbed).update(person=keep)
     if not keep.name and absorbed.name:
         Person.objects.filter(pk=keep.pk).update(name=absorbed.name)
@@ -66,7 +80,10 @@ def split(person: Person, at_s: float) -> Person:
     run = person.run
     number = (run.persons.aggregate(last=Max("number"))["last"] or 0) + 1
     track_key = (run.persons.aggregate(last=Max("track_key"))["last"] or 0) + 1
-    other = Person.objects.create(run=run, track_key=track_key, number=number, thumbnail_jpeg=person.thumbnail_jpeg)
+    encoding = Person.objects.filter(pk=person.pk).values_list("encoding", flat=True).get()
+    other = Person.objects.create(
+        run=run, track_key=track_key, number=number, thumbnail_jpeg=person.thumbnail_jpeg, encoding=encoding or b""
+    )
     later.update(person=other)
     _refresh(person)
     _refresh(other)

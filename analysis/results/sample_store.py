@@ -4,14 +4,17 @@ Rows of a run that has not succeeded are never shown: the results page reads
 only succeeded runs, and a failed or cancelled run's rows are deleted.
 """
 
+import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from analysis.core.emotion_summary import summarize
 from analysis.core.emotions import EMOTIONS
+from analysis.core.head_pose import attention_share
 from analysis.core.person_linker import LinkedFace, PersonSummary
 from analysis.models import AnalysisRun, Person, RunCancelled, Sample
-from analysis.results.timeline_store import build_timeline, sample_arrays
+from analysis.results.timeline_store import build_timeline, sample_table
 
 
 class DatabaseSink:
@@ -39,6 +42,8 @@ class DatabaseSink:
                     w=w,
                     h=h,
                     quality=linked.face.quality,
+                    yaw=linked.face.yaw,
+                    pitch=linked.face.pitch,
                     **probabilities,
                 )
             )
@@ -64,6 +69,7 @@ class DatabaseSink:
                 last_s=person.last_s,
                 sample_count=person.sample_count,
                 thumbnail_jpeg=person.thumbnail_jpeg,
+                encoding=encoding_bytes(person.encoding),
                 **summary_fields(person_id),
             )
             kept.append(person_id)
@@ -73,6 +79,22 @@ class DatabaseSink:
 
 
 def summary_fields(person_id: int) -> dict:
-    """The person's dominant emotion, shares and mean, from their samples as stored."""
-    summary = summarize(*sample_arrays(person_id))
-    return {"dominant": summary.dominant, "shares": summary.shares, "mean": summary.mean}
+    """The person's dominant emotion, shares, mean, valence and attention, from their samples as stored."""
+    t, probabilities, quality, yaw, pitch = sample_table(person_id)
+    summary = summarize(t, probabilities, quality)
+    return {
+        "dominant": summary.dominant,
+        "shares": summary.shares,
+        "mean": summary.mean,
+        "valence": summary.valence,
+        "attention": attention_share(yaw, pitch, settings.ATTENTION_MAX_DEG),
+    }
+
+
+def encoding_bytes(encoding: np.ndarray | None) -> bytes:
+    """Person.encoding: 128 float32, or b"" without one."""
+    return b"" if encoding is None else np.asarray(encoding, dtype=np.float32).tobytes()
+
+
+def encoding_array(stored: bytes | memoryview | None) -> np.ndarray | None:
+    return np.frombuffer(bytes(stored), dtype=np.float32) if stored else None

@@ -1,50 +1,103 @@
-"""Making and reading a run's timeline (models.RunTimeline): each person's binned emotions, computed once."""
+"""Making and reading a run's timeline (models.RunTimeline): each person's binned emotions and facing
+shares, the room's valence and attention series and its totals, computed once."""
 
 import numpy as np
+from django.conf import settings
 
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import GroupMood, PersonSeries, group_mood, person_bins
+from analysis.core.group_mood import GroupMood, PersonSeries, facing_bins, group_mood, person_bins
+from analysis.core.head_pose import facing
 from analysis.models import AnalysisRun, RunTimeline, Sample
+
+
+def sample_table(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Times, probabilities (N, 7), face qualities, yaws and pitches (NaN where not measured) of a person's
+    samples, in time order."""
+    rows = Sample.objects.filter(person_id=person_id).order_by("t")
+    rows = rows.values_list("t", "quality", "yaw", "pitch", *EMOTIONS)
+    rows = np.array(rows, dtype=float).reshape(-1, 4 + len(EMOTIONS))  # None (no pose) becomes NaN
+    return rows[:, 0], rows[:, 4:], rows[:, 1], rows[:, 2], rows[:, 3]
 
 
 def sample_arrays(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Times, probabilities (N, 7) and face qualities of a person's samples, in time order."""
-    rows = Sample.objects.filter(person_id=person_id).order_by("t").values_list("t", "quality", *EMOTIONS)
-    rows = np.array(rows, dtype=float).reshape(-1, 2 + len(EMOTIONS))
-    return rows[:, 0], rows[:, 2:], rows[:, 1]
+    return sample_table(person_id)[:3]
+
+
+def facing_samples(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
+    """Per sample 1.0 facing the camera, 0.0 turned away, NaN unknown, at the site's ATTENTION_MAX_DEG."""
+    return facing(yaw, pitch, settings.ATTENTION_MAX_DEG)
 
 
 def person_series(run: AnalysisRun) -> list[PersonSeries]:
-    return [
-        PersonSeries(person.number, *sample_arrays(person.pk))
-        for person in run.persons.filter(hidden=False).order_by("number")
-    ]
+    series = []
+    for person in run.persons.filter(hidden=False).order_by("number"):
+        t, probabilities, quality, yaw, pitch = sample_table(person.pk)
+        series.append(PersonSeries(person.number, t, probabilities, quality, facing_samples(yaw, pitch)))
+    return series
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float | None:
+    """The weighted mean over bins (NaN values weigh nothing), rounded; None when no weight."""
+    use = (weights > 0) & ~np.isnan(values)
+    if not use.any():
+        return None
+    return round(float((values[use] * weights[use]).sum() / weights[use].sum()), 4)
+
+
+def mood_summary(mood: GroupMood) -> dict:
+    """The run's totals, for a study's table: plain floats (JSON), rounded to 4 places.
+
+    Valence and shares weigh each bin by the people seen in it; attention by the people seen whose pose
+    is known; None where nobody counts.
+    """
+    visible = mood.visible.astype(float)
+    posed = (~np.isnan(mood.person_attention)).sum(axis=0).astype(float)
+    shares = {name: _weighted_mean(mood.shares[:, i], visible) or 0.0 for i, name in enumerate(EMOTIONS)}
+    return {
+        "persons": len(mood.numbers),
+        "seen_s": round(float((mood.visible > 0).sum() * mood.bin_s), 4),
+        "valence": _weighted_mean(mood.valence, visible),
+        "attention": _weighted_mean(mood.attention, posed),
+        "shares": shares,
+    }
+
+
+def _float16(values: np.ndarray) -> bytes:
+    return values.astype(np.float16).tobytes()
 
 
 def build_timeline(run: AnalysisRun) -> RunTimeline:
     """(Re)make the run's timeline from its samples: when it completes, and after persons change."""
     series = person_series(run)
     bin_s, per_person = person_bins(series, run.video.duration_s or 0.0)
+    per_person_facing = facing_bins(series, bin_s, per_person.shape[1])
+    mood = group_mood([s.number for s in series], per_person, bin_s, per_person_facing)
     timeline, _ = RunTimeline.objects.update_or_create(
         run=run,
         defaults={
             "bin_s": bin_s,
             "numbers": [s.number for s in series],
             "bins": per_person.shape[1],
-            "probabilities": per_person.astype(np.float16).tobytes(),
+            "probabilities": _float16(per_person),
+            "facing": _float16(per_person_facing),
+            "room_valence": _float16(mood.valence),
+            "room_attention": _float16(mood.attention),
+            "summary": mood_summary(mood),
         },
     )
     return timeline
 
 
 def run_timeline(run: AnalysisRun) -> RunTimeline:
-    """The run's stored timeline (made now for runs from before timelines)."""
+    """The run's stored timeline (made now for runs from before timelines, or before their summaries)."""
     try:
-        return run.timeline
+        timeline = run.timeline
     except RunTimeline.DoesNotExist:
         return build_timeline(run)
+    return timeline if timeline.summary else build_timeline(run)
 
 
 def run_mood(run: AnalysisRun) -> GroupMood:
     timeline = run_timeline(run)
-    return group_mood(timeline.numbers, timeline.array(), timeline.bin_s)
+    return group_mood(timeline.numbers, timeline.array(), timeline.bin_s, timeline.facing_array())

@@ -20,7 +20,7 @@ from analysis.results.downloads import video_dict
 
 class ProgressSink(CollectingSink):
     def __init__(self, bar: tqdm):
-        super().__init__()
+        super().__init__(settings.ATTENTION_MAX_DEG)
         self.bar = bar
 
     def progress(self, done: int, total: int, elapsed_s: float) -> None:
@@ -83,9 +83,10 @@ class Command(BaseCommand):
         for person in sink.persons:
             top = sorted(zip(EMOTIONS, person["mean"].values()), key=lambda item: -item[1])[:3]
             shares = ", ".join(f"{name} {p:.0%}" for name, p in top)
+            facing = "" if person["attention"] is None else f"; facing the camera {person['attention']:.0%}"
             self.stdout.write(
                 f"  person {person['id']}: {person['first_s']:.1f}-{person['last_s']:.1f} s, "
-                f"{len(person['samples'])} samples, dominant {person['dominant']} ({shares})"
+                f"{len(person['samples'])} samples, dominant {person['dominant']} ({shares}){facing}"
             )
         if json_out:
             document = export_document(
