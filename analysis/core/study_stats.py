@@ -44,7 +44,8 @@ def bootstrap_mean(values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES
 def bootstrap_columns(rows: np.ndarray, seed: int = 0, resamples: int = RESAMPLES) -> list[Interval]:
     """bootstrap_mean for each column of (units, k) rows, drawing the same units for every column
     (so that shares which sum to 1 are resampled together)."""
-    rows = np.asarray(rows, dtype=float).reshape(len(rows), -1)
+    rows = np.asarray(rows, dtype=float)
+    rows = rows[:, np.newaxis] if rows.ndim == 1 else rows
     rows = rows[~np.isnan(rows).any(axis=1)]
     if len(rows) < 2:
         mean = rows.mean(axis=0) if len(rows) else np.full(rows.shape[1], np.nan)
