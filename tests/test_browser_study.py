@@ -72,7 +72,7 @@ def test_a_study_of_the_shared_clips(page, live_server, user):
     wait_until(page, "document.getElementById('chart-comparison').data !== undefined")
     bars = page.evaluate("document.getElementById('chart-comparison').data[0]")
     assert bars["x"] == ["A", "B"]
-    assert bars["text"] == ["2 videos, 2 persons", "1 video, 1 persons"]
+    assert bars["text"] == ["2 videos, 2 persons", "1 video, 1 person"]
     assert page.locator("#chart-comparison .bars path").count() >= 2  # drawn, not only given
     # The man smiles in weeks 1-2; the woman cries for half of week 3: A is the happier group.
     assert bars["y"][0] > bars["y"][1]
@@ -80,8 +80,8 @@ def test_a_study_of_the_shared_clips(page, live_server, user):
     assert attention[0] > 0.5  # he looks into the camera
 
     # One line per condition, chosen from the page.
-    page.select_option("select[name=lines]", "condition")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("select[name=lines]", "condition")
     wait_until(page, "document.getElementById('chart-lines').data !== undefined")
     names = page.evaluate(
         "document.getElementById('chart-lines').data.filter(t => t.showlegend !== false).map(t => t.name)"

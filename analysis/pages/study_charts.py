@@ -76,10 +76,14 @@ def _mean(interval: Interval) -> float | None:
     return None if np.isnan(interval.mean) else round(interval.mean, 4)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def comparison_figures(comparison: Comparison) -> dict:
     """{"valence": valence and attention bars per group, "shares": the emotion shares per group}."""
     names = [group.value for group in comparison.groups]
-    counts = [f"{g.videos} video{'s' * (g.videos != 1)}, {g.persons} persons" for g in comparison.groups]
+    counts = [f"{_count(g.videos, 'video')}, {_count(g.persons, 'person')}" for g in comparison.groups]
     unit = "participants" if comparison.unit == "participants" else "videos"
     hover = [f"{c}; interval over {g.units} {unit}" for c, g in zip(counts, comparison.groups)]
     valence = [g.valence for g in comparison.groups]
