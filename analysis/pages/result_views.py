@@ -134,6 +134,7 @@ def reprocess_video(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             "The video was queued for a new analysis. It starts from the video itself: names, merges, splits "
-            "and hidden persons of the current results are not carried over.",
+            "and hidden persons of the current results are not carried over; study participant labels go to the "
+            "person with the same face.",
         )
     return redirect("analysis:results", pk=video.pk)

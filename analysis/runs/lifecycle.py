@@ -14,6 +14,7 @@ from rq.job import Job
 
 from analysis.core.video_source import VideoInfo, expected_samples
 from analysis.models import AnalysisRun, Person, RunCancelled
+from analysis.results.participant_carry import carry_labels
 from videos.models import Video
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ def complete(run: AnalysisRun, frames_analyzed: int, persons: int, faces: int) -
     )
     if not published:
         raise RunCancelled()
-    AnalysisRun.objects.filter(video_id=run.video_id, status=AnalysisRun.Status.SUCCEEDED).exclude(pk=run.pk).delete()
+    older = AnalysisRun.objects.filter(video_id=run.video_id, status=AnalysisRun.Status.SUCCEEDED).exclude(pk=run.pk)
+    carry_labels(list(older.values_list("pk", flat=True)), run)
+    older.delete()
 
 
 @transaction.atomic

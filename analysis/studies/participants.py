@@ -1,7 +1,7 @@
 """Participant labels: the study's name for a person, the same across videos ("P07" in weeks 1-6).
 
 Suggestions come from identity encodings (each person's mean, Person.encoding): persons of
-different videos closer than SAME_PERSON_DISTANCE are grouped, greedily from the closest pair,
+different videos closer than core.identity_match.SAME_PERSON_DISTANCE are grouped, greedily from the closest pair,
 never two persons of one video in a group. A group proposes the label one of its members has
 already, or the next free "P01"-style one. Nothing is labelled until the user confirms.
 """
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import transaction
 
+from analysis.core.identity_match import SAME_PERSON_DISTANCE, distances
 from analysis.models import ParticipantLabel, Person, Study
 from analysis.studies.membership import StudyInputError
 
-SAME_PERSON_DISTANCE = 0.5  # face_recognition's encodings; its own default tolerance is 0.6
 MAX_LABEL = 80
 
 
@@ -70,21 +70,20 @@ def suggestions(study: Study, persons: list[Person]) -> list[Suggestion]:
     if len(coded) < 2:
         return []
     encodings = np.stack([np.frombuffer(bytes(p.encoding), dtype=np.float32) for p in coded])
-    squares = (encodings**2).sum(axis=1)
-    distances = np.sqrt(np.maximum(squares[:, None] + squares[None, :] - 2 * encodings @ encodings.T, 0.0))
+    distance = distances(encodings, encodings)
     videos = [p.run.video_id for p in coded]
     group_of = list(range(len(coded)))  # union-find by group id, keeping the members' videos apart
     members: dict[int, list[int]] = {i: [i] for i in range(len(coded))}
     joined_at: dict[int, float] = {i: 0.0 for i in range(len(coded))}
-    pairs = np.argwhere(np.triu(distances < SAME_PERSON_DISTANCE, k=1))
-    for i, j in sorted(pairs.tolist(), key=lambda pair: distances[pair[0], pair[1]]):
+    pairs = np.argwhere(np.triu(distance < SAME_PERSON_DISTANCE, k=1))
+    for i, j in sorted(pairs.tolist(), key=lambda pair: distance[pair[0], pair[1]]):
         a, b = group_of[i], group_of[j]
         if a == b or {videos[m] for m in members[a]} & {videos[m] for m in members[b]}:
             continue
         for m in members[b]:
             group_of[m] = a
         members[a] += members.pop(b)
-        joined_at[a] = max(joined_at[a], joined_at.pop(b), float(distances[i, j]))
+        joined_at[a] = max(joined_at[a], joined_at.pop(b), float(distance[i, j]))
     taken = set(labels.values())
     found = []
     for group, indices in members.items():
