@@ -290,3 +290,12 @@ def test_uploading_into_a_study(alice, user, settings):
         response = alice.post(reverse("videos:upload"), data)
     assert response.status_code == 302
     assert study.memberships.get().video.title == "Interview 1"
+
+
+def test_uploading_into_another_users_study_is_refused(alice, other_user):
+    theirs = Study.objects.create(owner=other_user, name="Theirs")
+    with open(VIDEOS / "single_face.mp4", "rb") as handle:
+        data = {"title": "Sneaky", "file": handle, "sampling": "5", "study": theirs.pk}
+        response = alice.post(reverse("videos:upload"), data)
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not theirs.memberships.exists()

@@ -658,3 +658,33 @@ def test_schema_lists_the_study_paths(api):
     parameters = {p["name"] for p in paths["/api/studies/{id}/comparison/"]["get"]["parameters"]}
     assert {"variable", "unit"} <= parameters
     assert "text/csv" in paths["/api/studies/{id}/export.csv"]["get"]["responses"]["200"]["content"]
+
+
+def test_uploads_join_a_study_by_id_and_never_another_users(api, user, other_user):
+    from tests.conftest import VIDEOS
+    from tests.test_resumable_upload import metadata, upload_in_chunks
+
+    mine, theirs = Study.objects.create(owner=user, name="Mine"), Study.objects.create(owner=other_user, name="Theirs")
+    with open(VIDEOS / "single_face.mp4", "rb") as handle:
+        response = api.post(reverse("api:video-list"), {"title": "Clip", "file": handle, "study": mine.pk})
+    assert response.status_code == 201 and mine.memberships.get().video_id == response.json()["id"]
+    with open(VIDEOS / "single_face.mp4", "rb") as handle:
+        response = api.post(reverse("api:video-list"), {"title": "Clip 2", "file": handle, "study": theirs.pk})
+    assert response.status_code == 400 and "study" in response.json()
+    # And one into her own study joins it when its last byte is in.
+    data = (VIDEOS / "single_face.mp4").read_bytes()
+    upload_in_chunks(api, data, 100_000, filename="c.mp4", title="Resumed", study=str(mine.pk))
+    assert mine.memberships.filter(video__title="Resumed").exists()
+    assert not theirs.memberships.exists()
+    # A resumable upload names its study in its metadata: checked before any byte is sent.
+    response = api.post(
+        reverse("api:upload-create"),
+        HTTP_TUS_RESUMABLE="1.0.0",
+        HTTP_UPLOAD_LENGTH="1000",
+        HTTP_UPLOAD_METADATA=metadata(filename="c.mp4", study=str(theirs.pk)),
+    )
+    assert response.status_code == 400 and "study" in response.json()
+    # And one into her own study joins it when its last byte is in.
+    data = (VIDEOS / "single_face.mp4").read_bytes()
+    upload_in_chunks(api, data, 100_000, filename="c.mp4", title="Resumed", study=str(mine.pk))
+    assert mine.memberships.filter(video__title="Resumed").exists()

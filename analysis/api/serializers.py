@@ -135,6 +135,7 @@ class VideoUploadSerializer(serializers.Serializer):
         required=False,
         help_text="Frames analysed per second, or `all` for every frame",
     )
+    study = serializers.IntegerField(required=False, help_text="The id of one of your studies to put the video in")
 
 
 # Event markers
