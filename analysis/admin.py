@@ -1,9 +1,9 @@
-"""The admin's pages for videos, runs and persons. The Video admin is here, not in videos/, because
+"""The admin's pages for videos, runs, persons and studies. The Video admin is here, not in videos/, because
 it lists each video's runs and reprocesses or cancels them (videos imports nothing of analysis)."""
 
 from django.contrib import admin, messages
 
-from analysis.models import AnalysisRun, Person
+from analysis.models import AnalysisRun, Person, Study, StudyVariable, StudyVideo
 from analysis.runs.launch import reprocess
 from analysis.runs.lifecycle import cancel
 from videos.models import Video
@@ -98,3 +98,24 @@ class VideoAdmin(admin.ModelAdmin):
         runs = AnalysisRun.objects.filter(video__in=queryset, status__in=AnalysisRun.ACTIVE)
         cancelled = sum(cancel(run) for run in runs)
         messages.success(request, f"Cancelled {cancelled} analysis run(s).")
+
+
+class StudyVariableInline(admin.TabularInline):
+    model = StudyVariable
+    extra = 0
+
+
+class StudyVideoInline(admin.TabularInline):
+    model = StudyVideo
+    extra = 0
+    raw_id_fields = ["video"]
+    fields = ["video", "values", "added_at"]
+    readonly_fields = ["added_at"]
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "created_at"]
+    list_filter = ["owner"]
+    search_fields = ["name", "owner__username"]
+    inlines = [StudyVariableInline, StudyVideoInline]

@@ -67,3 +67,15 @@ def test_admin_reprocess_skips_a_video_already_being_analysed(staff_client, vide
     staff_client.post(runs_url, {"action": "reprocess_runs", "_selected_action": [running.pk]})
     assert list(video.runs.values_list("status", flat=True)) == ["running"]
     assert django_rq.get_queue("default").count == 0
+
+
+def test_admin_lists_studies_with_their_variables_and_videos(staff_client, video, user):
+    from analysis.models import Study
+    from analysis.studies.membership import add_variable, add_videos
+
+    study = Study.objects.create(owner=user, name="Spring classes")
+    add_variable(study, "condition")
+    add_videos(study, [video])
+    assert "Spring classes" in staff_client.get(reverse("admin:analysis_study_changelist")).content.decode()
+    page = staff_client.get(reverse("admin:analysis_study_change", args=[study.pk])).content.decode()
+    assert 'value="condition"' in page and str(video.pk) in page
