@@ -1,12 +1,15 @@
 """How well the head pose (analysis/core/head_pose.py) reads: real portraits, mirrored and tilted, and a
-generic face turned by known angles.
+generic face turned by known angles. Both estimates side by side: from three key points (eye centres,
+nose base: dlib's path, the fallback) and from YuNet's five points (eye centres, nose tip, mouth corners).
 
 (a) every face the pipeline's detector (YuNet) finds in the shared portraits, with its yaw and pitch;
 (b) the same pictures mirrored (the yaw must change sign: the sum of both yaws is the error) and
     rotated in-plane by -15 and +15 degrees (the pose must barely move: the largest change is shown);
-(c) the generic face projected at known yaw (-45..45) and pitch (-30..45), then read back: under weak
-    perspective (the estimate's own model: checks the algebra), and under true perspective with the
-    face at 10 and 30 eye distances from the camera (~60 cm, a webcam; ~2 m, a room).
+(c) each estimate's generic face projected at known yaw (-45..45) and pitch (-30..45, the three
+    points' range, and -60..40, bowed and raised heads), then read back: under weak perspective (the
+    estimate's own model: checks the algebra), and under true perspective with the face at 10 and 30
+    eye distances from the camera (~60 cm, a webcam; ~2 m, a room);
+(d) bowed heads (yaw 0) one by one, and whether each counts as facing the camera (within 30).
 
     .venv/bin/python -m bench.head_pose
 """
@@ -18,7 +21,19 @@ import numpy as np
 
 from analysis.core.face_detection import DetectorConfig, FaceDetector
 from analysis.core.face_models import Detection
-from analysis.core.head_pose import BOWED_LIMIT_DEG, FRONTAL_DROP, NOSE_DEPTH, head_pose, head_poses
+from analysis.core.head_pose import (
+    BOWED_LIMIT_DEG,
+    DEFAULT_MAX_DEG,
+    FRONTAL_DROP,
+    MOUTH_DEPTH,
+    MOUTH_DROP,
+    NOSE_DEPTH,
+    NOSE_TIP_DEPTH,
+    NOSE_TIP_DROP,
+    five_point_poses,
+    head_pose,
+    head_poses,
+)
 from bench.common import data_file, machine_header
 
 PORTRAITS = [
@@ -36,10 +51,23 @@ ROLL_DEG = (-15.0, 15.0)
 RESCALE = 0.8
 SYNTHETIC_YAW = (-45, -30, -20, -10, 0, 10, 20, 30, 45)
 # Down to -30: a head bowed further than the nose's angle ahead of the eyes (BOWED_LIMIT_DEG, 31.6) casts
-# the same three points as a less bowed one (head_pose.py), so it is shown apart.
+# the same three points as a less bowed one (head_pose.py). The wide grid takes bowed heads in.
 SYNTHETIC_PITCH = (-30, -20, -10, 0, 10, 20, 30, 45)
-BOWED_DEG = (-40, -50, -60)
+WIDE_PITCH = (-60, -50, -45, -40, -30, -20, -10, 0, 10, 20, 30, 40)
+BOWED_DEG = (-30, -35, -40, -45, -50, -60)
 DISTANCES = (None, 10.0, 30.0)  # eye distances from the camera; None: weak perspective
+MOUTH_HALF_WIDTH = 0.40  # eye distances: YuNet's mouths on FER2013 are 0.81 wide (head_pose.py)
+
+
+def three_point_pose(face: Detection) -> tuple[float, float]:
+    return head_pose(face.points)
+
+
+def five_point_pose(face: Detection) -> tuple[float, float]:
+    return head_pose(face.points, face.landmarks5)
+
+
+ESTIMATES = {"three points": (three_point_pose, head_poses), "five points": (five_point_pose, five_point_poses)}
 
 
 def eyes_midpoint(face: Detection) -> np.ndarray:
@@ -64,7 +92,7 @@ def rotated(image: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
     return cv2.warpAffine(image, matrix, size, borderMode=cv2.BORDER_REPLICATE), matrix
 
 
-def portrait_rows(detector: FaceDetector) -> list[dict]:
+def portrait_rows(detector: FaceDetector, pose=three_point_pose) -> list[dict]:
     rows = []
     for name in PORTRAITS:
         image = cv2.imread(str(data_file(f"images/{name}")), cv2.IMREAD_COLOR)
@@ -75,19 +103,19 @@ def portrait_rows(detector: FaceDetector) -> list[dict]:
         # The detector's own noise, for scale: the same picture, only smaller.
         smaller = detector.full_frame(cv2.resize(image, None, fx=RESCALE, fy=RESCALE, interpolation=cv2.INTER_AREA))
         for number, face in enumerate(faces, 1):
-            yaw, pitch = head_pose(face.points)
+            yaw, pitch = pose(face)
             middle = eyes_midpoint(face)
             mirror = matching_face(mirrored, np.array([width - 1 - middle[0], middle[1]]))
             row = {"picture": name if len(faces) == 1 else f"{name} #{number}", "yaw": yaw, "pitch": pitch}
-            row["mirror"] = head_pose(mirror.points) if mirror is not None else None
+            row["mirror"] = pose(mirror) if mirror is not None else None
             shifts = []
             for faces_turned, matrix in turned.values():
                 found = matching_face(faces_turned, matrix @ np.append(middle, 1.0))
                 if found is not None:
-                    shifts.append(pose_shift(head_pose(found.points), (yaw, pitch)))
+                    shifts.append(pose_shift(pose(found), (yaw, pitch)))
             row["roll_shift"] = max(shifts) if len(shifts) == len(ROLL_DEG) else None
             small = matching_face(smaller, middle * RESCALE)
-            row["rescale_shift"] = None if small is None else pose_shift(head_pose(small.points), (yaw, pitch))
+            row["rescale_shift"] = None if small is None else pose_shift(pose(small), (yaw, pitch))
             rows.append(row)
     return rows
 
@@ -103,13 +131,28 @@ def _turns(image: np.ndarray):
         yield degrees, turned, matrix
 
 
-def generic_face_points(yaw: float, pitch: float, roll: float = 0.0, distance: float | None = None) -> np.ndarray:
-    """The generic face's key points (3, 2) in an image, 100 px between the eyes when frontal.
+# Each estimate's generic face, in eye distances: x right, y up, z out of the face.
+THREE_POINT_FACE = np.array([[-0.5, 0.0, 0.0], [0.5, 0.0, 0.0], [0.0, -FRONTAL_DROP, NOSE_DEPTH]])
+FIVE_POINT_FACE = np.array(
+    [
+        [-0.5, 0.0, 0.0],
+        [0.5, 0.0, 0.0],
+        [0.0, -NOSE_TIP_DROP, NOSE_TIP_DEPTH],
+        [-MOUTH_HALF_WIDTH, -MOUTH_DROP, MOUTH_DEPTH],
+        [MOUTH_HALF_WIDTH, -MOUTH_DROP, MOUTH_DEPTH],
+    ]
+)
+
+
+def generic_face_points(
+    yaw: float, pitch: float, roll: float = 0.0, distance: float | None = None, model: np.ndarray = THREE_POINT_FACE
+) -> np.ndarray:
+    """The generic face's key points (3, 2) in an image (or, with FIVE_POINT_FACE, YuNet's five), 100 px
+    between the eyes when frontal.
 
     The head turns by yaw, then tilts by pitch (head_pose.py's convention), then rolls in the image.
     """
     y, p = np.radians(yaw), np.radians(pitch)
-    model = np.array([[-0.5, 0.0, 0.0], [0.5, 0.0, 0.0], [0.0, -FRONTAL_DROP, NOSE_DEPTH]])  # x right, y up, z out
     tilt = np.array([[1, 0, 0], [0, np.cos(p), np.sin(p)], [0, -np.sin(p), np.cos(p)]])
     turn = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
     points = model @ tilt.T @ turn.T
@@ -119,16 +162,26 @@ def generic_face_points(yaw: float, pitch: float, roll: float = 0.0, distance: f
     return image @ np.array([[np.cos(r), np.sin(r)], [-np.sin(r), np.cos(r)]]) + 300.0
 
 
-def synthetic_errors(distance: float | None) -> tuple[float, float]:
+def generic_face_five(yaw: float, pitch: float, roll: float = 0.0, distance: float | None = None) -> np.ndarray:
+    """The five-point generic face's points (5, 2) in YuNet's order: eyes, nose tip, mouth corners."""
+    return generic_face_points(yaw, pitch, roll, distance, FIVE_POINT_FACE)
+
+
+def synthetic_errors(
+    distance: float | None, pitches=SYNTHETIC_PITCH, estimate=head_poses, model=THREE_POINT_FACE
+) -> tuple[float, float]:
     """The largest yaw and pitch errors (degrees) over the grid of known poses, each also rolled 20 degrees."""
     truth, points = [], []
     for yaw in SYNTHETIC_YAW:
-        for pitch in SYNTHETIC_PITCH:
+        for pitch in pitches:
             for roll in (0.0, 20.0):
                 truth.append((yaw, pitch))
-                points.append(generic_face_points(yaw, pitch, roll, distance))
-    error = np.abs(head_poses(np.array(points)) - np.array(truth))
+                points.append(generic_face_points(yaw, pitch, roll, distance, model))
+    error = np.abs(estimate(np.array(points)) - np.array(truth))
     return float(error[:, 0].max()), float(error[:, 1].max())
+
+
+MODELS = {"three points": THREE_POINT_FACE, "five points": FIVE_POINT_FACE}
 
 
 def _angle(value: float | None) -> str:
@@ -138,32 +191,38 @@ def _angle(value: float | None) -> str:
 def main() -> None:
     machine_header("bench.head_pose")
     detector = FaceDetector(DetectorConfig())
-    print("\n(a, b) the shared portraits, the pipeline's detector (YuNet); degrees")
-    print(
-        f"{'picture':<22} {'yaw':>6} {'pitch':>6} {'mirror yaw':>10} {'yaw + mirror':>12} "
-        f"{'roll ±15 shift':>14} {f'scale {RESCALE:g} shift':>15}"
-    )
-    for row in portrait_rows(detector):
-        mirror = row["mirror"]
-        flip = None if mirror is None else row["yaw"] + mirror[0]
+    for name, (pose, _) in ESTIMATES.items():
+        print(f"\n(a, b) the shared portraits, the pipeline's detector (YuNet), {name}; degrees")
         print(
-            f"{row['picture']:<22} {_angle(row['yaw']):>6} {_angle(row['pitch']):>6} "
-            f"{_angle(None if mirror is None else mirror[0]):>10} {_angle(flip):>12} "
-            f"{_shift(row['roll_shift']):>14} {_shift(row['rescale_shift']):>15}"
+            f"{'picture':<22} {'yaw':>6} {'pitch':>6} {'mirror yaw':>10} {'yaw + mirror':>12} "
+            f"{'roll ±15 shift':>14} {f'scale {RESCALE:g} shift':>15}"
         )
-    poses = len(SYNTHETIC_YAW) * len(SYNTHETIC_PITCH)
-    print(
-        f"\n(c) the generic face at yaw {SYNTHETIC_YAW[0]}..{SYNTHETIC_YAW[-1]}, "
-        f"pitch {SYNTHETIC_PITCH[0]}..{SYNTHETIC_PITCH[-1]} ({poses} poses, each rolled 0 and 20)"
-    )
-    print(f"{'projection':<32} {'max yaw error':>14} {'max pitch error':>16}")
-    for distance in DISTANCES:
-        label = "weak perspective" if distance is None else f"perspective, {distance:g} eye distances"
-        yaw_error, pitch_error = synthetic_errors(distance)
-        print(f"{label:<32} {yaw_error:>14.1f} {pitch_error:>16.1f}")
-    bowed = head_poses(np.array([generic_face_points(0.0, pitch) for pitch in BOWED_DEG]))[:, 1]
-    readings = ", ".join(f"{truth} reads {read:+.1f}" for truth, read in zip(BOWED_DEG, bowed))
-    print(f"bowed past {BOWED_LIMIT_DEG:.1f} (weak perspective, yaw 0): pitch {readings}")
+        for row in portrait_rows(detector, pose):
+            mirror = row["mirror"]
+            flip = None if mirror is None else row["yaw"] + mirror[0]
+            print(
+                f"{row['picture']:<22} {_angle(row['yaw']):>6} {_angle(row['pitch']):>6} "
+                f"{_angle(None if mirror is None else mirror[0]):>10} {_angle(flip):>12} "
+                f"{_shift(row['roll_shift']):>14} {_shift(row['rescale_shift']):>15}"
+            )
+    print(f"\n(c) each estimate's generic face at yaw {SYNTHETIC_YAW[0]}..{SYNTHETIC_YAW[-1]}, each rolled 0 and 20")
+    print(f"{'estimate, pitches':<30} {'projection':<32} {'max yaw error':>14} {'max pitch error':>16}")
+    for name, (_, estimate) in ESTIMATES.items():
+        for pitches in (SYNTHETIC_PITCH, WIDE_PITCH):
+            for distance in DISTANCES:
+                label = "weak perspective" if distance is None else f"perspective, {distance:g} eye distances"
+                yaw_error, pitch_error = synthetic_errors(distance, pitches, estimate, MODELS[name])
+                grid = f"{name}, {pitches[0]}..{pitches[-1]}"
+                print(f"{grid:<30} {label:<32} {yaw_error:>14.1f} {pitch_error:>16.1f}")
+    print(f"\n(d) bowed heads, yaw 0 (three points fold past {BOWED_LIMIT_DEG:.1f}); pitch read, * facing within 30")
+    print(f"{'bowed':>6} " + " ".join(f"{f'{n}, {d}':>22}" for n in ESTIMATES for d in ("weak", "60 cm", "2 m")))
+    for pitch in BOWED_DEG:
+        cells = []
+        for name, (_, estimate) in ESTIMATES.items():
+            for distance in DISTANCES:
+                read = float(estimate(generic_face_points(0.0, pitch, 0.0, distance, MODELS[name])[None])[0, 1])
+                cells.append(f"{read:+.1f}{'*' if abs(read) <= DEFAULT_MAX_DEG else ' '}")
+        print(f"{pitch:>6} " + " ".join(f"{cell:>22}" for cell in cells))
 
 
 def _shift(value: float | None) -> str:

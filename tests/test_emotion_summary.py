@@ -50,7 +50,7 @@ def test_summary_of_no_samples_is_empty():
 def portrait():
     """obama.jpg's face as the default detector (YuNet) gives it: its box and key points."""
     image = cv2.imread(str(IMAGES / "obama.jpg"))
-    ((box, points, _),) = FaceDetector(DetectorConfig()).full_frame(image, 40)
+    ((box, points, *_),) = FaceDetector(DetectorConfig()).full_frame(image, 40)
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), box, points
 
 

@@ -75,7 +75,7 @@ def test_boxes_and_key_points_agree_with_dlibs(detector, hog):
     for name in ["obama.jpg", "biden.jpg", "multi_face.jpg", "two_people.jpg", "astronaut.png", "single_face.jpg"]:
         image = cv2.imread(str(IMAGES / name))
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        for (box, points, _), (hog_box, _, _) in _pairs(detector.full_frame(image), hog.full_frame(image, 40)):
+        for (box, points, *_), (hog_box, *_) in _pairs(detector.full_frame(image), hog.full_frame(image, 40)):
             assert iou(box, hog_box) > 0.6, name
             dlib_points = key_points(encoder.points(encoder.landmarks(rgb, hog_box)))
             eye_distance = np.hypot(*(dlib_points[1] - dlib_points[0]))

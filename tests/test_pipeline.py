@@ -5,6 +5,7 @@ import pytest
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
+from analysis.core.head_pose import head_pose
 from analysis.core.pipeline import analyze_video
 from analysis.core.result_formats import CollectingSink
 from analysis.core.segment_analyzer import AnalyzerConfig, SegmentRequest
@@ -57,6 +58,23 @@ def test_every_sample_has_a_head_pose_and_the_man_looks_into_the_camera(results)
     assert not np.isnan(poses).any()
     assert np.abs(poses).max() < 30 and np.abs(np.median(poses, axis=0)).max() < 15
     assert person["attention"] >= 0.9 and person["valence"] > 0.3  # he smiles into the camera
+
+
+def test_yunet_faces_take_their_pose_from_the_five_points_on_ray_as_in_one_process(results, monkeypatch):
+    from analysis.core import segment_analyzer
+
+    paths = []
+
+    def recording_head_pose(points, five=None):
+        paths.append("five" if five is not None else "three")
+        return head_pose(points, five)
+
+    monkeypatch.setattr(segment_analyzer, "head_pose", recording_head_pose)
+    (local,) = run(LocalExecutor(AnalyzerConfig(threads=1)), "single_face.mp4").persons
+    assert paths and set(paths) == {"five"}  # the mouth is read: a bowed head does not fold (head_pose.py)
+    (on_ray,) = results["single_face.mp4"].persons
+    local_poses = [(s["yaw"], s["pitch"]) for s in local["samples"]]
+    assert local_poses == [(s["yaw"], s["pitch"]) for s in on_ray["samples"]]
 
 
 def test_no_face_completes_with_zero_persons(results):

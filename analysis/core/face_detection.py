@@ -121,13 +121,14 @@ class FaceDetector:
 
     def _scan(self, image: np.ndarray, scale: float, offset: tuple[int, int] = (0, 0)) -> list[Detection]:
         found_faces = []
-        for (x, y, w, h), points, score in self._locate(_scaled(image, scale)):
+        shift = np.array(offset, dtype=np.float32)
+        for face in self._locate(_scaled(image, scale)):
+            x, y, w, h = face.box
             x0, y0 = int(x / scale) + offset[0], int(y / scale) + offset[1]
             x1, y1 = int((x + w) / scale) + offset[0], int((y + h) / scale) + offset[1]
             if x1 - x0 >= MIN_BOX_PX and y1 - y0 >= MIN_BOX_PX:
-                if points is not None:
-                    points = points / scale + np.array(offset, dtype=np.float32)
-                found_faces.append(Detection((x0, y0, x1 - x0, y1 - y0), points, score))
+                points, five = (None if p is None else p / scale + shift for p in (face.points, face.landmarks5))
+                found_faces.append(Detection((x0, y0, x1 - x0, y1 - y0), points, face.score, five))
         return found_faces
 
     def full_frame(self, image: np.ndarray, smallest_tracked_px: float | None = None) -> list[Detection]:
@@ -165,11 +166,12 @@ class FaceDetector:
 
 def clip_detections(found_faces: list[Detection], width: int, height: int) -> list[Detection]:
     clipped = []
-    for (x, y, w, h), points, score in found_faces:
+    for face in found_faces:
+        x, y, w, h = face.box
         x0, y0 = max(0, x), max(0, y)
         x1, y1 = min(width, x + w), min(height, y + h)
         if x1 - x0 >= MIN_BOX_PX and y1 - y0 >= MIN_BOX_PX:
-            clipped.append(Detection((x0, y0, x1 - x0, y1 - y0), points, score))
+            clipped.append(face._replace(box=(x0, y0, x1 - x0, y1 - y0)))  # the points as found
     return clipped
 
 

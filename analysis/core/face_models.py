@@ -16,11 +16,15 @@ Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the original frame
 
 class Detection(NamedTuple):
     """A face a detector found: its box in dlib's framing and, when the detector gives them, its key
-    points (3, 2): the eye centres (image left first) and the nose base (face_alignment.key_points)."""
+    points (3, 2): the eye centres (image left first) and the nose base (face_alignment.key_points).
+    YuNet's own five points ride along for the head pose only (head_pose.py); the rest of the pipeline
+    uses the key points."""
 
     box: Box
     points: np.ndarray | None = None
     score: float = 1.0  # the detector's confidence, where it gives one
+    # YuNet's (5, 2) points as it gives them: both eye centres, the nose tip, both mouth corners.
+    landmarks5: np.ndarray | None = None
 
 
 @functools.cache

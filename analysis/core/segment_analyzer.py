@@ -114,6 +114,7 @@ class _Sample:
         self.gray = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
         self._rgb: np.ndarray | None = None
         self.points: dict[Box, np.ndarray] = {}
+        self.landmarks5: dict[Box, np.ndarray] = {}  # YuNet's five, for the head pose only
 
     @property
     def rgb(self) -> np.ndarray:
@@ -123,9 +124,11 @@ class _Sample:
         return self._rgb
 
     def boxes(self, found_faces: list[Detection]) -> list[Box]:
-        for box, points, _ in found_faces:
-            if points is not None:
-                self.points[box] = points
+        for face in found_faces:
+            if face.points is not None:
+                self.points[face.box] = face.points
+            if face.landmarks5 is not None:
+                self.landmarks5[face.box] = face.landmarks5
         return [face.box for face in found_faces]
 
 
@@ -192,14 +195,22 @@ class _SegmentRun:
                 self.tracker.record_encoding(frame.t, face, encoding)
                 self.tracklets.setdefault(face.local_id, Tracklet(face.local_id)).encodings.append(encoding)
                 self.encodings += 1
-            self._add(face.local_id, frame, sample.gray, face.box, points)
+            self._add(face.local_id, frame, sample.gray, face.box, points, sample.landmarks5.get(face.box))
             if born and self.follow:
                 self._backfill(face.local_id, face.box, frame.t)
         self.recent.append(_Sampled(frame, sample.gray, [face.box for face in found]))
         if len(self.pending_tracklets) >= CLASSIFY_BATCH:
             self._classify()
 
-    def _add(self, local_id: int, frame: SampledFrame, gray: np.ndarray, box: Box, points: np.ndarray) -> None:
+    def _add(
+        self,
+        local_id: int,
+        frame: SampledFrame,
+        gray: np.ndarray,
+        box: Box,
+        points: np.ndarray,
+        landmarks5: np.ndarray | None = None,
+    ) -> None:
         tracklet = self.tracklets.setdefault(local_id, Tracklet(local_id))
         tracklet.times.append(frame.t)
         tracklet.frames.append(frame.index)
@@ -209,7 +220,8 @@ class _SegmentRun:
             tracklet.thumbnail_jpeg, tracklet.thumbnail_area = thumbnail(frame.image, box), area
         crop = crop_face(gray, box, points, self.analyzer.classifier.spec)
         tracklet.qualities.append(face_quality(crop[0], box[3], points))
-        tracklet.poses.append(head_pose(points))  # from the same points, while they are at hand
+        # From the same points, while they are at hand; YuNet's five read a bowed head right (head_pose.py).
+        tracklet.poses.append(head_pose(points, landmarks5))
         self.pending_tracklets.append(tracklet)
         self.pending_crops.append(crop)
 
@@ -225,12 +237,13 @@ class _SegmentRun:
             ]
             if not candidates:
                 return
-            (box, points, _), t = max(candidates, key=lambda face: affinity(box, face.box, reach)), earlier.frame.t
+            best, t = max(candidates, key=lambda face: affinity(box, face.box, reach)), earlier.frame.t
+            box, points = best.box, best.points
             earlier.boxes.append(box)
             if points is None:
                 rgb = cv2.cvtColor(earlier.frame.image, cv2.COLOR_BGR2RGB)
                 points = self.analyzer.encoder.points(self.analyzer.encoder.landmarks(rgb, box))
-            self._add(local_id, earlier.frame, earlier.gray, box, points)
+            self._add(local_id, earlier.frame, earlier.gray, box, points, best.landmarks5)
 
     def _classify(self) -> None:
         if not self.pending_tracklets:

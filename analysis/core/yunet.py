@@ -10,6 +10,8 @@ clips and pictures (the numbers are in docs/face-detection.md):
 - the key points: the eye centres as YuNet gives them (0.083 eye distances from dlib's, median) and
   the nose base, 0.15 eye distances below the nose tip with 0.845 of its sideways offset
   (0.093 from dlib's, median), so the pose estimate (face_quality.yaw_ratio) reads alike.
+The five points themselves are kept beside them (`Detection.landmarks5`): the head pose reads the mouth,
+which tells a deeply bowed head from a milder one (head_pose.py).
 """
 
 from pathlib import Path
@@ -74,4 +76,5 @@ def to_dlib_terms(row: np.ndarray) -> Detection:
     centre_x = middle[0] - BOX_CENTRE_LEFT_OF_EYES * side
     centre_y = middle[1] + BOX_CENTRE_BELOW_EYES * side
     box: Box = (int(round(centre_x - side / 2)), int(round(centre_y - side / 2)), int(round(side)), int(round(side)))
-    return Detection(box, np.stack([eyes[0], eyes[1], nose_base]).astype(np.float32), float(row[14]))
+    key = np.stack([eyes[0], eyes[1], nose_base]).astype(np.float32)
+    return Detection(box, key, float(row[14]), points)  # the raw five for the head pose (head_pose.py)
