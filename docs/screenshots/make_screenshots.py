@@ -40,7 +40,9 @@ def main() -> None:
     from analysis.models import Marker, Study
     from analysis.runs.jobs import run_analysis
     from analysis.runs.launch import start_analysis
+    from analysis.studies.comparison import video_rows
     from analysis.studies.membership import add_videos, import_values_csv
+    from analysis.studies.participants import confirm, study_persons, suggestions
     from bench.room_clip import room_mosaic
     from videos.models import Video
 
@@ -83,6 +85,10 @@ def main() -> None:
         study,
         "video_title,condition,week\nFocus group,A,1\nInterview,A,2\nInterview 2,B,1\nInterview 3,B,2\n",
     )
+    # The face suggestions, confirmed as a user would (the interviewees are in the focus group too).
+    runs = [row.run_id for row in video_rows(study) if row.run_id]
+    for suggestion in suggestions(study, study_persons(study, runs)):
+        confirm(study, suggestion.label, suggestion.persons)
 
     port = free_port()
     server = subprocess.Popen(
