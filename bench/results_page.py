@@ -39,22 +39,11 @@ def make_run(owner, title: str, persons: int, minutes: float, seed: int):
     from analysis.core.emotions import EMOTIONS
     from analysis.models import AnalysisRun, Person, Sample
     from analysis.results.sample_store import summary_fields
-    from videos.models import Video
+    from bench.study_rows import placeholder_video
 
     rng = np.random.default_rng(seed)
     duration = minutes * 60
-    video = Video.objects.create(
-        owner=owner,
-        title=title,
-        file=f"videos/{title}.mp4",
-        original_name=f"{title}.mp4",
-        size_bytes=1,
-        duration_s=duration,
-        fps=25.0,
-        width=1280,
-        height=720,
-        frame_count=int(duration * 25),
-    )
+    video = placeholder_video(owner, title, duration)
     run = AnalysisRun.objects.create(
         video=video,
         status=AnalysisRun.Status.SUCCEEDED,

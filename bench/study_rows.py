@@ -66,20 +66,25 @@ def _shares(probabilities: np.ndarray) -> dict[str, float]:
     return {name: round(float(c) / len(probabilities), 4) for name, c in zip(EMOTIONS, counts)}
 
 
-def _add_video(owner, study: Study, index: int, title: str, minutes: float, persons: int, rng) -> list[Person]:
-    duration = minutes * 60
-    video = Video.objects.create(
+def placeholder_video(owner, title: str, duration_s: float) -> Video:
+    """A 720p, 25 fps Video row of `duration_s` whose file is never read (the pages under test do not)."""
+    return Video.objects.create(
         owner=owner,
         title=title,
         file=f"videos/{title}.mp4",
         original_name=f"{title}.mp4",
         size_bytes=1,
-        duration_s=duration,
+        duration_s=duration_s,
         fps=25.0,
         width=1280,
         height=720,
-        frame_count=int(duration * 25),
+        frame_count=int(duration_s * 25),
     )
+
+
+def _add_video(owner, study: Study, index: int, title: str, minutes: float, persons: int, rng) -> list[Person]:
+    duration = minutes * 60
+    video = placeholder_video(owner, title, duration)
     frames = int(duration * SAMPLE_FPS)
     run = AnalysisRun.objects.create(
         video=video,

@@ -35,7 +35,7 @@ from analysis.pages.study_forms import (
 )
 from analysis.studies import membership, participants
 from analysis.studies.comparison import UNITS, VideoRow, compare, marker_labels, room_lines, video_rows
-from analysis.studies.membership import StudyInputError
+from analysis.studies.membership import StudyInputError, owned_study
 from analysis.studies.tidy_export import study_csv_rows, study_document
 from videos.ownership import owned_videos
 
@@ -67,11 +67,6 @@ REFUSED = OpenApiResponse(
     OpenApiTypes.OBJECT, description='Messages by field, or {"detail": "..."}: what the study cannot take; no change'
 )
 NO_SUCH_VIDEO = "You have no video with this id."
-
-
-def owned_study(request: Request, pk: int) -> Study:
-    """The user's own study, or 404: other users' studies do not exist for them."""
-    return get_object_or_404(Study, pk=pk, owner=request.user)
 
 
 def refused(error: StudyInputError) -> Response:

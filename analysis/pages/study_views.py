@@ -3,6 +3,7 @@ participants), the forms that edit it, and its downloads."""
 
 import csv
 import json
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.db import transaction
@@ -27,13 +28,8 @@ from analysis.pages.study_forms import (
 )
 from analysis.studies import membership, participants
 from analysis.studies.comparison import compare, marker_labels, participants_across_videos, room_lines, video_rows
-from analysis.studies.membership import StudyInputError
+from analysis.studies.membership import StudyInputError, owned_study
 from analysis.studies.tidy_export import study_csv_rows, study_document
-
-
-def owned_study(request: HttpRequest, pk: int) -> Study:
-    """The user's own study, or 404: other users' studies do not exist for them."""
-    return get_object_or_404(Study, pk=pk, owner=request.user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,17 +128,21 @@ def remove_video(request: HttpRequest, pk: int, video_id: int) -> HttpResponse:
     return redirect(study)
 
 
+def _apply(request: HttpRequest, form, action: Callable[[dict], object]) -> None:
+    """Run `action` on a valid form's data; the form's or the action's refusal becomes a message."""
+    if not form.is_valid():
+        report_form_errors(request, form)
+        return
+    try:
+        action(form.cleaned_data)
+    except StudyInputError as error:
+        messages.error(request, str(error))
+
+
 @require_POST
 def add_variable(request: HttpRequest, pk: int) -> HttpResponse:
     study = owned_study(request, pk)
-    form = VariableForm(request.POST)
-    if form.is_valid():
-        try:
-            membership.add_variable(study, form.cleaned_data["name"], form.cleaned_data["kind"])
-        except StudyInputError as error:
-            messages.error(request, str(error))
-    else:
-        report_form_errors(request, form)
+    _apply(request, VariableForm(request.POST), lambda data: membership.add_variable(study, data["name"], data["kind"]))
     return redirect(study)
 
 
@@ -150,14 +150,7 @@ def add_variable(request: HttpRequest, pk: int) -> HttpResponse:
 def rename_variable(request: HttpRequest, pk: int, variable_id: int) -> HttpResponse:
     study = owned_study(request, pk)
     variable = get_object_or_404(study.variables, pk=variable_id)
-    form = RenameVariableForm(request.POST)
-    if form.is_valid():
-        try:
-            membership.rename_variable(variable, form.cleaned_data["name"])
-        except StudyInputError as error:
-            messages.error(request, str(error))
-    else:
-        report_form_errors(request, form)
+    _apply(request, RenameVariableForm(request.POST), lambda data: membership.rename_variable(variable, data["name"]))
     return redirect(study)
 
 

@@ -6,6 +6,8 @@ import math
 import re
 
 from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
 from analysis.core.emotions import EMOTIONS
 from analysis.models import Study, StudyVariable, StudyVideo
@@ -24,6 +26,11 @@ TITLE_COLUMN = "video_title"
 
 class StudyInputError(ValueError):
     """Input the study cannot take; the message is for the user."""
+
+
+def owned_study(request: HttpRequest, pk: int) -> Study:
+    """The user's own study, or 404: other users' studies do not exist for them (pages and API alike)."""
+    return get_object_or_404(Study, pk=pk, owner=request.user)
 
 
 def variable_name_problem(study: Study, name: str, renaming: StudyVariable | None = None) -> str | None:
