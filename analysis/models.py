@@ -274,3 +274,32 @@ class ParticipantLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.person}"
+
+
+class BlurredCopy(models.Model):
+    """A copy of a video with every tracked face blurred (but the persons chosen to stay visible),
+    made by a background job from the video's shown results; kept in the same storage as videos."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Blurring"
+        SUCCEEDED = "succeeded", "Ready"
+        FAILED = "failed", "Failed"
+
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="blurred_copies")
+    run = models.ForeignKey(AnalysisRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    keep_visible = models.JSONField(default=list, blank=True, help_text="person numbers left unblurred")
+    file = models.FileField(upload_to="blurred/", max_length=500, blank=True)
+    frames_done = models.PositiveIntegerField(default=0)
+    frames_total = models.PositiveIntegerField(default=0)
+    rq_job_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Blurred copy {self.pk} of video {self.video_id} ({self.status})"

@@ -23,6 +23,8 @@ class Video(models.Model):
     height = models.PositiveIntegerField()
     frame_count = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # "Delete the video, keep the results": when the source file (and the persons' thumbnails) went.
+    source_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -68,3 +70,49 @@ class PartialUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.offset}/{self.length} bytes)"
+
+
+class RetentionPolicy(models.Model):
+    """A user's default retention: their source videos are deleted this many days after analysis
+    (the results stay). Empty: kept until the user deletes them."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retention")
+    delete_sources_after_days = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        days = self.delete_sources_after_days
+        return f"{self.owner}: sources kept {days} days" if days else f"{self.owner}: sources kept"
+
+
+class AccessEvent(models.Model):
+    """Who did what to which video, and when. Kept when the video is deleted (its id and title stay,
+    never its content)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed the results"
+        STREAM = "stream", "Streamed the video"
+        EXPORT = "export", "Exported the results"
+        BLUR = "blur", "Made a blurred copy"
+        DOWNLOAD = "download", "Downloaded a blurred copy"
+        SHARE = "share", "Shared"
+        ERASE = "erase", "Erased a person"
+        DELETE_SOURCE = "delete_source", "Deleted the source video"
+        DELETE = "delete", "Deleted the video"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, help_text="kept if the account is deleted")
+    video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_events")
+    video_ref = models.PositiveIntegerField(db_index=True, help_text="the video's id, kept after it is deleted")
+    video_title = models.CharField(max_length=200)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    detail = models.CharField(max_length=200, blank=True, help_text="what exactly: a format, a person number")
+    via = models.CharField(max_length=8, default="page", help_text="page, api or system")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.action} video {self.video_ref} at {self.at:%Y-%m-%d %H:%M}"
