@@ -104,6 +104,11 @@ class AccessEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     username = models.CharField(max_length=150, help_text="kept if the account is deleted")
+    # The video's owner, copied: after the video is deleted its FK is NULL, and this keeps the event
+    # visible to the owner (their /videos/access/ page and API).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     video = models.ForeignKey(Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_events")
     video_ref = models.PositiveIntegerField(db_index=True, help_text="the video's id, kept after it is deleted")
     video_title = models.CharField(max_length=200)

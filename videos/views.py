@@ -2,10 +2,13 @@
 
 from django.http import HttpRequest, HttpResponse
 
+from .access_log import Action, is_first_of_playback, record
 from .ownership import owned_video
 from .streaming import ranged_file_response
 
 
 def stream(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
+    if is_first_of_playback(request.headers.get("Range")):
+        record(request, video, Action.STREAM)
     return ranged_file_response(request, video.file.storage, video.file.name, video.content_type)

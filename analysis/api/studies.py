@@ -37,6 +37,7 @@ from analysis.studies import membership, participants
 from analysis.studies.comparison import UNITS, VideoRow, compare, marker_labels, room_lines, video_rows
 from analysis.studies.membership import StudyInputError, owned_study
 from analysis.studies.tidy_export import study_csv_rows, study_document
+from videos.access_log import Action, record_many
 from videos.ownership import owned_videos
 
 from .markers import not_an_object
@@ -487,6 +488,7 @@ class StudyExportCsv(LoginExemptMixin, APIView):
     )
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         study = owned_study(request, pk)
+        record_many(request, study.videos.all(), Action.EXPORT, f"study {study.name}", via="api")
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse(
             (writer.writerow(row) for row in study_csv_rows(study)), content_type="text/csv"
@@ -507,6 +509,7 @@ class StudyExportJson(LoginExemptMixin, APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         study = owned_study(request, pk)
+        record_many(request, study.videos.all(), Action.EXPORT, f"study {study.name}", via="api")
         response = Response(study_document(study))
         response["Content-Disposition"] = f'attachment; filename="{study_filename(study, "json")}"'
         return response

@@ -21,10 +21,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis.models import AnalysisRun
-from analysis.results.downloads import results_csv_rows, results_document
+from analysis.results.downloads import results_csv_rows, results_document, wants_boxes
 from analysis.runs.launch import reprocess_for_owner
 from analysis.runs.lifecycle import cancel
 from analysis.runs.limits import LimitReached
+from videos.access_log import Action, record
 from videos.models import Video
 from videos.ownership import owned_video, owned_videos
 from videos.upload_handlers import upload_was_too_large
@@ -98,6 +99,7 @@ class VideoDetail(LoginExemptMixin, generics.RetrieveDestroyAPIView):
         # the video; its runs, persons and samples cascade and a signal removes the file.
         for run in instance.runs.filter(status__in=AnalysisRun.ACTIVE):
             cancel(run)
+        record(self.request, instance, Action.DELETE, via="api")
         instance.delete()
 
 
@@ -144,7 +146,10 @@ class VideoResults(LoginExemptMixin, APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         video = owned_video(request, pk)
-        return Response(results_document(video, succeeded_run_or_404(video)))
+        run = succeeded_run_or_404(video)
+        boxes = wants_boxes(request.query_params)
+        record(request, video, Action.VIEW, "" if boxes else "without boxes", via="api")
+        return Response(results_document(video, run, boxes))
 
 
 class _Echo:
@@ -168,9 +173,11 @@ class VideoResultsCsv(LoginExemptMixin, APIView):
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         video = owned_video(request, pk)
         run = succeeded_run_or_404(video)
+        boxes = wants_boxes(request.query_params)
+        record(request, video, Action.EXPORT, "csv" if boxes else "csv without boxes", via="api")
         writer = csv.writer(_Echo())
         # Streamed: a long video has many thousand rows.
-        lines = (writer.writerow(row) for row in results_csv_rows(run))
+        lines = (writer.writerow(row) for row in results_csv_rows(run, boxes))
         response = StreamingHttpResponse(lines, content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(video, "csv")}"'
         return response

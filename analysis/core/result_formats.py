@@ -37,24 +37,36 @@ def _angle(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
+# What an export holds. Thumbnails and face encodings are never exported (nor is there an option to):
+# the document says so, so a reader need not guess. Boxes (x, y, w, h) can be left out.
+BOX_COLUMNS = ("x", "y", "w", "h")
+
+
+def export_contents(boxes: bool = True) -> dict:
+    return {"boxes": boxes, "thumbnails": False, "encodings": False, "angles": True}
+
+
 def sample_dict(
     t: float,
     frame: int,
-    box: Sequence[int],
+    box: Sequence[int] | None,
     probabilities: Sequence[float],
     quality: float,
     yaw: float | None = None,
     pitch: float | None = None,
 ) -> dict:
-    return {
+    sample = {
         "t": round(float(t), 4),
         "frame": int(frame),
-        "box": [int(v) for v in box],
+        "box": None if box is None else [int(v) for v in box],
         "p": [round(float(p), 5) for p in probabilities],
         "q": round(float(quality), 3),
         "yaw": _angle(yaw),
         "pitch": _angle(pitch),
     }
+    if box is None:  # an export without boxes: the key is absent, not null
+        del sample["box"]
+    return sample
 
 
 def person_dict(
@@ -86,9 +98,13 @@ def person_dict(
     }
 
 
-def export_document(video: dict, analysis: dict, persons: list[dict], markers: list[dict] | None = None) -> dict:
-    """The export shape: {"video", "analysis", "emotions", "markers", "persons"}; markers are {"t", "label"}."""
+def export_document(
+    video: dict, analysis: dict, persons: list[dict], markers: list[dict] | None = None, boxes: bool = True
+) -> dict:
+    """The export shape: {"contents", "video", "analysis", "emotions", "markers", "persons"}; markers are
+    {"t", "label"}; "contents" says what the document holds (export_contents)."""
     return {
+        "contents": export_contents(boxes),
         "video": video,
         "analysis": analysis,
         "emotions": list(EMOTIONS),
@@ -97,10 +113,14 @@ def export_document(video: dict, analysis: dict, persons: list[dict], markers: l
     }
 
 
-def csv_rows(persons: Iterable[dict], markers: Sequence[dict] = ()) -> Iterator[list]:
-    """One row per person and sample, header first."""
+def csv_header(boxes: bool = True) -> list[str]:
+    return CSV_HEADER if boxes else [name for name in CSV_HEADER if name not in BOX_COLUMNS]
+
+
+def csv_rows(persons: Iterable[dict], markers: Sequence[dict] = (), boxes: bool = True) -> Iterator[list]:
+    """One row per person and sample, header first; without boxes the x, y, w, h columns are absent."""
     times = [marker["t"] for marker in markers]  # sorted by time
-    yield CSV_HEADER
+    yield csv_header(boxes)
     for person in persons:
         for s in person["samples"]:
             last = bisect.bisect_right(times, s["t"]) - 1
@@ -110,7 +130,7 @@ def csv_rows(persons: Iterable[dict], markers: Sequence[dict] = ()) -> Iterator[
                 person["name"],
                 s["t"],
                 s["frame"],
-                *s["box"],
+                *(s["box"] if boxes else ()),
                 *s["p"],
                 s["q"],
                 dominant(s["p"]),

@@ -15,9 +15,10 @@ from analysis.core.highlights import MIN_FACES
 from analysis.models import AnalysisRun, Person
 from analysis.pages.charts import person_charts, run_charts
 from analysis.pages.overlay import overlay_window
-from analysis.results.downloads import results_csv_rows, results_document
+from analysis.results.downloads import results_csv_rows, results_document, wants_boxes
 from analysis.runs.launch import reprocess_for_owner
 from analysis.runs.limits import LimitReached
+from videos.access_log import Action, record
 from videos.ownership import owned_video
 
 
@@ -30,6 +31,7 @@ def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:
 
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
+    record(request, video, Action.VIEW)
     latest, current = _latest_and_current(video)
     context = {"video": video, "latest": latest, "current": current}
     if current is not None:
@@ -90,10 +92,16 @@ def _filename(video, extension: str) -> str:
     return f"{slugify(video.title) or 'video'}-{video.pk}-emotions.{extension}"
 
 
+def _export_detail(extension: str, boxes: bool) -> str:
+    return extension if boxes else f"{extension} without boxes"
+
+
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
     run = _current_run_or_404(video)
-    response = HttpResponse(json.dumps(results_document(video, run)), content_type="application/json")
+    boxes = wants_boxes(request.GET)
+    record(request, video, Action.EXPORT, _export_detail("json", boxes))
+    response = HttpResponse(json.dumps(results_document(video, run, boxes)), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{_filename(video, "json")}"'
     return response
 
@@ -106,8 +114,11 @@ class _Echo:
 def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     video = owned_video(request, pk)
     run = _current_run_or_404(video)
+    boxes = wants_boxes(request.GET)
+    record(request, video, Action.EXPORT, _export_detail("csv", boxes))
     writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in results_csv_rows(run)), content_type="text/csv")
+    rows = results_csv_rows(run, boxes)
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{_filename(video, "csv")}"'
     return response
 

@@ -30,6 +30,7 @@ from analysis.studies import membership, participants
 from analysis.studies.comparison import compare, marker_labels, participants_across_videos, room_lines, video_rows
 from analysis.studies.membership import StudyInputError, owned_study
 from analysis.studies.tidy_export import study_csv_rows, study_document
+from videos.access_log import Action, record_many
 
 
 @require_http_methods(["GET", "POST"])
@@ -273,6 +274,7 @@ class _Echo:
 
 def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     study = owned_study(request, pk)
+    record_many(request, study.videos.all(), Action.EXPORT, f"study {study.name}")
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse((writer.writerow(row) for row in study_csv_rows(study)), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{_filename(study, "csv")}"'
@@ -281,6 +283,7 @@ def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     study = owned_study(request, pk)
+    record_many(request, study.videos.all(), Action.EXPORT, f"study {study.name}")
     response = HttpResponse(json.dumps(study_document(study)), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{_filename(study, "json")}"'
     return response

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from analysis.pages import video_views
+from analysis.pages import access_views, video_views
 from videos.views import stream
 
 app_name = "videos"
@@ -11,4 +11,6 @@ urlpatterns = [
     path("upload/", video_views.upload, name="upload"),
     path("<int:pk>/delete/", video_views.delete, name="delete"),
     path("<int:pk>/file/", stream, name="stream"),
+    path("access/", access_views.all_access, name="all_access"),
+    path("<int:pk>/access/", access_views.video_access, name="access"),
 ]

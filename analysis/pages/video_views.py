@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from analysis.models import AnalysisRun
 from analysis.pages.upload_form import VideoUploadForm
 from analysis.runs.lifecycle import cancel
+from videos.access_log import Action, record
 from videos.ownership import owned_video, owned_videos
 from videos.upload_handlers import upload_was_too_large
 
@@ -48,6 +49,8 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
         for run in video.runs.filter(status__in=AnalysisRun.ACTIVE):
             cancel(run)
         title = video.title
+        # Logged before the delete: the event keeps the video's id and title, its FK goes NULL.
+        record(request, video, Action.DELETE)
         video.delete()
         messages.success(request, f"“{title}” and its results were deleted.")
         return redirect("videos:list")

@@ -1,6 +1,6 @@
 """The video's results in the export formats (analysis.core.result_formats), read from the database."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.result_formats import csv_rows, export_document, person_dict, sample_dict
@@ -35,27 +35,40 @@ def analysis_dict(run: AnalysisRun) -> dict:
     }
 
 
-def person_samples(person: Person) -> Iterator[dict]:
-    fields = ("t", "frame", "x", "y", "w", "h", "quality", "yaw", "pitch", *EMOTIONS)
+def wants_boxes(query: Mapping[str, str]) -> bool:
+    """The downloads' privacy option: `?boxes=0` or `?privacy=anonymous` leaves the face boxes out.
+    (Thumbnails and encodings are never in an export.)"""
+    if query.get("privacy", "").lower() == "anonymous":
+        return False
+    return query.get("boxes", "1").lower() not in ("0", "false", "no", "off")
+
+
+def person_samples(person: Person, boxes: bool = True) -> Iterator[dict]:
+    # Without boxes, x, y, w, h are not even read.
+    fields = ("t", "frame", "quality", "yaw", "pitch", *EMOTIONS, *(("x", "y", "w", "h") if boxes else ()))
     rows = person.samples.order_by("t").values_list(*fields)
-    for t, frame, x, y, w, h, quality, yaw, pitch, *probabilities in rows.iterator(chunk_size=2000):
-        yield sample_dict(t, frame, (x, y, w, h), probabilities, quality, yaw, pitch)
+    for t, frame, quality, yaw, pitch, *rest in rows.iterator(chunk_size=2000):
+        probabilities, box = rest[: len(EMOTIONS)], rest[len(EMOTIONS) :]
+        yield sample_dict(t, frame, box if boxes else None, probabilities, quality, yaw, pitch)
 
 
-def persons_dicts(run: AnalysisRun) -> Iterator[dict]:
-    for person in run.persons.filter(hidden=False).order_by("number"):
-        samples = list(person_samples(person))
+def persons_dicts(run: AnalysisRun, boxes: bool = True) -> Iterator[dict]:
+    # defer(): the encoding and thumbnail are never read for an export.
+    persons = run.persons.filter(hidden=False).order_by("number").defer("thumbnail_jpeg", "encoding")
+    for person in persons:
+        samples = list(person_samples(person, boxes))
         # The attention stored with the person (at the ATTENTION_MAX_DEG of the run or of its last edit),
         # so the export says what the page and the API say.
         yield person_dict(person.number, person.first_s, person.last_s, samples, person.name, person.attention)
 
 
-def results_document(video: Video, run: AnalysisRun) -> dict:
-    return export_document(video_dict(video), analysis_dict(run), list(persons_dicts(run)), marker_dicts(video))
+def results_document(video: Video, run: AnalysisRun, boxes: bool = True) -> dict:
+    persons = list(persons_dicts(run, boxes))
+    return export_document(video_dict(video), analysis_dict(run), persons, marker_dicts(video), boxes=boxes)
 
 
-def results_csv_rows(run: AnalysisRun) -> Iterator[list]:
-    return csv_rows(persons_dicts(run), marker_dicts(run.video))
+def results_csv_rows(run: AnalysisRun, boxes: bool = True) -> Iterator[list]:
+    return csv_rows(persons_dicts(run, boxes), marker_dicts(run.video), boxes=boxes)
 
 
 def marker_dicts(video: Video) -> list[dict]:
