@@ -22,7 +22,7 @@ CSV_HEADER = (
     "person_id,person_name,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant,marker,"
     "yaw,pitch"
 )
-EXPORT_KEYS = {"video", "analysis", "emotions", "markers", "persons"}
+EXPORT_KEYS = {"contents", "video", "analysis", "emotions", "markers", "persons"}
 EXPORT_ANALYSIS_KEYS = {"status", "sample_fps", "frames_analyzed", "detector", "model", "started_at", "finished_at"}
 EXPORT_PERSON_KEYS = {"id", "name", "first_s", "last_s", "dominant", "shares", "mean", "valence", "attention"}
 EXPORT_PERSON_KEYS |= {"samples"}
