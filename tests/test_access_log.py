@@ -156,3 +156,4 @@ def test_results_page_links_the_access_log(alice, analysed):
     video = analysed[0]
     page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
     assert reverse("videos:access", args=[video.pk]) in page
+    assert reverse("videos:all_access") in alice.get(reverse("videos:list")).content.decode()
