@@ -132,8 +132,13 @@ def reprocess(video: Video, sample_fps: float | None = None) -> AnalysisRun | No
         return start_analysis(video, sample_fps)
 
 
+SOURCE_DELETED = "The source video was deleted: there is nothing to analyse again."
+
+
 def reprocess_for_owner(video: Video) -> AnalysisRun | None:
     """reprocess() under the owner's USER_MAX_ACTIVE_RUNS (LimitReached past it): the results page's button."""
+    if video.source_deleted_at:
+        raise LimitReached(SOURCE_DELETED)
     with transaction.atomic():
         lock_owner(video.owner)
         if message := active_runs_refusal(video.owner, "starting another analysis"):
