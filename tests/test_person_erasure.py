@@ -99,3 +99,20 @@ def test_erasure_is_the_owners_only(client, user, other_user):
     assert client.post(reverse("analysis:erase_person", args=[video.pk, person.pk])).status_code == 404
     assert client.delete(reverse("api:video-person-detail", args=[video.pk, person.number])).status_code == 404
     assert Person.objects.filter(pk=person.pk).exists()
+
+
+def test_erasure_waits_for_an_active_analysis_and_can_leave_nobody(alice, user):
+    video = make_video(user)
+    run = make_run(video)
+    person = add_person(run, 1, 3, [0.0, 0.2, 0.4])
+    url = reverse("api:video-person-detail", args=[video.pk, 1])
+    active = make_run(video, status=AnalysisRun.Status.QUEUED)
+    assert alice.delete(url).status_code == 409
+    alice.post(reverse("analysis:erase_person", args=[video.pk, person.pk]))
+    assert Person.objects.filter(pk=person.pk).exists()
+    active.delete()
+    # The only person: the timeline is rebuilt empty and the page still shows.
+    assert alice.delete(url).status_code == 204
+    assert RunTimeline.objects.get(run=run).numbers == [] and not Sample.objects.filter(person__run=run).exists()
+    assert alice.get(reverse("analysis:results", args=[video.pk])).status_code == 200
+    assert alice.get(reverse("analysis:export_csv", args=[video.pk])).status_code == 200

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from analysis.models import AnalysisRun, Person
 from analysis.results import identity_edits as identity
-from analysis.results.person_erasure import erase
+from analysis.results.person_erasure import ErasureRefused, erase
 from analysis.results.source_removal import SourceRemovalRefused, delete_source
 from videos.ownership import owned_video
 
@@ -92,12 +92,15 @@ class VideoPersonDetail(LoginExemptMixin, APIView):
         responses={204: None, 404: NOT_FOUND, 409: REFUSED},
         description="Erase this person: their samples, thumbnail, encoding, name and study labels are deleted; the "
         "room's timeline and highlights are recomputed; other persons keep their numbers. With "
-        "`?delete_source=1` the source video is deleted too (409 while an analysis is active; the person is "
-        "erased anyway).",
+        "`?delete_source=1` the source video is deleted too. 409 while an analysis of the video is active "
+        "(its new results would show the person again).",
     )
     def delete(self, request: Request, pk: int, number: int) -> Response:
         person = person_or_404(request, pk, number)
-        erase(person)
+        try:
+            erase(person)
+        except ErasureRefused as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
         if request.query_params.get("delete_source") in ("1", "true"):
             try:
                 delete_source(person.run.video)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from analysis.models import AnalysisRun, Person
-from analysis.results.person_erasure import erase
+from analysis.results.person_erasure import ErasureRefused, erase
 from analysis.results.source_removal import SourceRemovalRefused, delete_source
 from analysis.runs.retention import retention_days
 from videos.models import RetentionPolicy
@@ -37,7 +37,11 @@ def erase_person_page(request: HttpRequest, pk: int, person_id: int) -> HttpResp
     person = get_object_or_404(Person, pk=person_id, run=AnalysisRun.shown_for(video))
     if request.method == "POST":
         label = person.label
-        erase(person)
+        try:
+            erase(person)
+        except ErasureRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("analysis:results", pk=video.pk)
         text = f"{label} was erased from these results."
         if request.POST.get("delete_source") and not video.source_deleted_at:
             try:

@@ -19,6 +19,8 @@ class SourceRemovalRefused(ValueError):
 
 @transaction.atomic
 def delete_source(video: Video) -> None:
+    # The lock reprocess() takes: no run can be queued between the check and the deletion.
+    Video.objects.select_for_update().filter(pk=video.pk).first()
     # A run reading the file would fail halfway; the owner cancels it or waits.
     if video.runs.filter(status__in=AnalysisRun.ACTIVE).exists():
         raise SourceRemovalRefused("This video is being analysed: wait until the analysis ends, or cancel it.")
