@@ -162,6 +162,9 @@ UPLOAD_EXPIRE_S = int(os.environ.get("UPLOAD_EXPIRE_S", 24 * 3600))
 # admin actions and commands may).
 USER_STORAGE_QUOTA_BYTES = int(os.environ.get("USER_STORAGE_QUOTA_BYTES", 20 * 1024**3))
 USER_MAX_ACTIVE_RUNS = int(os.environ.get("USER_MAX_ACTIVE_RUNS", "5"))
+# Source videos are deleted this many days after their analysis (the results stay) for users without
+# their own retention (videos.models.RetentionPolicy); empty: kept (analysis.runs.retention).
+SOURCE_RETENTION_DAYS = int(os.environ["SOURCE_RETENTION_DAYS"]) if os.environ.get("SOURCE_RETENTION_DAYS") else None
 # Sign-in (accounts.login_limits): LOGIN_MAX_FAILURES wrong passwords for one username from one client
 # address (IPv6: one /64) within LOGIN_LOCKOUT_S lock that pair out, and LOGIN_MAX_FAILURES_PER_ADDRESS
 # from one address, whatever the usernames, lock the address out, each for LOGIN_LOCKOUT_S. Never a

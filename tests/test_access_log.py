@@ -157,3 +157,24 @@ def test_results_page_links_the_access_log(alice, analysed):
     page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
     assert reverse("videos:access", args=[video.pk]) in page
     assert reverse("videos:all_access") in alice.get(reverse("videos:list")).content.decode()
+
+
+def test_erasure_and_source_deletion_are_logged_on_every_path(alice, user, analysed, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from analysis.runs.retention import apply_retention
+    from videos.models import AccessEvent, RetentionPolicy
+
+    video, run, (first, second) = analysed
+    alice.post(reverse("analysis:erase_person", args=[video.pk, second.pk]))
+    event = AccessEvent.objects.get(action="erase")
+    assert (event.username, event.detail, event.via, event.video_ref) == ("alice", "person 2", "page", video.pk)
+    # The retention job deletes the source as the system.
+    RetentionPolicy.objects.create(owner=user, delete_sources_after_days=1)
+    run.finished_at = timezone.now() - timedelta(days=2)
+    run.save(update_fields=["finished_at"])
+    apply_retention()
+    event = AccessEvent.objects.get(action="delete_source")
+    assert (event.username, event.user, event.via) == ("system", None, "system")

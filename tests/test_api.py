@@ -945,12 +945,14 @@ def test_schema_lists_every_path(api):
         "/api/videos/{id}/persons/{number}/split/",
         "/api/videos/{id}/access/",
         "/api/access/",
+        "/api/videos/{id}/delete-source/",
+        "/api/retention/",
     }
     assert set(schema["paths"]["/api/videos/"]) == {"get", "post"}
     assert set(schema["paths"]["/api/videos/{id}/"]) == {"get", "delete"}
     assert set(schema["paths"]["/api/videos/{id}/markers/"]) == {"get", "post"}
     assert set(schema["paths"]["/api/videos/{id}/markers/{marker_id}/"]) == {"delete"}
-    assert set(schema["paths"]["/api/videos/{id}/persons/{number}/"]) == {"get", "patch"}
+    assert set(schema["paths"]["/api/videos/{id}/persons/{number}/"]) == {"get", "patch", "delete"}
     reprocess = schema["paths"]["/api/videos/{id}/reprocess/"]
     assert set(reprocess) == {"post"}
     assert set(reprocess["post"]["responses"]) == {"202", "404", "409", "429"}

@@ -216,7 +216,11 @@ def test_cron_config_enqueues_the_reaper_and_the_upload_cleaner_on_the_maintenan
     scheduler = DjangoCronScheduler()
     scheduler.load_config_from_file(CRON_CONFIG)
     jobs = {job.func_name: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"analysis.runs.reaper.reap_lost_runs", "videos.partial_uploads.remove_expired"}
+    assert set(jobs) == {
+        "analysis.runs.reaper.reap_lost_runs",
+        "videos.partial_uploads.remove_expired",
+        "analysis.runs.retention.apply_retention",  # tests/test_source_retention.py
+    }
     assert {job.queue_name for job in jobs.values()} == {"maintenance"}
     assert jobs["analysis.runs.reaper.reap_lost_runs"].interval == settings.ANALYSIS_REAP_INTERVAL_S
     assert jobs["videos.partial_uploads.remove_expired"].interval <= settings.UPLOAD_EXPIRE_S

@@ -15,6 +15,10 @@ from .models import AccessEvent, Video
 Action = AccessEvent.Action
 
 
+# Who acted: a request, a user, or None for the system (the retention job).
+Actor = HttpRequest | AbstractBaseUser | None
+
+
 def _user(request_or_user) -> AbstractBaseUser | AnonymousUser | None:
     return getattr(request_or_user, "user", request_or_user)
 
@@ -23,7 +27,7 @@ def _event(user, video: Video, action: str, detail: str, via: str) -> AccessEven
     signed_in = user is not None and user.is_authenticated
     return AccessEvent(
         user=user if signed_in else None,
-        username=user.get_username() if signed_in else "",
+        username=user.get_username() if signed_in else ("system" if user is None else ""),
         owner_id=video.owner_id,
         video=video,
         video_ref=video.pk,

@@ -27,7 +27,9 @@ def lock_owner(owner: AbstractBaseUser) -> None:
 
 def storage_refusal(owner: AbstractBaseUser, size_bytes: int) -> str | None:
     """The message when storing `size_bytes` more would take the owner past the quota."""
-    used = Video.objects.filter(owner=owner).aggregate(total=Sum("size_bytes"))["total"] or 0
+    # A video whose source was deleted keeps its row (the results) but no longer its bytes.
+    kept = Video.objects.filter(owner=owner, source_deleted_at__isnull=True)
+    used = kept.aggregate(total=Sum("size_bytes"))["total"] or 0
     # Resumable uploads still arriving hold their whole declared length.
     arriving = PartialUpload.objects.filter(owner=owner, offset__lt=F("length"))
     used += arriving.aggregate(total=Sum("length"))["total"] or 0

@@ -8,7 +8,7 @@ its IdentityError is a 400 with its message.
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 
 from analysis.models import AnalysisRun, Person
 from analysis.results import identity_edits as identity
+from analysis.results.person_erasure import ErasureRefused, erase
+from analysis.results.source_removal import SourceRemovalRefused, delete_source
 from videos.ownership import owned_video
 
 from .serializers import PersonMergeSerializer, PersonSerializer, PersonSplitSerializer, PersonUpdateSerializer
@@ -80,6 +82,31 @@ class VideoPersonDetail(LoginExemptMixin, APIView):
             if "hidden" in body.validated_data and body.validated_data["hidden"] != person.hidden:
                 identity.set_hidden(person, body.validated_data["hidden"])
         return Response(shown(person))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "delete_source", OpenApiTypes.BOOL, description="also delete the source video (it shows this person)"
+            )
+        ],
+        responses={204: None, 404: NOT_FOUND, 409: REFUSED},
+        description="Erase this person: their samples, thumbnail, encoding, name and study labels are deleted; the "
+        "room's timeline and highlights are recomputed; other persons keep their numbers. With "
+        "`?delete_source=1` the source video is deleted too. 409 while an analysis of the video is active "
+        "(its new results would show the person again).",
+    )
+    def delete(self, request: Request, pk: int, number: int) -> Response:
+        person = person_or_404(request, pk, number)
+        try:
+            erase(person, by=request, via="api")
+        except ErasureRefused as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
+        if request.query_params.get("delete_source") in ("1", "true"):
+            try:
+                delete_source(person.run.video, by=request, via="api")
+            except SourceRemovalRefused as refusal:
+                return Response({"detail": f"The person was erased. {refusal}"}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class VideoPersonMerge(LoginExemptMixin, APIView):

@@ -61,6 +61,7 @@ class VideoSerializer(serializers.ModelSerializer):
             "width",
             "height",
             "size_bytes",
+            "source_deleted_at",
             "status",
             "status_label",
             "error",

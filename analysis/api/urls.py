@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import access, markers, persons, resumable, studies, views
+from . import access, markers, persons, privacy, resumable, studies, views
 
 app_name = "api"
 urlpatterns = [
     path("videos/", views.VideoListCreate.as_view(), name="video-list"),
     path("videos/<int:pk>/", views.VideoDetail.as_view(), name="video-detail"),
     path("videos/<int:pk>/reprocess/", views.VideoReprocess.as_view(), name="video-reprocess"),
+    path("videos/<int:pk>/delete-source/", privacy.VideoDeleteSource.as_view(), name="video-delete-source"),
+    path("retention/", privacy.Retention.as_view(), name="retention"),
     path("videos/<int:pk>/results/", views.VideoResults.as_view(), name="video-results"),
     path("videos/<int:pk>/results.csv", views.VideoResultsCsv.as_view(), name="video-results-csv"),
     path("videos/<int:pk>/access/", access.VideoAccess.as_view(), name="video-access"),

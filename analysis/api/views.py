@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from analysis.models import AnalysisRun
 from analysis.results.downloads import results_csv_rows, results_document, wants_boxes
-from analysis.runs.launch import reprocess_for_owner
+from analysis.runs.launch import SOURCE_DELETED, reprocess_for_owner
 from analysis.runs.lifecycle import cancel
 from analysis.runs.limits import LimitReached
 from videos.access_log import Action, record
@@ -126,6 +126,8 @@ class VideoReprocess(LoginExemptMixin, APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         video = owned_video(request, pk)
+        if video.source_deleted_at:
+            return Response({"detail": SOURCE_DELETED}, status=status.HTTP_409_CONFLICT)
         try:
             run = reprocess_for_owner(video)
         except LimitReached as refusal:

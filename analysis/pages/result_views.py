@@ -3,6 +3,7 @@ the reprocess button."""
 
 import csv
 import json
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,8 +19,11 @@ from analysis.pages.overlay import overlay_window
 from analysis.results.downloads import results_csv_rows, results_document, wants_boxes
 from analysis.runs.launch import reprocess_for_owner
 from analysis.runs.limits import LimitReached
+from analysis.runs.retention import retention_days, source_kept_until
 from videos.access_log import Action, record
 from videos.ownership import owned_video
+
+PLACEHOLDER = Path(settings.BASE_DIR) / "static" / "img" / "no-thumbnail.svg"
 
 
 def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:
@@ -34,6 +38,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     record(request, video, Action.VIEW)
     latest, current = _latest_and_current(video)
     context = {"video": video, "latest": latest, "current": current}
+    context["kept_until"] = source_kept_until(video)
+    context["retention_days"] = retention_days(video.owner)
     if current is not None:
         shown = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
         context["persons"] = [person for person in shown if not person.hidden]
@@ -126,6 +132,9 @@ def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 def thumbnail(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
     video = owned_video(request, pk)
     person = get_object_or_404(Person, pk=person_id, run__video=video)
+    if not person.thumbnail_jpeg:
+        # Cleared with the source video (analysis.results.source_removal): a grey placeholder.
+        return HttpResponse(PLACEHOLDER.read_bytes(), content_type="image/svg+xml")
     response = HttpResponse(bytes(person.thumbnail_jpeg), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response

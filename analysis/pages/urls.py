@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from analysis.pages import identity_views, marker_views
+from analysis.pages import identity_views, marker_views, privacy_views
 from analysis.pages import result_views as views
 
 app_name = "analysis"
@@ -19,6 +19,8 @@ urlpatterns = [
     path("<int:pk>/persons/<int:person_id>/merge/", identity_views.merge_person, name="merge_person"),
     path("<int:pk>/persons/<int:person_id>/split/", identity_views.split_person, name="split_person"),
     path("<int:pk>/persons/<int:person_id>/hide/", identity_views.hide_person, name="hide_person"),
+    path("<int:pk>/delete-source/", privacy_views.delete_source_page, name="delete_source"),
+    path("<int:pk>/persons/<int:person_id>/erase/", privacy_views.erase_person_page, name="erase_person"),
     path("<int:pk>/markers/", marker_views.add_marker, name="add_marker"),
     path("<int:pk>/markers/import/", marker_views.import_markers, name="import_markers"),
     path("<int:pk>/markers/<int:marker_id>/delete/", marker_views.delete_marker, name="delete_marker"),

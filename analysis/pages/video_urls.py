@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from analysis.pages import access_views, video_views
+from analysis.pages import access_views, privacy_views, video_views
 from videos.views import stream
 
 app_name = "videos"
 urlpatterns = [
     path("", video_views.video_list, name="list"),
+    path("retention/", privacy_views.retention_page, name="retention"),
     path("upload/", video_views.upload, name="upload"),
     path("<int:pk>/delete/", video_views.delete, name="delete"),
     path("<int:pk>/file/", stream, name="stream"),

@@ -120,10 +120,11 @@ def enqueue(run: AnalysisRun) -> None:
 def reprocess(video: Video, sample_fps: float | None = None) -> AnalysisRun | None:
     """A new run with the last run's sampling unless told otherwise; None, and nothing queued, while
     the video is already queued or being analysed. Every way to reprocess (page, admin, command)
-    comes here, so a video never has two analyses at once."""
+    comes here, so a video never has two analyses at once. None too for a video whose source was
+    deleted (analysis.results.source_removal, which takes the same lock): there is no file to read."""
     with transaction.atomic():
-        Video.objects.select_for_update().filter(pk=video.pk).first()  # one reprocess of a video at a time
-        if video.runs.filter(status__in=AnalysisRun.ACTIVE).exists():
+        locked = Video.objects.select_for_update().filter(pk=video.pk).first()  # one reprocess of a video at a time
+        if locked is None or locked.source_deleted_at or video.runs.filter(status__in=AnalysisRun.ACTIVE).exists():
             return None
         if sample_fps is None and (last := video.latest_run) is not None:
             sample_fps = last.sample_fps
@@ -132,8 +133,13 @@ def reprocess(video: Video, sample_fps: float | None = None) -> AnalysisRun | No
         return start_analysis(video, sample_fps)
 
 
+SOURCE_DELETED = "The source video was deleted: there is nothing to analyse again."
+
+
 def reprocess_for_owner(video: Video) -> AnalysisRun | None:
     """reprocess() under the owner's USER_MAX_ACTIVE_RUNS (LimitReached past it): the results page's button."""
+    if video.source_deleted_at:
+        raise LimitReached(SOURCE_DELETED)
     with transaction.atomic():
         lock_owner(video.owner)
         if message := active_runs_refusal(video.owner, "starting another analysis"):

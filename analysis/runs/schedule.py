@@ -1,13 +1,15 @@
 """rq's cron configuration: `python manage.py rqcron analysis.runs.schedule` (`make run` and the
 compose service `cron` start it; run one per deployment). It enqueues the lost-run reaper on the
 "maintenance" queue every `ANALYSIS_REAP_INTERVAL_S`, and the removal of expired resumable uploads
-every hour (sooner if UPLOAD_EXPIRE_S is shorter); a worker of that queue runs them
+every hour (sooner if UPLOAD_EXPIRE_S is shorter), and the retention of source videos
+(analysis.runs.retention) every hour; a worker of that queue runs them
 (`python manage.py rqworker maintenance`)."""
 
 from django.conf import settings
 from rq import cron
 
 from analysis.runs.reaper import reap_lost_runs
+from analysis.runs.retention import apply_retention
 from videos.partial_uploads import remove_expired
 
 cron.register(
@@ -28,6 +30,17 @@ cron.register(
     interval=UPLOAD_CLEAN_INTERVAL_S,
     job_timeout=600,
     ttl=UPLOAD_CLEAN_INTERVAL_S,
+    result_ttl=3600,
+    failure_ttl=86400,
+)
+
+RETENTION_INTERVAL_S = 3600
+cron.register(
+    apply_retention,
+    "maintenance",
+    interval=RETENTION_INTERVAL_S,
+    job_timeout=1800,
+    ttl=RETENTION_INTERVAL_S,
     result_ttl=3600,
     failure_ttl=86400,
 )

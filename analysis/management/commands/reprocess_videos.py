@@ -27,7 +27,8 @@ class Command(BaseCommand):
         for video in {v.pk: v for v in videos}.values():
             run = reprocess(video)
             if run is None:
-                self.stdout.write(f"video {video.pk}: already being analysed, skipped")
+                why = "source deleted" if video.source_deleted_at else "already being analysed"
+                self.stdout.write(f"video {video.pk}: {why}, skipped")
                 continue
             queued += 1
             self.stdout.write(f"video {video.pk}: queued run {run.pk}")
