@@ -16,6 +16,7 @@ from analysis.models import AnalysisRun, Person
 from analysis.pages.charts import person_charts, run_charts
 from analysis.pages.overlay import overlay_window
 from analysis.results.downloads import results_csv_rows, results_document
+from analysis.runs.blur_launch import latest_copy
 from analysis.runs.launch import reprocess_for_owner
 from analysis.runs.limits import LimitReached
 from videos.ownership import owned_video
@@ -31,7 +32,7 @@ def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
     latest, current = _latest_and_current(video)
-    context = {"video": video, "latest": latest, "current": current}
+    context = {"video": video, "latest": latest, "current": current, "blurred": latest_copy(video)}
     if current is not None:
         shown = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
         context["persons"] = [person for person in shown if not person.hidden]

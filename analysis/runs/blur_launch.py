@@ -59,3 +59,32 @@ def enqueue_blur(copy: BlurredCopy) -> None:
         fail_copy(copy.pk, f"The blurred copy could not be queued ({type(error).__name__}); try again later.")
         return
     BlurredCopy.objects.filter(pk=copy.pk).update(rq_job_id=job.id)
+
+
+def ready_copy(video: Video) -> BlurredCopy | None:
+    """The video's newest finished copy."""
+    finished = video.blurred_copies.filter(status=BlurredCopy.Status.SUCCEEDED).exclude(file="")
+    return finished.order_by("-created_at", "-id").first()
+
+
+def copy_state(copy: BlurredCopy) -> dict:
+    """What the page's poll and the API say of a copy."""
+    done = copy.status == BlurredCopy.Status.SUCCEEDED
+    return {
+        "id": copy.pk,
+        "status": copy.status,
+        "status_label": copy.get_status_display(),
+        "keep_visible": copy.keep_visible,
+        "frames_done": copy.frames_done,
+        "frames_total": copy.frames_total,
+        "percent": round(100 * copy.frames_done / copy.frames_total, 1) if copy.frames_total else 0,
+        "error": copy.error,
+        "created_at": copy.created_at.isoformat(),
+        "finished_at": copy.finished_at.isoformat() if copy.finished_at else None,
+        "size_bytes": copy.file.size if done and copy.file else None,
+    }
+
+
+def download_name(copy: BlurredCopy) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in copy.video.title)[:80] or "video"
+    return f"{stem}-blurred.mp4"
