@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from .video_error import VideoError
+from .video_source import upright
 
 # Neighbouring samples further apart than this are not joined: the face may have left between them.
 MAX_GAP_S = 1.5
@@ -113,6 +114,15 @@ def _frame_time(frame: av.VideoFrame, stream) -> float:
     return float((frame.pts - (stream.start_time or 0)) * stream.time_base)
 
 
+def _upright_size(source: str) -> tuple[int, int]:
+    """Width and height of the upright frames, made even (yuv420p halves both for its colour)."""
+    with av.open(source, metadata_errors="replace") as container:
+        for frame in container.decode(video=0):
+            height, width = upright(frame).shape[:2]
+            return width // 2 * 2, height // 2 * 2
+    raise VideoError("The video stream has no frames that can be decoded.")
+
+
 def blur_video(
     source: str,
     target: str,
@@ -137,7 +147,7 @@ def blur_video(
         vin.thread_type = "AUTO"
         ain = src.streams.audio[0] if src.streams.audio else None
         total = vin.frames or round((src.duration or 0) / av.time_base * float(vin.average_rate or 25))
-        width, height = vin.codec_context.width // 2 * 2, vin.codec_context.height // 2 * 2
+        width, height = _upright_size(source)
         with av.open(target, "w", format="mp4") as out:
             vout = out.add_stream("libx264", rate=vin.average_rate or 25)
             vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
@@ -151,7 +161,7 @@ def blur_video(
                 for frame in packet.decode():
                     if packet.stream is vin:
                         t = _frame_time(frame, vin)
-                        image = frame.to_ndarray(format="bgr24")[:height, :width]
+                        image = upright(frame)[:height, :width]
                         blurred = av.VideoFrame.from_ndarray(np.ascontiguousarray(blur_frame(image, plan, t)), "bgr24")
                         blurred.pts = None  # let the encoder number frames at its constant rate
                         out.mux(vout.encode(blurred.reformat(format="yuv420p")))
