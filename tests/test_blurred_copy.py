@@ -214,7 +214,9 @@ def test_a_stuck_copy_is_failed_by_the_reaper_and_files_go_with_the_video(alice,
 def test_interpolation_follows_a_face_between_samples_and_holds_at_the_ends():
     plan = BlurPlan.from_samples([[(1.0, 0, 0, 10, 10), (2.0, 100, 0, 10, 10), (5.0, 0, 0, 10, 10)]])
     assert plan.boxes_at(1.5) == [(50.0, 0.0, 10.0, 10.0)]
-    assert plan.boxes_at(0.6) and not plan.boxes_at(0.4)  # held 0.5 s before the first sample
-    assert plan.boxes_at(2.4) and not plan.boxes_at(3.0)  # a 3 s gap is not joined
+    # Carried 0.5 s before the first sample and after the last, moving as it moved; a 3 s gap is not joined.
+    assert plan.boxes_at(0.6) == [(-40.0, 0.0, 10.0, 10.0)] and not plan.boxes_at(0.4)
+    assert plan.boxes_at(2.4) == [(140.0, 0.0, 10.0, 10.0)] and not plan.boxes_at(3.0)
+    assert plan.boxes_at(5.3) == [(0, 0, 10, 10)]  # no neighbour within the gap: held still
     assert plan.regions_at(1.0, 100, 100) == [(0, 0, 13, 13)]  # 30% margin, clipped
     assert BlurPlan([]).boxes_at(1.0) == []
