@@ -947,6 +947,8 @@ def test_schema_lists_every_path(api):
         "/api/access/",
         "/api/videos/{id}/delete-source/",
         "/api/retention/",
+        "/api/videos/{id}/blurred/",
+        "/api/videos/{id}/blurred.mp4",
     }
     assert set(schema["paths"]["/api/videos/"]) == {"get", "post"}
     assert set(schema["paths"]["/api/videos/{id}/"]) == {"get", "delete"}

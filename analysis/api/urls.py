@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access, markers, persons, privacy, resumable, studies, views
+from . import access, blurred, markers, persons, privacy, resumable, studies, views
 
 app_name = "api"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("videos/<int:pk>/results.csv", views.VideoResultsCsv.as_view(), name="video-results-csv"),
     path("videos/<int:pk>/access/", access.VideoAccess.as_view(), name="video-access"),
     path("access/", access.AllAccess.as_view(), name="access"),
+    path("videos/<int:pk>/blurred/", blurred.VideoBlurred.as_view(), name="video-blurred"),
+    path("videos/<int:pk>/blurred.mp4", blurred.VideoBlurredFile.as_view(), name="video-blurred-file"),
     path("videos/<int:pk>/markers/", markers.VideoMarkers.as_view(), name="video-markers"),
     path("videos/<int:pk>/markers/import/", markers.VideoMarkerImport.as_view(), name="video-markers-import"),
     path("videos/<int:pk>/markers/<int:marker_id>/", markers.VideoMarkerDetail.as_view(), name="video-marker-detail"),

@@ -192,6 +192,10 @@ def _upright(frame) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, quarter_turns)) if quarter_turns else image
 
 
+# Public: the blurred copy (face_blur.py) turns frames as the analysis did, so its boxes fit.
+upright = _upright
+
+
 def _container_length_s(container, stream) -> float:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)

@@ -17,6 +17,7 @@ from analysis.models import AnalysisRun, Person
 from analysis.pages.charts import person_charts, run_charts
 from analysis.pages.overlay import overlay_window
 from analysis.results.downloads import results_csv_rows, results_document, wants_boxes
+from analysis.runs.blur_launch import latest_copy
 from analysis.runs.launch import reprocess_for_owner
 from analysis.runs.limits import LimitReached
 from analysis.runs.retention import retention_days, source_kept_until
@@ -37,7 +38,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
     record(request, video, Action.VIEW)
     latest, current = _latest_and_current(video)
-    context = {"video": video, "latest": latest, "current": current}
+    context = {"video": video, "latest": latest, "current": current, "blurred": latest_copy(video)}
     context["kept_until"] = source_kept_until(video)
     context["retention_days"] = retention_days(video.owner)
     if current is not None:

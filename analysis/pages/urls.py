@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from analysis.pages import identity_views, marker_views, privacy_views
+from analysis.pages import blur_views, identity_views, marker_views, privacy_views
 from analysis.pages import result_views as views
 
 app_name = "analysis"
@@ -14,6 +14,10 @@ urlpatterns = [
     path("<int:pk>/persons/<int:person_id>/thumbnail.jpg", views.thumbnail, name="thumbnail"),
     path("<int:pk>/persons/<int:person_id>/charts.json", views.person_charts_json, name="person_charts"),
     path("<int:pk>/overlay.json", views.overlay_json, name="overlay"),
+    path("<int:pk>/blurred/", blur_views.make_copy, name="make_blurred"),
+    path("<int:pk>/blurred/progress.json", blur_views.copy_progress, name="blurred_progress"),
+    path("<int:pk>/blurred/stream.mp4", blur_views.stream_copy, name="blurred_stream"),
+    path("<int:pk>/blurred/download.mp4", blur_views.download_copy, name="blurred_download"),
     path("<int:pk>/reprocess/", views.reprocess_video, name="reprocess"),
     path("<int:pk>/persons/<int:person_id>/rename/", identity_views.rename_person, name="rename_person"),
     path("<int:pk>/persons/<int:person_id>/merge/", identity_views.merge_person, name="merge_person"),

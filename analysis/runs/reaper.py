@@ -22,7 +22,8 @@ from django.utils import timezone
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from analysis.models import AnalysisRun
+from analysis.models import AnalysisRun, BlurredCopy
+from analysis.runs.blur_launch import blur_timeout_s, fail_copy
 from analysis.runs.launch import start_waiting_runs
 from analysis.runs.lifecycle import fail_run
 
@@ -32,6 +33,7 @@ JOB_ENDED = "The worker processing this video stopped before finishing."
 JOB_GONE = "The analysis job disappeared from the queue."
 NEVER_QUEUED = "The analysis was never queued; try reprocessing."
 SILENT = "The worker processing this video stopped responding."
+BLUR_STUCK = "Making the blurred copy stopped before finishing."
 
 
 def _rq_job_lost(run: AnalysisRun) -> str | None:
@@ -79,4 +81,20 @@ def reap_lost_runs() -> str:
     cancelled or failed outside a job frees its owner's place here)."""
     failed = fail_lost_runs(AnalysisRun.objects.filter(status__in=AnalysisRun.IN_FLIGHT))
     started = start_waiting_runs()
-    return f"{failed} lost runs failed, {started} waiting runs queued"
+    blurs = fail_stuck_blurs()
+    return f"{failed} lost runs failed, {started} waiting runs queued, {blurs} stuck blurred copies failed"
+
+
+def fail_stuck_blurs() -> int:
+    """Fail the blurred copies still queued or running well past their job's time limit: rq would
+    have stopped the job by then, so its worker died without saying so (a copy has no heartbeat)."""
+    now = timezone.now()
+    failed = 0
+    active = BlurredCopy.objects.select_related("video").filter(
+        status__in=[BlurredCopy.Status.QUEUED, BlurredCopy.Status.RUNNING]
+    )
+    for copy in active:
+        limit = timedelta(seconds=blur_timeout_s(copy.video) + settings.ANALYSIS_STALE_AFTER_S)
+        if copy.created_at < now - limit and fail_copy(copy.pk, BLUR_STUCK):
+            failed += 1
+    return failed
