@@ -33,6 +33,9 @@ class AnalysisRun(models.Model):
     frames_total = models.PositiveIntegerField(default=0)
     frames_done = models.PositiveIntegerField(default=0)
     persons_count = models.PositiveIntegerField(default=0)
+    # Persons erased from these results (results/person_erasure.py): a blurred copy made now would not
+    # know where their faces were, so none is made while the source still shows them.
+    erased_persons = models.PositiveIntegerField(default=0)
     faces_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

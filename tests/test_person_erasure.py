@@ -116,3 +116,18 @@ def test_erasure_waits_for_an_active_analysis_and_can_leave_nobody(alice, user):
     assert RunTimeline.objects.get(run=run).numbers == [] and not Sample.objects.filter(person__run=run).exists()
     assert alice.get(reverse("analysis:results", args=[video.pk])).status_code == 200
     assert alice.get(reverse("analysis:export_csv", args=[video.pk])).status_code == 200
+
+
+def test_no_blurred_copy_once_a_person_is_erased_while_the_source_stays(alice, analysed):
+    from analysis.runs.blur_launch import start_blurred_copy
+
+    video, run, (first, second) = analysed
+    alice.post(reverse("analysis:erase_person", args=[video.pk, second.pk]))  # the source is kept
+    run.refresh_from_db()
+    assert run.erased_persons == 1 and video.source_deleted_at is None
+    with pytest.raises(ValueError, match="A person was erased from these results"):
+        start_blurred_copy(video)
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert "a new blurred copy could show them" in page and "Make a blurred copy" not in page
+    response = alice.post(reverse("api:video-blurred", args=[video.pk]), {}, content_type="application/json")
+    assert response.status_code == 409 and "erased" in response.json()["detail"]

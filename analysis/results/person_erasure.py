@@ -9,6 +9,7 @@ person again (the confirmation page offers to delete the source).
 """
 
 from django.db import transaction
+from django.db.models import F
 
 from analysis.models import AnalysisRun, Person, Sample
 from analysis.results.timeline_store import build_timeline
@@ -33,6 +34,8 @@ def erase(person: Person, by: Actor = None, via: str = "page") -> None:
         )
     Sample.objects.filter(person_id=person.pk).delete()
     Person.objects.filter(pk=person.pk).delete()
-    AnalysisRun.objects.filter(pk=run.pk).update(persons_count=run.persons.filter(hidden=False).count())
+    AnalysisRun.objects.filter(pk=run.pk).update(
+        persons_count=run.persons.filter(hidden=False).count(), erased_persons=F("erased_persons") + 1
+    )
     build_timeline(run)
     record(by, run.video, Action.ERASE, detail=f"person {person.number}", via=via)

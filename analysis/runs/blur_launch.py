@@ -41,6 +41,11 @@ def start_blurred_copy(
     run = AnalysisRun.shown_for(video)
     if run is None:
         raise ValueError(NO_RESULTS)
+    if run.erased_persons:
+        raise ValueError(
+            "A person was erased from these results, so their face can no longer be found to blur it: a new copy "
+            "would show them. Delete the source video, or analyse it again (the erased person will be found again)."
+        )
     copy = BlurredCopy.objects.create(video=video, run=run, keep_visible=sorted({int(n) for n in keep_visible}))
     visible = ", ".join(str(n) for n in copy.keep_visible)
     record(by, video, Action.BLUR, detail=f"left visible: {visible}" if visible else "", via=via)
