@@ -189,3 +189,18 @@ def test_launch_names_the_job_and_the_web_never_loads_ray():
     loaded = subprocess.run([sys.executable, "-c", web], capture_output=True, text=True, timeout=120)
     assert loaded.returncode == 0, loaded.stderr[-2000:]
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_time_limit_striking_inside_a_database_call_is_told_as_the_time_limit():
+    from django.db import DatabaseError
+    from rq.timeouts import JobTimeoutException
+
+    from analysis.runs.jobs import describe_failure
+
+    try:
+        try:
+            raise JobTimeoutException("Task exceeded maximum timeout value (1 seconds)")
+        except JobTimeoutException as timeout:
+            raise DatabaseError("canceling statement") from timeout
+    except DatabaseError as error:
+        assert "time limit" in describe_failure(error)

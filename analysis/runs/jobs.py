@@ -42,11 +42,12 @@ def _causes(error: BaseException):
 
 def describe_failure(error: BaseException) -> str:
     """A reason a user can act on."""
+    # The time limit first: it can strike inside a database call, which then fails with it as cause.
+    if any(isinstance(cause, JobTimeoutException) for cause in _causes(error)):
+        return "The analysis took longer than its time limit and was stopped. Try a lower sampling rate."
     for cause in _causes(error):
         if isinstance(cause, VideoError):
             return str(cause)
-        if isinstance(cause, JobTimeoutException):
-            return "The analysis took longer than its time limit and was stopped. Try a lower sampling rate."
         if type(cause).__name__ in {"RayActorError", "ActorDiedError", "WorkerCrashedError", "OutOfMemoryError"}:
             return "An analysis worker stopped unexpectedly (it may have run out of memory)."
         if isinstance(cause, FileNotFoundError):
