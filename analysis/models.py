@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.valence import CALM_RAW
 
 
 class RunCancelled(Exception):
@@ -107,8 +108,11 @@ class Person(models.Model):
     # Identity review (results/identity_edits.py): a name the user gives, and hiding a false face (its samples stay).
     name = models.CharField(max_length=80, blank=True)
     hidden = models.BooleanField(default=False)
-    # Mean valence of the smoothed samples, and the share of samples facing the camera (core/head_pose.py).
+    # Mean valence of the smoothed samples (core/valence.py), and the share of samples facing the camera
+    # (core/head_pose.py).
     valence = models.FloatField(null=True, blank=True)
+    # The share of samples whose head was pitched down (core/valence.py: they weigh less); None: pitch unknown.
+    looking_down = models.FloatField(null=True, blank=True)
     attention = models.FloatField(null=True, blank=True)
     # The mean identity encoding (128 float32): studies suggest the same participant across videos.
     encoding = models.BinaryField(blank=True, default=b"")
@@ -185,6 +189,12 @@ class RunTimeline(models.Model):
     def array(self) -> np.ndarray:
         shape = (len(self.numbers), self.bins, len(EMOTIONS))
         return np.frombuffer(bytes(self.probabilities), dtype=np.float16).reshape(shape).astype(np.float64)
+
+    def calm_levels(self) -> np.ndarray:
+        """(persons,) each person's calm level on the raw valence scale (core/valence.py); the population's
+        for timelines made before calm levels were kept."""
+        stored = self.summary.get("calm") or [CALM_RAW] * len(self.numbers)
+        return np.asarray(stored, dtype=float)
 
     def facing_array(self) -> np.ndarray:
         """(persons, bins); all NaN for timelines made before poses were measured."""

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import bin_seconds, valence
+from analysis.core.group_mood import bin_seconds
+from analysis.core.valence import SCALE, valence
 from analysis.models import (
     AnalysisRun,
     Marker,
@@ -141,6 +142,7 @@ def _add_video(owner, study: Study, index: int, title: str, minutes: float, pers
             "valence": round(float(np.nanmean(person_valence)), 4),
             "attention": round(float(np.nanmean(facing)), 4),
             "shares": _shares(probabilities[seen]),
+            "valence_scale": SCALE,
         },
     )
     at = sorted(rng.uniform(0.05, 0.95, size=4) * duration)

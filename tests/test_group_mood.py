@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import PersonSeries, bin_seconds, facing_bins, group_mood, person_bins, valence
+from analysis.core.group_mood import PersonSeries, bin_seconds, facing_bins, group_mood, person_bins
 from analysis.core.highlights import MIN_FACES, clock, find_highlights
+from analysis.core.valence import from_raw
 from analysis.pages.group_charts import HEATMAP_COLUMNS, MENU_HEIGHT_PX, coarsen, persons_heatmap
 
 HAPPY = np.array([0, 0, 0, 0.8, 0, 0, 0.2])
@@ -26,11 +27,6 @@ def mood_of(persons, duration):
     return group_mood([p.number for p in persons], per_person, bin_s)
 
 
-def test_valence_is_happy_minus_the_negative_emotions():
-    assert valence(np.eye(7)).tolist() == [-1, -1, -1, 1, -1, 0, 0]
-    assert valence(HAPPY) == pytest.approx(0.8) and valence(SAD) == pytest.approx(-0.4)
-
-
 def test_bins_are_one_second_until_the_video_needs_fewer():
     assert bin_seconds(600) == 1.0 and bin_seconds(3600) == 3.0 and bin_seconds(3601) == 4.0
 
@@ -42,9 +38,11 @@ def test_group_shares_visible_faces_valence_and_spread():
     assert mood.visible[:10].tolist() == [1] * 10 and mood.visible[12:18].tolist() == [2] * 6
     happy, sad = EMOTIONS.index("happy"), EMOTIONS.index("sad")
     assert mood.shares[5, happy] == 1.0 and mood.shares[15, happy] == 0.5 and mood.shares[15, sad] == 0.5
-    assert mood.valence[15] == pytest.approx((0.8 - 0.4) / 2) and mood.spread[15] == pytest.approx(0.6)
+    happy_v, sad_v = from_raw(0.8), from_raw(-0.4)  # raw valences: 0.8 - 0 and 0.1 - 0.5
+    assert mood.valence[15] == pytest.approx((happy_v + sad_v) / 2)
+    assert mood.spread[15] == pytest.approx((happy_v - sad_v) / 2)
     assert mood.spread[5] == 0.0
-    assert np.isnan(mood.person_valence[1, 5]) and mood.person_valence[0, 5] == pytest.approx(0.8)
+    assert np.isnan(mood.person_valence[1, 5]) and mood.person_valence[0, 5] == pytest.approx(happy_v)
 
 
 def test_the_person_seen_longest_comes_first():

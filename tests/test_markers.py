@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from analysis.core.group_mood import PersonSeries, group_mood, person_bins
 from analysis.core.markers import MarkerFileError, after_marker, count_faces, describe, parse_time, read_marker_csv
+from analysis.core.valence import from_raw
 from analysis.models import Marker
 
 from .factories import charts_data
@@ -49,9 +50,10 @@ def test_the_rooms_mood_after_a_marker():
     bin_s, per_person = person_bins(persons, 40)
     mood = group_mood([1, 2, 3], per_person, bin_s)
     before, after = after_marker(mood, 5.0), after_marker(mood, 25.0)
-    assert before.faces == 3 and before.valence == pytest.approx(0.9) and before.shares["happy"] == 1.0
-    assert after.valence == pytest.approx(-0.7) and after.shares["sad"] == 1.0
-    assert describe(after) == "next 10 s: 3 faces, valence -0.70; sad 100%"
+    # Raw valences 0.9 and -0.7 on the calm-anchored scale (core/valence.py).
+    assert before.faces == 3 and before.valence == pytest.approx(from_raw(0.9)) and before.shares["happy"] == 1.0
+    assert after.valence == pytest.approx(from_raw(-0.7)) and after.shares["sad"] == 1.0
+    assert describe(after) == f"next 10 s: 3 faces, valence {from_raw(-0.7):+.2f}; sad 100%"
     assert describe(after_marker(mood, 100.0)) == "next 10 s: no faces"
 
 

@@ -1,12 +1,12 @@
 """The room's mood over time: every person's smoothed emotions on one time grid, and their aggregates.
 
 Time is cut into bins (1 s, or longer so that a video has at most MAX_BINS). In each bin a
-person who was seen has the quality-weighted mean of their smoothed probabilities there (the
+person who was seen has the weighted mean (valence.mood_weights: face quality, less for a head
+looking down) of their smoothed probabilities there (the
 signal of the charts and summaries, series.smooth). Across the people seen in a bin:
 - `shares`: the share of them whose leading emotion is each of the seven;
-- `valence`: the mean of their valences, where a person's valence is
-  p(happy) - (p(angry) + p(disgust) + p(fear) + p(sad)), from -1 to 1 (surprise and neutral
-  count as neither; see VALENCE_WEIGHTS);
+- `valence`: the mean of their valences (valence.py: 0 is calm, each person measured against their own
+  calm level, `PersonSeries.calm`);
 - `spread`: the standard deviation of those valences (0 when one person is seen);
 - `attention`: the mean, over the people seen whose head pose is known, of their share of samples
   in the bin facing the camera (head_pose.facing; each person counts once, however many samples).
@@ -18,10 +18,10 @@ import numpy as np
 
 from .emotions import EMOTIONS
 from .series import smooth
+from .valence import CALM_RAW, valence
 
 MAX_BINS = 1200
 MIN_BIN_S = 1.0
-VALENCE_WEIGHTS = np.array([-1.0, -1.0, -1.0, 1.0, -1.0, 0.0, 0.0])  # EMOTIONS order
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,9 @@ class PersonSeries:
     number: int
     t: np.ndarray  # (N,) seconds, sorted
     probabilities: np.ndarray  # (N, 7) raw samples
-    quality: np.ndarray  # (N,)
+    quality: np.ndarray  # (N,) each sample's weight (valence.mood_weights)
     facing: np.ndarray | None = None  # (N,) 1.0 facing the camera, 0.0 turned away, NaN unknown; None: all unknown
+    calm: float = CALM_RAW  # the person's calm level on the raw valence scale (valence.person_calm)
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,6 @@ class GroupMood:
     person_valence: np.ndarray  # (P, B); NaN where the person was not seen
     attention: np.ndarray  # (B,) mean facing share of the people seen with a known pose; NaN where none
     person_attention: np.ndarray  # (P, B) share of the person's samples facing; NaN where unseen or unknown
-
-
-def valence(probabilities: np.ndarray) -> np.ndarray:
-    return probabilities @ VALENCE_WEIGHTS
 
 
 def bin_seconds(duration_s: float, max_bins: int = MAX_BINS) -> float:
@@ -101,20 +98,26 @@ def person_bins(persons: list[PersonSeries], duration_s: float, max_bins: int = 
 
 
 def group_mood(
-    numbers: list[int], per_person: np.ndarray, bin_s: float, per_person_facing: np.ndarray | None = None
+    numbers: list[int],
+    per_person: np.ndarray,
+    bin_s: float,
+    per_person_facing: np.ndarray | None = None,
+    calm: np.ndarray | None = None,
 ) -> GroupMood:
-    """The room's aggregates from each person's binned probabilities (P, B, 7), NaN where unseen, and their
-    binned facing shares (P, B), NaN where unknown (None: all unknown)."""
+    """The room's aggregates from each person's binned probabilities (P, B, 7), NaN where unseen, their
+    binned facing shares (P, B), NaN where unknown (None: all unknown), and their calm levels (P,) on the raw
+    valence scale (None: everyone's is valence.CALM_RAW)."""
     bins = per_person.shape[1]
     seen = ~np.isnan(per_person[:, :, 0])
     if per_person_facing is None:
         per_person_facing = np.full(seen.shape, np.nan)
     order = np.argsort(-seen.sum(axis=1), kind="stable")  # most time on screen first
     per_person, seen = per_person[order], seen[order]
+    calm = np.full(len(numbers), CALM_RAW) if calm is None else np.asarray(calm, dtype=float)
     person_attention = np.where(seen, per_person_facing[order], np.nan)
     known = ~np.isnan(person_attention)
     attention_count = known.sum(axis=0)
-    person_valence = np.where(seen, valence(np.nan_to_num(per_person)), np.nan)
+    person_valence = np.where(seen, valence(np.nan_to_num(per_person), calm[order, None]), np.nan)
     visible = seen.sum(axis=0)
     leading = np.where(seen, np.nan_to_num(per_person).argmax(axis=2), -1)
     counts = np.stack([(leading == i).sum(axis=0) for i in range(len(EMOTIONS))], axis=1)

@@ -10,6 +10,7 @@ from .emotion_summary import summarize
 from .emotions import EMOTIONS, dominant
 from .head_pose import DEFAULT_MAX_DEG, attention_share
 from .person_linker import LinkedFace, PersonSummary
+from .valence import SCALE as VALENCE_SCALE
 
 # Each row is one raw sample of a person (their number and the name given to them, "" if none): its own
 # probabilities, its face quality, its own top emotion, the label of the last event marker at or before it,
@@ -83,6 +84,7 @@ def person_dict(
         np.array([s["t"] for s in samples]),
         np.array([s["p"] for s in samples]).reshape(-1, len(EMOTIONS)),
         np.array([s["q"] for s in samples]),
+        np.array([np.nan if s["pitch"] is None else s["pitch"] for s in samples]),
     )
     return {
         "id": person_id,
@@ -93,6 +95,7 @@ def person_dict(
         "shares": summary.shares,
         "mean": summary.mean,
         "valence": summary.valence,
+        "looking_down": summary.looking_down,
         "attention": None if attention is None else round(float(attention), 4),
         "samples": samples,
     }
@@ -101,10 +104,12 @@ def person_dict(
 def export_document(
     video: dict, analysis: dict, persons: list[dict], markers: list[dict] | None = None, boxes: bool = True
 ) -> dict:
-    """The export shape: {"contents", "video", "analysis", "emotions", "markers", "persons"}; markers are
-    {"t", "label"}; "contents" says what the document holds (export_contents)."""
+    """The export shape: {"contents", "valence_scale", "video", "analysis", "emotions", "markers", "persons"};
+    markers are {"t", "label"}; "contents" says what the document holds (export_contents); "valence_scale"
+    names the definition of the persons' valence (valence.SCALE)."""
     return {
         "contents": export_contents(boxes),
+        "valence_scale": VALENCE_SCALE,
         "video": video,
         "analysis": analysis,
         "emotions": list(EMOTIONS),

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import GroupMood
+from analysis.core.valence import CALM_BAND
 from analysis.pages.chart_style import ATTENTION_COLOR, COLORS, LAYOUT
 
 HEATMAP_COLUMNS = 300
@@ -24,6 +25,20 @@ MENU_HEIGHT_PX = 34
 HEATMAP_MARGIN = dict(LAYOUT["margin"], t=MENU_GAP_PX + MENU_HEIGHT_PX + 8)
 # Tall enough for one person: the colour bars (seven emotions' labels) span the plot's height.
 HEATMAP_MIN_HEIGHT_PX = 260
+
+
+def valence_colorscale(calm_band: float = CALM_BAND) -> list[list]:
+    """Red below calm, grey within +-calm_band of 0 (valence.CALM_BAND: calm, not a mood), blue above; for
+    z from -1 to 1."""
+    low, high = 0.5 - calm_band / 2, 0.5 + calm_band / 2
+    return [
+        [0.0, "#b2182b"],
+        [low, "#f4c7b8"],
+        [low, "#e6e6e6"],
+        [high, "#e6e6e6"],
+        [high, "#c3dbe9"],
+        [1.0, "#2166ac"],
+    ]
 
 
 def group_timeline(mood: GroupMood) -> go.Figure:
@@ -68,6 +83,10 @@ def group_timeline(mood: GroupMood) -> go.Figure:
         hovertemplate="valence %{y:+.2f}<extra></extra>",
         row=2,
         col=1,
+    )
+    # The calm band: the valence the app reads as calm (valence.CALM_BAND), so a line inside it reads calm.
+    figure.add_hrect(
+        y0=-CALM_BAND, y1=CALM_BAND, fillcolor="#999", opacity=0.18, line_width=0, layer="below", row=2, col=1
     )
     figure.add_scatter(
         x=x,
@@ -128,8 +147,8 @@ def persons_heatmap(mood: GroupMood) -> go.Figure:
         z=valence.astype(np.float32),
         zmin=-1,
         zmax=1,
-        colorscale="RdBu",
-        colorbar=dict(title="valence"),
+        colorscale=valence_colorscale(),
+        colorbar=dict(title="valence", tickvals=[-1, -CALM_BAND, CALM_BAND, 1], ticktext=["-1", "calm", "", "1"]),
         customdata=custom,
         hovertemplate=hover + "<extra>valence %{z:+.2f}</extra>",
         name="valence",

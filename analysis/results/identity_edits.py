@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Max, Min
 
 from analysis.models import AnalysisRun, Person, Sample
-from analysis.results.sample_store import encoding_array, encoding_bytes, summary_fields
-from analysis.results.timeline_store import build_timeline
+from analysis.results.sample_store import encoding_array, encoding_bytes
+from analysis.results.timeline_store import build_timeline, summary_fields
 
 
 class IdentityError(ValueError):

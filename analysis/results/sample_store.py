@@ -5,16 +5,13 @@ only succeeded runs, and a failed or cancelled run's rows are deleted.
 """
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from analysis.core.emotion_summary import summarize
 from analysis.core.emotions import EMOTIONS
-from analysis.core.head_pose import attention_share
 from analysis.core.person_linker import LinkedFace, PersonSummary
 from analysis.models import AnalysisRun, Person, RunCancelled, Sample
-from analysis.results.timeline_store import build_timeline, sample_table
+from analysis.results.timeline_store import build_timeline, summary_fields
 
 
 class DatabaseSink:
@@ -76,19 +73,6 @@ class DatabaseSink:
         # Merged tracks and tracks too short to be a person.
         Person.objects.filter(run_id=self.run_id).exclude(pk__in=kept).delete()
         build_timeline(AnalysisRun.objects.select_related("video").get(pk=self.run_id))
-
-
-def summary_fields(person_id: int) -> dict:
-    """The person's dominant emotion, shares, mean, valence and attention, from their samples as stored."""
-    t, probabilities, quality, yaw, pitch = sample_table(person_id)
-    summary = summarize(t, probabilities, quality)
-    return {
-        "dominant": summary.dominant,
-        "shares": summary.shares,
-        "mean": summary.mean,
-        "valence": summary.valence,
-        "attention": attention_share(yaw, pitch, settings.ATTENTION_MAX_DEG),
-    }
 
 
 def encoding_bytes(encoding: np.ndarray | None) -> bytes:

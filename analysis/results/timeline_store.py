@@ -1,13 +1,16 @@
 """Making and reading a run's timeline (models.RunTimeline): each person's binned emotions and facing
-shares, the room's valence and attention series and its totals, computed once."""
+shares, the room's valence and attention series and its totals, computed once; and each person's summary
+fields (models.Person), from the same samples."""
 
 import numpy as np
 from django.conf import settings
 
+from analysis.core.emotion_summary import summarize
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import GroupMood, PersonSeries, facing_bins, group_mood, person_bins
-from analysis.core.head_pose import facing
-from analysis.models import AnalysisRun, RunTimeline, Sample
+from analysis.core.head_pose import attention_share, facing
+from analysis.core.valence import SCALE, mood_weights, person_calm
+from analysis.models import AnalysisRun, Person, RunTimeline, Sample
 
 
 def sample_table(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -33,8 +36,25 @@ def person_series(run: AnalysisRun) -> list[PersonSeries]:
     series = []
     for person in run.persons.filter(hidden=False).order_by("number"):
         t, probabilities, quality, yaw, pitch = sample_table(person.pk)
-        series.append(PersonSeries(person.number, t, probabilities, quality, facing_samples(yaw, pitch)))
+        weights = mood_weights(quality, pitch)
+        calm = person_calm(probabilities, weights)
+        series.append(PersonSeries(person.number, t, probabilities, weights, facing_samples(yaw, pitch), calm))
     return series
+
+
+def summary_fields(person_id: int) -> dict:
+    """The person's dominant emotion, shares, mean, valence, looking-down share and attention, from their
+    samples as stored."""
+    t, probabilities, quality, yaw, pitch = sample_table(person_id)
+    summary = summarize(t, probabilities, quality, pitch)
+    return {
+        "dominant": summary.dominant,
+        "shares": summary.shares,
+        "mean": summary.mean,
+        "valence": summary.valence,
+        "looking_down": summary.looking_down,
+        "attention": attention_share(yaw, pitch, settings.ATTENTION_MAX_DEG),
+    }
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float | None:
@@ -49,7 +69,7 @@ def mood_summary(mood: GroupMood) -> dict:
     """The run's totals, for a study's table: plain floats (JSON), rounded to 4 places.
 
     Valence and shares weigh each bin by the people seen in it; attention by the people seen whose pose
-    is known; None where nobody counts.
+    is known; None where nobody counts. `valence_scale` names the valence's definition (valence.SCALE).
     """
     visible = mood.visible.astype(float)
     posed = (~np.isnan(mood.person_attention)).sum(axis=0).astype(float)
@@ -60,6 +80,7 @@ def mood_summary(mood: GroupMood) -> dict:
         "valence": _weighted_mean(mood.valence, visible),
         "attention": _weighted_mean(mood.attention, posed),
         "shares": shares,
+        "valence_scale": SCALE,
     }
 
 
@@ -72,7 +93,8 @@ def build_timeline(run: AnalysisRun) -> RunTimeline:
     series = person_series(run)
     bin_s, per_person = person_bins(series, run.video.duration_s or 0.0)
     per_person_facing = facing_bins(series, bin_s, per_person.shape[1])
-    mood = group_mood([s.number for s in series], per_person, bin_s, per_person_facing)
+    calm = [s.calm for s in series]
+    mood = group_mood([s.number for s in series], per_person, bin_s, per_person_facing, np.array(calm))
     timeline, _ = RunTimeline.objects.update_or_create(
         run=run,
         defaults={
@@ -83,7 +105,7 @@ def build_timeline(run: AnalysisRun) -> RunTimeline:
             "facing": _float16(per_person_facing),
             "room_valence": _float16(mood.valence),
             "room_attention": _float16(mood.attention),
-            "summary": mood_summary(mood),
+            "summary": {**mood_summary(mood), "calm": [round(c, 4) for c in calm]},
         },
     )
     return timeline
@@ -94,10 +116,35 @@ def run_timeline(run: AnalysisRun) -> RunTimeline:
     try:
         timeline = run.timeline
     except RunTimeline.DoesNotExist:
-        return build_timeline(run)
-    return timeline if timeline.summary else build_timeline(run)
+        return refresh_valence(run)
+    return timeline if is_current(timeline.summary) else refresh_valence(run)
+
+
+def is_current(summary: dict) -> bool:
+    """Whether a timeline's summary was made on today's valence scale (valence.SCALE)."""
+    return summary.get("valence_scale") == SCALE
+
+
+def refresh_valence(run: AnalysisRun) -> RunTimeline:
+    """Recompute a run's persons' summaries and its timeline from their samples (after valence.SCALE changed)."""
+    for person_id in run.persons.values_list("pk", flat=True):
+        Person.objects.filter(pk=person_id).update(**summary_fields(person_id))
+    return build_timeline(run)
+
+
+def refresh_stale_runs(runs) -> int:
+    """refresh_valence for each of `runs` (a queryset) whose timeline is missing or not current; how many."""
+    count = 0
+    for run in runs.select_related("video", "timeline"):
+        timeline = getattr(run, "timeline", None)
+        if timeline is None or not is_current(timeline.summary):
+            refresh_valence(run)
+            count += 1
+    return count
 
 
 def run_mood(run: AnalysisRun) -> GroupMood:
     timeline = run_timeline(run)
-    return group_mood(timeline.numbers, timeline.array(), timeline.bin_s, timeline.facing_array())
+    return group_mood(
+        timeline.numbers, timeline.array(), timeline.bin_s, timeline.facing_array(), timeline.calm_levels()
+    )

@@ -14,7 +14,7 @@ import numpy as np
 from analysis.core.emotions import EMOTIONS
 from analysis.core.study_stats import Interval, bootstrap_columns, bootstrap_mean, common_grid, shifted
 from analysis.models import AnalysisRun, Marker, ParticipantLabel, Person, RunTimeline, Study, StudyVideo
-from analysis.results.timeline_store import build_timeline
+from analysis.results.timeline_store import is_current, refresh_valence
 
 NO_VALUE = "(no value)"
 UNITS = ("videos", "participants")
@@ -50,11 +50,12 @@ def _runs_by_video(video_ids: list[int]) -> tuple[dict[int, AnalysisRun], dict[i
 
 
 def _summaries(run_ids: list[int]) -> dict[int, dict]:
-    """The timeline summaries of `run_ids`, made now for runs whose timeline predates summaries."""
+    """The timeline summaries of `run_ids`, made now for runs whose timeline predates summaries or today's
+    valence scale (their persons' figures too, which the participants' comparison reads)."""
     found = dict(RunTimeline.objects.filter(run_id__in=run_ids).values_list("run_id", "summary"))
     for run_id in run_ids:
-        if not found.get(run_id):
-            found[run_id] = build_timeline(AnalysisRun.objects.select_related("video").get(pk=run_id)).summary
+        if not is_current(found.get(run_id) or {}):
+            found[run_id] = refresh_valence(AnalysisRun.objects.select_related("video").get(pk=run_id)).summary
     return found
 
 

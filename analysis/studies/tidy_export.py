@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import valence
+from analysis.core.valence import valence
 from analysis.models import RunTimeline, Study
 from analysis.studies.comparison import VideoRow, room_lines, video_rows
 
@@ -43,10 +43,10 @@ def _video_rows(study: Study, row: VideoRow, names: list[str], labels: dict) -> 
     if timeline is None:
         return
     head = [study.name, str(row.video_id), row.title, *(_cell(row.values.get(name)) for name in names)]
-    probabilities, facing = timeline.array(), timeline.facing_array()
+    probabilities, facing, calm = timeline.array(), timeline.facing_array(), timeline.calm_levels()
     for index, number in enumerate(timeline.numbers):
         seen = np.flatnonzero(~np.isnan(probabilities[index, :, 0]))
-        person_valence = valence(probabilities[index, seen])
+        person_valence = valence(probabilities[index, seen], calm[index])
         participant = labels.get((row.run_id, number), "")
         for k, b in enumerate(seen):
             yield [
