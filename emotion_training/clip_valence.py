@@ -17,7 +17,13 @@ import numpy as np
 from analysis.core import valence as scale
 
 LABELS_PATH = Path(__file__).resolve().parents[1] / "docs" / "clip-labels.csv"
-EXPECTED = {"calm": "within +-0.15", "calm eyes down": "within +-0.15", "smiling": "> 0", "negative": "< 0"}
+# What each label should read: calm inside the charts' calm band, a smile clearly above it, negative below 0.
+EXPECTED = {
+    "calm": f"within +-{scale.CALM_BAND}",
+    "calm eyes down": f"within +-{scale.CALM_BAND}",
+    "smiling": f"> {scale.CALM_BAND}",
+    "negative": "< 0",
+}
 
 
 @dataclass(frozen=True)
@@ -45,8 +51,8 @@ class StretchReading:
         if self.valence is None:
             return None
         if self.label.label.startswith("calm"):
-            return abs(self.valence) <= 0.15
-        return self.valence > 0 if self.label.label == "smiling" else self.valence < 0
+            return abs(self.valence) <= scale.CALM_BAND
+        return self.valence > scale.CALM_BAND if self.label.label == "smiling" else self.valence < 0
 
 
 def read_labels(path: Path = LABELS_PATH) -> list[ClipLabel]:

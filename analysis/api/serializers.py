@@ -187,7 +187,14 @@ class PersonSerializer(serializers.ModelSerializer):
         child=serializers.FloatField(), read_only=True, help_text="Per emotion: the mean probability"
     )
     valence = serializers.FloatField(
-        read_only=True, allow_null=True, help_text="Mean valence, -1 (negative) to 1 (happy); null: no samples"
+        read_only=True,
+        allow_null=True,
+        help_text="Mean valence, -1 (negative) to 1 (happy), 0 for a calm face; null: no samples",
+    )
+    looking_down = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Share of samples with the head pitched down past 20 degrees (they weigh less); null: no pose",
     )
     attention = serializers.FloatField(
         read_only=True,
@@ -209,6 +216,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "shares",
             "mean",
             "valence",
+            "looking_down",
             "attention",
         ]
         read_only_fields = fields

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from analysis.core.highlights import MIN_FACES
+from analysis.core.valence import LOOKING_DOWN_DEG
 from analysis.models import AnalysisRun, Person
 from analysis.pages.charts import person_charts, run_charts
 from analysis.pages.overlay import overlay_window
@@ -42,12 +43,13 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     context["kept_until"] = source_kept_until(video)
     context["retention_days"] = retention_days(video.owner)
     if current is not None:
+        context["charts"] = run_charts(current)  # first: it brings a run from before today's valence scale up to date
         shown = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
         context["persons"] = [person for person in shown if not person.hidden]
         context["hidden_persons"] = [person for person in shown if person.hidden]
-        context["charts"] = run_charts(current)
         context["min_faces"] = MIN_FACES
         context["attention_max_deg"] = settings.ATTENTION_MAX_DEG
+        context["looking_down_deg"] = LOOKING_DOWN_DEG
     return render(request, "analysis/results.html", context)
 
 
