@@ -149,3 +149,25 @@ def test_the_room_view_of_the_calm_street_is_mostly_in_the_calm_band(clip_person
     assert (np.abs(cells) <= scale.CALM_BAND).mean() >= (np.abs(old_cells) <= scale.CALM_BAND).mean()
     assert (np.abs(cells) <= scale.CALM_BAND).mean() >= 0.5
     assert np.nanmean(mood.valence) >= np.nanmean(old.valence)
+
+
+@pytest.mark.django_db
+def test_runs_stored_on_the_old_scale_are_recomputed_from_their_samples(analysed):
+    from analysis.models import AnalysisRun, Person, RunTimeline
+    from analysis.results.timeline_store import build_timeline, refresh_stale_runs, run_timeline
+
+    _, run, _ = analysed
+    build_timeline(run)
+    current = RunTimeline.objects.get(run=run).summary
+    happy = Person.objects.get(run=run, number=1).valence
+    # As a run stored before this scale: the old raw valence, no scale name.
+    old = {key: value for key, value in current.items() if key not in ("valence_scale", "calm")}
+    RunTimeline.objects.filter(run=run).update(summary={**old, "valence": -0.4})
+    Person.objects.filter(run=run).update(valence=-0.4)
+    assert refresh_stale_runs(AnalysisRun.objects.filter(pk=run.pk)) == 1
+    assert RunTimeline.objects.get(run=run).summary == current
+    assert Person.objects.get(run=run, number=1).valence == happy > 0.3
+    assert refresh_stale_runs(AnalysisRun.objects.filter(pk=run.pk)) == 0  # current ones are left alone
+    # A page that reads a stale timeline brings it up to date first.
+    RunTimeline.objects.filter(run=run).update(summary=old)
+    assert run_timeline(AnalysisRun.objects.get(pk=run.pk)).summary["valence_scale"] == scale.SCALE
