@@ -22,10 +22,10 @@ CSV_HEADER = (
     "person_id,person_name,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant,marker,"
     "yaw,pitch"
 )
-EXPORT_KEYS = {"contents", "video", "analysis", "emotions", "markers", "persons"}
+EXPORT_KEYS = {"contents", "valence_scale", "video", "analysis", "emotions", "markers", "persons"}
 EXPORT_ANALYSIS_KEYS = {"status", "sample_fps", "frames_analyzed", "detector", "model", "started_at", "finished_at"}
 EXPORT_PERSON_KEYS = {"id", "name", "first_s", "last_s", "dominant", "shares", "mean", "valence", "attention"}
-EXPORT_PERSON_KEYS |= {"samples"}
+EXPORT_PERSON_KEYS |= {"looking_down", "samples"}
 EXPORT_SAMPLE_KEYS = {"t", "frame", "box", "p", "q", "yaw", "pitch"}
 # Person 1's head poses in `analysed`: the third sample is turned away (yaw 40 > ATTENTION_MAX_DEG's 30).
 ATTENTION_POSES = [(0.0, 0.0), (5.0, -3.0), (40.0, 0.0), (2.0, 2.0), (-3.0, 1.0), (0.0, 5.0)]

@@ -623,7 +623,7 @@ def test_marker_writes_with_the_session_need_csrf(user, analysed):
 
 
 PERSON_KEYS = {"number", "name", "label", "hidden", "first_s", "last_s", "sample_count", "dominant", "shares", "mean"}
-PERSON_KEYS |= {"valence", "attention"}
+PERSON_KEYS |= {"valence", "looking_down", "attention"}
 
 
 def test_persons_of_the_shown_results(api, analysed):
@@ -645,6 +645,7 @@ def test_persons_of_the_shown_results(api, analysed):
         "shares": one.shares,
         "mean": one.mean,
         "valence": one.valence,
+        "looking_down": one.looking_down,
         "attention": pytest.approx(5 / 6, abs=1e-4),  # the third of ATTENTION_POSES is turned away
     }
     assert set(first["shares"]) == set(first["mean"]) == set(EMOTIONS)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.valence import SCALE as VALENCE_SCALE
 from analysis.models import AnalysisRun, Person, RunTimeline, Sample
 from analysis.pages.charts import MAX_POINTS
 from analysis.results.timeline_store import build_timeline, run_mood, run_timeline
@@ -484,7 +485,8 @@ def test_the_timeline_stores_the_room_series_and_a_summary(analysed, settings):
     assert attention[:2] == pytest.approx([0.8, 1.0], abs=1e-3) and np.isnan(attention[2])
     assert len(valence) == 3 and valence[0] > 0 > valence[2]
     summary = timeline.summary
-    assert set(summary) == {"persons", "seen_s", "valence", "attention", "shares"}
+    assert set(summary) == {"persons", "seen_s", "valence", "attention", "shares", "valence_scale", "calm"}
+    assert summary["valence_scale"] == VALENCE_SCALE and len(summary["calm"]) == 2
     assert summary["persons"] == 2 and summary["seen_s"] == 3.0
     assert summary["attention"] == pytest.approx(0.9)  # bins with a known pose, one person each
     assert set(summary["shares"]) == set(EMOTIONS) and sum(summary["shares"].values()) == pytest.approx(1.0, abs=1e-3)

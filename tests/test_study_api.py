@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.valence import SCALE as VALENCE_SCALE
 from analysis.models import AnalysisRun, Marker, ParticipantLabel, Person, RunTimeline, Study, StudyVariable, StudyVideo
 from analysis.studies.tidy_export import FIXED_COLUMNS, MEASURE_COLUMNS
 from videos.models import Video
@@ -81,6 +82,7 @@ def analysed_video(owner, title: str, valence: float | None, attention: float | 
             "valence": valence,
             "attention": attention,
             "shares": shares(happy=happy, neutral=1 - happy),
+            "valence_scale": VALENCE_SCALE,
         },
     )
     return video
