@@ -113,6 +113,10 @@ class Person(models.Model):
     valence = models.FloatField(null=True, blank=True)
     # The share of samples whose head was pitched down (core/valence.py: they weigh less); None: pitch unknown.
     looking_down = models.FloatField(null=True, blank=True)
+    # A calm stretch the user chose for this person: their valence's zero (core/valence.py); null: the app's
+    # estimate from their neutral moments.
+    calm_from_s = models.FloatField(null=True, blank=True)
+    calm_to_s = models.FloatField(null=True, blank=True)
     attention = models.FloatField(null=True, blank=True)
     # The mean identity encoding (128 float32): studies suggest the same participant across videos.
     encoding = models.BinaryField(blank=True, default=b"")
@@ -123,6 +127,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"Person {self.number} (run {self.run_id})"
+
+    @property
+    def calm_stretch(self) -> tuple[float, float] | None:
+        """The calm stretch the user chose, (from_s, to_s); None: the app's estimate."""
+        if self.calm_from_s is None or self.calm_to_s is None:
+            return None
+        return (self.calm_from_s, self.calm_to_s)
 
     @property
     def label(self) -> str:

@@ -623,7 +623,7 @@ def test_marker_writes_with_the_session_need_csrf(user, analysed):
 
 
 PERSON_KEYS = {"number", "name", "label", "hidden", "first_s", "last_s", "sample_count", "dominant", "shares", "mean"}
-PERSON_KEYS |= {"valence", "looking_down", "attention"}
+PERSON_KEYS |= {"valence", "calm_from_s", "calm_to_s", "looking_down", "attention"}
 
 
 def test_persons_of_the_shown_results(api, analysed):
@@ -645,6 +645,8 @@ def test_persons_of_the_shown_results(api, analysed):
         "shares": one.shares,
         "mean": one.mean,
         "valence": one.valence,
+        "calm_from_s": None,
+        "calm_to_s": None,
         "looking_down": one.looking_down,
         "attention": pytest.approx(5 / 6, abs=1e-4),  # the third of ATTENTION_POSES is turned away
     }
@@ -742,8 +744,11 @@ def test_hide_a_person_and_show_it_again(api, analysed):
 @pytest.mark.parametrize(
     "body, errors",
     [
-        ({}, {"non_field_errors": ["Give name, hidden or both."]}),
-        ({"nmae": "Ada"}, {"non_field_errors": ["Give name, hidden or both."]}),
+        ({}, {"non_field_errors": ["Give name, hidden, the calm stretch (calm_from_s and calm_to_s) or more."]}),
+        (
+            {"nmae": "Ada"},
+            {"non_field_errors": ["Give name, hidden, the calm stretch (calm_from_s and calm_to_s) or more."]},
+        ),
         ({"name": "x" * 81}, {"name": ["Ensure this field has no more than 80 characters."]}),
         ({"name": None}, {"name": ["This field may not be null."]}),
         ({"hidden": "maybe"}, {"hidden": ["Must be a valid boolean."]}),

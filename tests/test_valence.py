@@ -171,3 +171,77 @@ def test_runs_stored_on_the_old_scale_are_recomputed_from_their_samples(analysed
     # A page that reads a stale timeline brings it up to date first.
     RunTimeline.objects.filter(run=run).update(summary=old)
     assert run_timeline(AnalysisRun.objects.get(pk=run.pk)).summary["valence_scale"] == scale.SCALE
+
+
+def test_a_calm_stretch_the_user_chose_is_the_persons_zero():
+    t = np.arange(0, 10, 0.2)
+    gloomy = vector(neutral=0.4, sad=0.5, angry=0.1)  # how this person looks when calm, as the model reads it
+    probabilities = np.where((t < 5)[:, None], gloomy, vector(sad=0.9, neutral=0.1))
+    # The app's estimate finds no neutral-led samples: the population's calm level.
+    assert scale.person_calm(probabilities, t=t) == scale.CALM_RAW
+    chosen = scale.person_calm(probabilities, t=t, stretch=(0.0, 4.0))
+    assert chosen == pytest.approx(scale.raw_valence(gloomy))
+    assert scale.valence(gloomy, chosen) == 0.0 and scale.valence(vector(sad=0.9, neutral=0.1), chosen) < -0.2
+    # A stretch with no samples falls back to the estimate; a stretch at the scale's end is held short of it.
+    assert scale.person_calm(probabilities, t=t, stretch=(20.0, 30.0)) == scale.CALM_RAW
+    assert scale.person_calm(np.array([vector(sad=1.0)] * 3), t=np.arange(3), stretch=(0, 2)) == -scale.USER_CALM_LIMIT
+    summary = summarize(t, probabilities, np.ones(len(t)), calm_stretch=(0.0, 4.0))
+    assert summary.calm == pytest.approx(chosen, abs=1e-4)
+
+
+@pytest.mark.django_db
+def test_the_page_sets_and_clears_a_persons_calm_stretch(alice, analysed, client):
+    from django.urls import reverse
+
+    from analysis.models import Person, RunTimeline
+    from analysis.results.timeline_store import build_timeline
+
+    video, run, _ = analysed
+    build_timeline(run)
+    happy = Person.objects.get(run=run, number=1)
+    before, room_before = happy.valence, RunTimeline.objects.get(run=run).summary["calm"]
+    url = reverse("analysis:calm_stretch", args=[video.pk, happy.pk])
+    response = alice.post(url, {"from_s": "0", "to_s": "1"}, follow=True)
+    assert "measured against 0-1 s" in response.content.decode()
+    happy.refresh_from_db()
+    # Smiling throughout: measured against their own smile, they read calm, and the room's timeline follows.
+    assert happy.calm_stretch == (0.0, 1.0) and abs(happy.valence) < 0.15 < before
+    assert RunTimeline.objects.get(run=run).summary["calm"] != room_before
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert "expression from 0.0 to 1.0 s (your choice)" in page and "Back to the app's estimate" in page
+    # Refused: a stretch that ends before it starts, and one without samples of this person.
+    refusals = [
+        ({"from_s": "1", "to_s": "0.5"}, "must end after it starts"),
+        ({"from_s": "50", "to_s": "60"}, "no samples between 50 and 60 s"),
+    ]
+    for body, message in refusals:
+        assert message in alice.post(url, body, follow=True).content.decode()
+    happy.refresh_from_db()
+    assert happy.calm_stretch == (0.0, 1.0)
+    alice.post(url, {"estimate": "1"})
+    happy.refresh_from_db()
+    assert happy.calm_stretch is None and happy.valence == before
+
+
+@pytest.mark.django_db
+def test_the_api_sets_a_calm_stretch_and_another_user_gets_404(analysed, user, other_user):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    video, run, _ = analysed
+    url = reverse("api:video-person-detail", args=[video.pk, 1])
+    api, mallory = APIClient(), APIClient()
+    api.force_authenticate(user)
+    mallory.force_authenticate(other_user)
+    assert mallory.patch(url, {"calm_from_s": 0, "calm_to_s": 1}, format="json").status_code == 404
+    response = api.patch(url, {"calm_from_s": 0, "calm_to_s": 1}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["calm_from_s"], response.json()["calm_to_s"]) == (0.0, 1.0)
+    assert abs(response.json()["valence"]) < 0.15
+    for body in ({"calm_from_s": 0}, {"calm_from_s": 2, "calm_to_s": 1}, {"calm_from_s": 0, "calm_to_s": None}):
+        assert api.patch(url, body, format="json").status_code == 400
+    assert api.patch(url, {"calm_from_s": 50, "calm_to_s": 60}, format="json").json() == {
+        "detail": "Person 1 has no samples between 50 and 60 s."
+    }
+    cleared = api.patch(url, {"calm_from_s": None, "calm_to_s": None}, format="json").json()
+    assert cleared["calm_from_s"] is None and cleared["valence"] > 0.3

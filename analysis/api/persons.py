@@ -68,7 +68,8 @@ class VideoPersonDetail(LoginExemptMixin, APIView):
     @extend_schema(
         request=PersonUpdateSerializer,
         responses={200: PersonSerializer, 400: REFUSED, 404: NOT_FOUND},
-        description="Rename (`name`; empty: back to the number) and/or hide or show again (`hidden`) a person. "
+        description="Rename (`name`; empty: back to the number), hide or show again (`hidden`), and/or choose the "
+        "person's calm stretch (`calm_from_s`, `calm_to_s`; both null: the app's estimate), their valence's 0. "
         "A hidden person leaves the charts, highlights and exports; its samples are kept.",
     )
     def patch(self, request: Request, pk: int, number: int) -> Response:
@@ -81,6 +82,12 @@ class VideoPersonDetail(LoginExemptMixin, APIView):
                 identity.rename(person, body.validated_data["name"])
             if "hidden" in body.validated_data and body.validated_data["hidden"] != person.hidden:
                 identity.set_hidden(person, body.validated_data["hidden"])
+            if "calm_from_s" in body.validated_data:
+                start, end = body.validated_data["calm_from_s"], body.validated_data["calm_to_s"]
+                try:
+                    identity.set_calm_stretch(person, None if start is None else (start, end))
+                except identity.IdentityError as error:
+                    raise serializers.ValidationError({"detail": str(error)}) from error
         return Response(shown(person))
 
     @extend_schema(

@@ -191,6 +191,10 @@ class PersonSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Mean valence, -1 (negative) to 1 (happy), 0 for a calm face; null: no samples",
     )
+    calm_from_s = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Start of the calm stretch the user chose; null: the app's estimate"
+    )
+    calm_to_s = serializers.FloatField(read_only=True, allow_null=True, help_text="End of that stretch")
     looking_down = serializers.FloatField(
         read_only=True,
         allow_null=True,
@@ -216,10 +220,19 @@ class PersonSerializer(serializers.ModelSerializer):
             "shares",
             "mean",
             "valence",
+            "calm_from_s",
+            "calm_to_s",
             "looking_down",
             "attention",
         ]
         read_only_fields = fields
+
+
+CALM_HELP = (
+    "The person's calm stretch, in seconds (both, or both null for the app's estimate from their neutral "
+    "moments): their valence's 0"
+)
+MAX_SECONDS = 366 * 24 * 3600.0  # a time in a video: no video is longer than a year
 
 
 class PersonUpdateSerializer(serializers.Serializer):
@@ -232,10 +245,26 @@ class PersonUpdateSerializer(serializers.Serializer):
     hidden = serializers.BooleanField(
         required=False, help_text="true hides a false face from charts and exports (its samples are kept)"
     )
+    calm_from_s = serializers.FloatField(
+        min_value=0, max_value=MAX_SECONDS, allow_null=True, required=False, help_text=CALM_HELP
+    )
+    calm_to_s = serializers.FloatField(
+        min_value=0, max_value=MAX_SECONDS, allow_null=True, required=False, help_text=CALM_HELP
+    )
 
     def validate(self, attrs: dict) -> dict:
         if not attrs:
-            raise serializers.ValidationError("Give name, hidden or both.")
+            raise serializers.ValidationError(
+                "Give name, hidden, the calm stretch (calm_from_s and calm_to_s) or more."
+            )
+        calm = [attrs.get(key) for key in ("calm_from_s", "calm_to_s") if key in attrs]
+        if calm:
+            if len(calm) == 1 or (calm[0] is None) != (calm[1] is None):
+                raise serializers.ValidationError(
+                    "Give calm_from_s and calm_to_s together (both null: the app's estimate)."
+                )
+            if calm[0] is not None and calm[1] <= calm[0]:
+                raise serializers.ValidationError("The calm stretch must end after it starts.")
         return attrs
 
 

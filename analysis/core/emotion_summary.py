@@ -33,8 +33,13 @@ class EmotionSummary:
 
 
 def summarize(
-    t: np.ndarray, probabilities: np.ndarray, quality: np.ndarray, pitch: np.ndarray | None = None
+    t: np.ndarray,
+    probabilities: np.ndarray,
+    quality: np.ndarray,
+    pitch: np.ndarray | None = None,
+    calm_stretch: tuple[float, float] | None = None,
 ) -> EmotionSummary:
+    """`calm_stretch`: the person's calm stretch chosen by the user (valence.person_calm); None: the app's estimate."""
     t, probabilities, quality = np.asarray(t, float), np.asarray(probabilities, float), np.asarray(quality, float)
     pitch = None if pitch is None else np.asarray(pitch, float)
     if len(t) == 0:
@@ -45,7 +50,7 @@ def summarize(
     pitch = None if pitch is None else pitch[order]
     weights = mood_weights(quality[order], pitch)
     smoothed = smooth(t, probabilities, weights)
-    calm = person_calm(probabilities, weights)
+    calm = person_calm(probabilities, weights, t, calm_stretch)
     known = None if pitch is None else ~np.isnan(pitch)
     leading = np.bincount(smoothed.argmax(axis=1), weights=weights, minlength=len(EMOTIONS)) / weights.sum()
     mean = (smoothed * weights[:, None]).sum(axis=0) / weights.sum()

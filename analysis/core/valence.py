@@ -13,8 +13,9 @@ Three steps, measured in docs/model-card.md ("Valence") against ten annotators p
 
 The calm level is CALM_RAW for everyone (a photo's face, a person seen too briefly) or the person's own
 (`person_calm`): FaceReader's "participant calibration" takes a person's neutral expression as their
-zero; here it is the median raw valence of their samples where neutral leads, never above CALM_RAW and
-never below CALM_LIMIT (so a person who is sad whenever they are not neutral still reads sad).
+zero. The user can choose a person's calm stretch; otherwise the app estimates it: the median raw
+valence of their samples where neutral leads, never above CALM_RAW and never below CALM_LIMIT (so a
+person who is sad whenever they are not neutral still reads sad).
 
 A face pitched down past LOOKING_DOWN_DEG (reading, writing) is known to read sad to FER-trained
 models: such samples weigh LOOKING_DOWN_WEIGHT of a level face's in every mood figure (`mood_weights`).
@@ -39,6 +40,8 @@ DEAD_ZONE = 0.1
 # A person's own calm level: from at least MIN_CALM_SAMPLES neutral-led samples, at most this far down.
 CALM_LIMIT = -0.5
 MIN_CALM_SAMPLES = 5
+# A calm stretch the user chose is trusted further, short of the scale's ends (where it would divide by 0).
+USER_CALM_LIMIT = 0.9
 # Charts draw valence within +-CALM_BAND of 0 as calm (grey), not as a faint mood.
 CALM_BAND = 0.15
 LOOKING_DOWN_DEG = 20.0
@@ -61,18 +64,36 @@ def valence(probabilities: np.ndarray, calm: np.ndarray | float = CALM_RAW) -> n
     return from_raw(raw_valence(probabilities), calm)
 
 
-def person_calm(probabilities: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """A person's calm level on the raw scale: the weighted median raw valence of their neutral-led samples,
-    within [CALM_LIMIT, CALM_RAW]; CALM_RAW with fewer than MIN_CALM_SAMPLES such samples."""
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def person_calm(
+    probabilities: np.ndarray,
+    weights: np.ndarray | None = None,
+    t: np.ndarray | None = None,
+    stretch: tuple[float, float] | None = None,
+) -> float:
+    """A person's calm level on the raw scale.
+
+    With `stretch` (from_s, to_s), a calm stretch the user chose (FaceReader's participant calibration):
+    the weighted median raw valence of the samples at times `t` inside it, within +-USER_CALM_LIMIT. Else,
+    or when no sample falls inside, the app's estimate: the weighted median raw valence of the neutral-led
+    samples, within [CALM_LIMIT, CALM_RAW]; CALM_RAW with fewer than MIN_CALM_SAMPLES such samples.
+    """
     probabilities = np.asarray(probabilities, dtype=float).reshape(-1, len(RAW_WEIGHTS))
     weights = np.ones(len(probabilities)) if weights is None else np.asarray(weights, dtype=float)
+    if stretch is not None and t is not None:
+        inside = (np.asarray(t) >= stretch[0]) & (np.asarray(t) <= stretch[1]) & (weights > 0)
+        if inside.any():
+            median = _weighted_median(raw_valence(probabilities[inside]), weights[inside])
+            return float(np.clip(median, -USER_CALM_LIMIT, USER_CALM_LIMIT))
     calm = (probabilities.argmax(axis=1) == NEUTRAL) & (weights > 0)
     if calm.sum() < MIN_CALM_SAMPLES:
         return CALM_RAW
-    raw = raw_valence(probabilities[calm])
-    order = np.argsort(raw)
-    cumulative = np.cumsum(weights[calm][order])
-    median = float(raw[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+    median = _weighted_median(raw_valence(probabilities[calm]), weights[calm])
     return float(np.clip(median, CALM_LIMIT, CALM_RAW))
 
 

@@ -24,5 +24,15 @@ class Migration(migrations.Migration):
             name="looking_down",
             field=models.FloatField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name="person",
+            name="calm_from_s",
+            field=models.FloatField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="person",
+            name="calm_to_s",
+            field=models.FloatField(blank=True, null=True),
+        ),
         migrations.RunPython(recompute_stored_runs, migrations.RunPython.noop),
     ]

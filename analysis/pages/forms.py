@@ -26,6 +26,27 @@ class SplitForm(forms.Form):
     at_s = forms.FloatField(min_value=0, label="Split at (s)")
 
 
+class CalmStretchForm(forms.Form):
+    """A person's calm stretch (from_s to to_s), or `estimate` for the app's own estimate."""
+
+    from_s = forms.FloatField(min_value=0, required=False, label="Calm from (s)")
+    to_s = forms.FloatField(min_value=0, required=False, label="to (s)")
+    estimate = forms.BooleanField(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("estimate"):
+            data["stretch"] = None
+            return data
+        start, end = data.get("from_s"), data.get("to_s")
+        if start is None or end is None:
+            raise forms.ValidationError("Give the calm stretch's start and end in seconds.")
+        if end <= start:
+            raise forms.ValidationError("The calm stretch must end after it starts.")
+        data["stretch"] = (start, end)
+        return data
+
+
 class MarkerForm(forms.Form):
     t = forms.CharField(label="Time", help_text="seconds, or m:ss")
     label = forms.CharField(max_length=MAX_LABEL)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from analysis.models import AnalysisRun, Person
-from analysis.pages.forms import MergeForm, RenameForm, SplitForm, report_form_errors
+from analysis.pages.forms import CalmStretchForm, MergeForm, RenameForm, SplitForm, report_form_errors
 from analysis.results import identity_edits as identity
 from videos.ownership import owned_video
 
@@ -78,4 +78,24 @@ def hide_person(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
     hidden = request.POST.get("hidden", "1") == "1"
     identity.set_hidden(person, hidden)
     messages.success(request, f"{person.label} is {'hidden (its samples are kept)' if hidden else 'shown again'}.")
+    return _back(person)
+
+
+@require_POST
+def calm_stretch(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
+    person = _person(request, pk, person_id)
+    form = CalmStretchForm(request.POST)
+    if not form.is_valid():
+        report_form_errors(request, form)
+        return _back(person)
+    stretch = form.cleaned_data["stretch"]
+    try:
+        identity.set_calm_stretch(person, stretch)
+    except identity.IdentityError as error:
+        messages.error(request, str(error))
+        return _back(person)
+    if stretch is None:
+        messages.success(request, f"{person.label}'s valence is measured against the app's estimate of their calm.")
+    else:
+        messages.success(request, f"{person.label}'s valence is measured against {stretch[0]:g}-{stretch[1]:g} s.")
     return _back(person)

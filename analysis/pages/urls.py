@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/persons/<int:person_id>/merge/", identity_views.merge_person, name="merge_person"),
     path("<int:pk>/persons/<int:person_id>/split/", identity_views.split_person, name="split_person"),
     path("<int:pk>/persons/<int:person_id>/hide/", identity_views.hide_person, name="hide_person"),
+    path("<int:pk>/persons/<int:person_id>/calm/", identity_views.calm_stretch, name="calm_stretch"),
     path("<int:pk>/delete-source/", privacy_views.delete_source_page, name="delete_source"),
     path("<int:pk>/persons/<int:person_id>/erase/", privacy_views.erase_person_page, name="erase_person"),
     path("<int:pk>/markers/", marker_views.add_marker, name="add_marker"),

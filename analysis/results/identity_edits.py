@@ -1,4 +1,5 @@
-"""Identity review: rename a person, merge two persons who are one, split one in two at a time, hide a false face.
+"""Identity review: rename a person, merge two persons who are one, split one in two at a time, hide a false face;
+and choose a person's calm stretch (their valence's zero, core/valence.py).
 
 Every edit keeps the raw samples (they move between persons, or stay with a hidden one) and
 recomputes what is derived from them: each affected person's summary (emotions, valence, attention)
@@ -94,4 +95,18 @@ def split(person: Person, at_s: float) -> Person:
 @transaction.atomic
 def set_hidden(person: Person, hidden: bool) -> None:
     Person.objects.filter(pk=person.pk).update(hidden=hidden)
+    _rebuild(person.run)
+
+
+@transaction.atomic
+def set_calm_stretch(person: Person, stretch: tuple[float, float] | None) -> None:
+    """Measure `person`'s valence against their samples between stretch's two times (None: the app's
+    estimate); their summary and the room's timeline follow."""
+    if stretch is not None:
+        start, end = stretch
+        if not Sample.objects.filter(person=person, t__gte=start, t__lte=end).exists():
+            raise IdentityError(f"{person.label} has no samples between {start:g} and {end:g} s.")
+    start, end = stretch if stretch is not None else (None, None)
+    Person.objects.filter(pk=person.pk).update(calm_from_s=start, calm_to_s=end)
+    _refresh(person)
     _rebuild(person.run)

@@ -37,7 +37,7 @@ def person_series(run: AnalysisRun) -> list[PersonSeries]:
     for person in run.persons.filter(hidden=False).order_by("number"):
         t, probabilities, quality, yaw, pitch = sample_table(person.pk)
         weights = mood_weights(quality, pitch)
-        calm = person_calm(probabilities, weights)
+        calm = person_calm(probabilities, weights, t, person.calm_stretch)
         series.append(PersonSeries(person.number, t, probabilities, weights, facing_samples(yaw, pitch), calm))
     return series
 
@@ -46,7 +46,9 @@ def summary_fields(person_id: int) -> dict:
     """The person's dominant emotion, shares, mean, valence, looking-down share and attention, from their
     samples as stored."""
     t, probabilities, quality, yaw, pitch = sample_table(person_id)
-    summary = summarize(t, probabilities, quality, pitch)
+    stretch = Person.objects.filter(pk=person_id).values_list("calm_from_s", "calm_to_s").first()
+    calm_stretch = stretch if stretch and None not in stretch else None
+    summary = summarize(t, probabilities, quality, pitch, calm_stretch)
     return {
         "dominant": summary.dominant,
         "shares": summary.shares,
