@@ -492,6 +492,8 @@ def test_markers_are_listed_by_time_as_in_the_export(api, analysed):
 @pytest.mark.parametrize("t, seconds", [(12.5, 12.5), (0, 0.0), ("12.5", 12.5), ("0:12.5", 12.5), ("1:02:03", 3723.0)])
 def test_add_a_marker_in_seconds_or_m_ss(api, user, t, seconds):
     video = make_video(user)  # never analysed: markers belong to the video
+    video.duration_s = 3725.0  # an hour-long recording (a marker must lie inside the video)
+    video.save(update_fields=["duration_s"])
     response = api.post(url_of("api:video-markers", video), {"t": t, "label": "  question 2  "}, format="json")
     assert response.status_code == 201, response.json()
     marker = Marker.objects.get(video=video)
@@ -544,6 +546,8 @@ def test_a_video_has_at_most_max_markers(api, analysed):
 
 def test_import_markers_from_csv(api, user):
     video = make_video(user)  # never analysed
+    video.duration_s = 120.0  # long enough for the markers below
+    video.save(update_fields=["duration_s"])
     add_markers(video, (30.0, "already there"))
     content = b"time,label\n1:00,slide 2\n0.5,slide 1\n\n12.5,question 2, the hard one\n"
     response = api.post(url_of("api:video-markers-import", video), {"file": marker_file(content)}, format="multipart")

@@ -84,6 +84,8 @@ def test_add_a_marker_and_find_it_on_the_page_the_charts_and_both_exports(alice,
 
 def test_import_markers_from_csv(alice, analysed):  # noqa: F811
     video, run, persons = analysed
+    video.duration_s = 90.0  # long enough for the second marker
+    video.save(update_fields=["duration_s"])
     upload = SimpleUploadedFile("markers.csv", b"time,label\n0.5,slide 1\n1:00,slide 2\n", content_type="text/csv")
     response = alice.post(reverse("analysis:import_markers", args=[video.pk]), {"file": upload}, follow=True)
     assert "2 markers imported" in response.content.decode()

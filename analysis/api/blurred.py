@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from analysis.models import BlurredCopy
 from analysis.runs.blur_launch import copy_state, download_name, latest_copy, ready_copy, start_blurred_copy
 from videos.access_log import Action, is_first_of_playback, record
+from videos.ids import MAX_ID
 from videos.ownership import owned_video
 from videos.streaming import ranged_file_response
 
@@ -19,7 +20,12 @@ from .views import LoginExemptMixin
 
 
 class BlurRequestSerializer(serializers.Serializer):
-    keep_visible = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    keep_visible = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        help_text="Numbers of the persons to leave unblurred",
+    )
 
 
 def described(request: Request, copy: BlurredCopy) -> dict:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -19,19 +19,20 @@ from rest_framework.views import APIView
 from analysis.core.markers import MAX_MARKERS
 from analysis.models import Marker
 from analysis.pages.forms import MarkerForm, MarkerImportForm
-from analysis.results.marker_store import TooManyMarkers, add_markers
+from analysis.results.marker_store import MarkerRefused, add_markers
 from videos.models import Video
 from videos.ownership import owned_video
 
+from .parsers import BoundedJSONParser
 from .serializers import MarkerCreateSerializer, MarkerImportSerializer, MarkerSerializer
-from .uploads import form_errors
+from .uploads import form_data, form_errors
 from .views import LoginExemptMixin
 
 ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="The results page's messages, by field")
 NOT_FOUND = OpenApiResponse(description="No such video (or not yours)")
 
 
-def too_many(error: TooManyMarkers) -> Response:
+def refused(error: MarkerRefused) -> Response:
     return Response({api_settings.NON_FIELD_ERRORS_KEY: [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -45,7 +46,7 @@ def sorted_markers(video: Video):
 
 
 class VideoMarkers(LoginExemptMixin, APIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         responses={200: MarkerSerializer(many=True), 404: NOT_FOUND},
@@ -67,13 +68,13 @@ class VideoMarkers(LoginExemptMixin, APIView):
         if not isinstance(request.data, Mapping):
             return not_an_object(request.data)
         # The page's form: a number in JSON becomes its text ("12.5"), read as the page reads the field.
-        form = MarkerForm(request.data)
+        form = MarkerForm(form_data(request.data, ["t", "label"]))
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
         try:
             (marker,) = add_markers(video, [(form.cleaned_data["t"], form.cleaned_data["label"])])
-        except TooManyMarkers as error:
-            return too_many(error)
+        except MarkerRefused as error:
+            return refused(error)
         return Response(MarkerSerializer(marker).data, status=status.HTTP_201_CREATED)
 
 
@@ -100,8 +101,8 @@ class VideoMarkerImport(LoginExemptMixin, APIView):
         rows = form.cleaned_data["file"]
         try:
             created = add_markers(video, rows)
-        except TooManyMarkers as error:
-            return too_many(error)
+        except MarkerRefused as error:
+            return refused(error)
         created.sort(key=lambda marker: marker.t)  # stable: equal times keep the file's order, as their ids do
         return Response(MarkerSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 

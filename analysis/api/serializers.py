@@ -8,6 +8,7 @@ from rest_framework import serializers
 from analysis.core.markers import MAX_LABEL
 from analysis.models import AnalysisRun, Marker, Person
 from analysis.pages.forms import MAX_MARKER_FILE_BYTES
+from videos.ids import MAX_ID
 from videos.models import Video
 
 from .uploads import DEFAULT_SAMPLE_FPS, SAMPLE_FPS_CHOICES
@@ -136,7 +137,9 @@ class VideoUploadSerializer(serializers.Serializer):
         required=False,
         help_text="Frames analysed per second, or `all` for every frame",
     )
-    study = serializers.IntegerField(required=False, help_text="The id of one of your studies to put the video in")
+    study = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="The id of one of your studies to put the video in"
+    )
 
 
 # Event markers
@@ -269,7 +272,9 @@ class PersonUpdateSerializer(serializers.Serializer):
 
 
 class PersonMergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="The number of the person who keeps the samples")
+    into = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The number of the person who keeps the samples"
+    )
 
 
 class PersonSplitSerializer(serializers.Serializer):

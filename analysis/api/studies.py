@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,6 +41,7 @@ from videos.access_log import Action, record_many
 from videos.ownership import owned_videos
 
 from .markers import not_an_object
+from .parsers import BoundedJSONParser
 from .renderers import CSVRenderer
 from .study_serializers import (
     ComparisonSerializer,
@@ -60,7 +61,7 @@ from .study_serializers import (
     VariableSerializer,
     VideoRowSerializer,
 )
-from .uploads import form_errors
+from .uploads import form_data, form_errors
 from .views import LoginExemptMixin, _Echo
 
 NOT_FOUND = OpenApiResponse(description="No such study (or not yours)")
@@ -96,14 +97,7 @@ def membership_or_404(study: Study, video_id: int) -> StudyVideo:
 
 
 def _form_data(request: Request, names: list[str], defaults: Mapping | None = None) -> dict:
-    """The named fields of the body for a page's form (their text, as a form-encoded post has them)."""
-    defaults = defaults or {}
-    data = {}
-    for name in names:
-        value = request.data.get(name, defaults.get(name))
-        if value is not None:
-            data[name] = value if isinstance(value, str) else str(value)
-    return data
+    return form_data(request.data, names, defaults)
 
 
 # The studies
@@ -113,7 +107,7 @@ class StudyListCreate(LoginExemptMixin, generics.ListAPIView):
     """Your studies, newest first, 50 per page."""
 
     serializer_class = StudySerializer
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Study]:
         return (
@@ -139,7 +133,7 @@ class StudyListCreate(LoginExemptMixin, generics.ListAPIView):
 
 
 class StudyDetail(LoginExemptMixin, APIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         responses={200: StudyDetailSerializer, 404: NOT_FOUND},
@@ -178,7 +172,7 @@ class StudyDetail(LoginExemptMixin, APIView):
 
 
 class StudyVariables(LoginExemptMixin, APIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         request=VariableCreateSerializer,
@@ -201,7 +195,7 @@ class StudyVariables(LoginExemptMixin, APIView):
 
 
 class StudyVariableDetail(LoginExemptMixin, APIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
     variable_not_found = OpenApiResponse(description="No such study or variable (or not yours)")
 
     @extend_schema(
@@ -369,7 +363,7 @@ def _shown_persons(study: Study) -> list[Person]:
 
 
 class StudyParticipants(LoginExemptMixin, APIView):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         responses={200: ParticipantsSerializer, 404: NOT_FOUND},

@@ -17,6 +17,7 @@ from analysis.models import Study, StudyVariable
 from analysis.pages.study_forms import MAX_VALUES_FILE_BYTES
 from analysis.studies.comparison import NO_VALUE, UNITS
 from analysis.studies.membership import TITLE_COLUMN
+from videos.ids import MAX_ID
 
 
 class NumberField(serializers.FloatField):
@@ -162,7 +163,7 @@ class StudyDetailSerializer(StudySerializer):
 
 
 class MembershipCreateSerializer(serializers.Serializer):
-    video = serializers.IntegerField(help_text="The id of one of your videos")
+    video = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The id of one of your videos")
     values = serializers.DictField(
         child=ValueField(allow_null=True), required=False, default=dict, help_text="By variable name: text or a number"
     )
@@ -194,8 +195,10 @@ class ValuesImportedSerializer(serializers.Serializer):
 
 
 class ParticipantLabelSerializer(serializers.Serializer):
-    video = serializers.IntegerField()
-    person = serializers.IntegerField(help_text="The person's number in the video's shown results")
+    video = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The id of one of your videos")
+    person = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The person's number in the video's shown results"
+    )
     label = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text='"P07"; empty removes the label')
 
 

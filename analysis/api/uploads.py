@@ -1,8 +1,11 @@
 """API uploads: the upload page's form, storage and enqueue, without the HTML."""
 
+from collections.abc import Mapping
+
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
+from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from analysis.pages.upload_form import SAMPLING_CHOICES, VideoUploadForm
@@ -34,6 +37,20 @@ def upload_form(data, files, owner: AbstractBaseUser, upload_too_large: bool) ->
     return VideoUploadForm(
         fields, {"file": files["file"]} if "file" in files else {}, owner=owner, upload_too_large=upload_too_large
     )
+
+
+def form_data(data: Mapping, names: list[str], defaults: Mapping | None = None) -> dict[str, str]:
+    """The named fields of a body for a page's form: their text, as a form-encoded post has them (a number in
+    JSON becomes "12.5"). An object or a list where a form takes text is refused (a 400), not stored as "{}"."""
+    defaults = defaults or {}
+    fields = {}
+    for name in names:
+        value = data.get(name, defaults.get(name))
+        if isinstance(value, Mapping | list):
+            raise serializers.ValidationError({name: [f"Expected text or a number, not {type(value).__name__}."]})
+        if value is not None:
+            fields[name] = value if isinstance(value, str) else str(value)
+    return fields
 
 
 def form_errors(form: forms.Form) -> dict[str, list[str]]:

@@ -1,11 +1,10 @@
 """Event markers: reading them from CSV, and the room's mood in the seconds after each one."""
 
-import csv
-import io
 from dataclasses import dataclass
 
 import numpy as np
 
+from .csv_text import CsvTextError, csv_rows
 from .emotions import EMOTIONS
 from .group_mood import GroupMood
 
@@ -41,7 +40,11 @@ def parse_time(text: str) -> float:
 def read_marker_csv(text: str) -> list[tuple[float, str]]:
     """Rows `time,label` (a header row `time,label` is skipped); raises MarkerFileError naming the line."""
     markers = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    try:
+        rows = csv_rows(text)
+    except CsvTextError as error:
+        raise MarkerFileError(str(error)) from None
+    for number, row in enumerate(rows, start=1):
         if not row or not any(cell.strip() for cell in row):
             continue
         if number == 1 and [cell.strip().lower() for cell in row[:2]] == ["time", "label"]:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from analysis.models import Marker
 from analysis.pages.forms import MarkerForm, MarkerImportForm, report_form_errors
-from analysis.results.marker_store import TooManyMarkers, add_markers
+from analysis.results.marker_store import MarkerRefused, add_markers
 from videos.ownership import owned_video
 
 
@@ -27,7 +27,7 @@ def add_marker(request: HttpRequest, pk: int) -> HttpResponse:
     label = form.cleaned_data["label"]
     try:
         add_markers(video, [(form.cleaned_data["t"], label)])
-    except TooManyMarkers as error:
+    except MarkerRefused as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Marker \u201c{label}\u201d added.")
@@ -44,7 +44,7 @@ def import_markers(request: HttpRequest, pk: int) -> HttpResponse:
     rows = form.cleaned_data["file"]
     try:
         add_markers(video, rows)
-    except TooManyMarkers as error:
+    except MarkerRefused as error:
         messages.error(request, str(error))
         return _back(video)
     messages.success(request, f"{len(rows)} marker{'s' if len(rows) != 1 else ''} imported.")

@@ -10,8 +10,8 @@ urlpatterns = [
     path("", video_views.video_list, name="list"),
     path("retention/", privacy_views.retention_page, name="retention"),
     path("upload/", video_views.upload, name="upload"),
-    path("<int:pk>/delete/", video_views.delete, name="delete"),
-    path("<int:pk>/file/", stream, name="stream"),
+    path("<id:pk>/delete/", video_views.delete, name="delete"),
+    path("<id:pk>/file/", stream, name="stream"),
     path("access/", access_views.all_access, name="all_access"),
-    path("<int:pk>/access/", access_views.video_access, name="access"),
+    path("<id:pk>/access/", access_views.video_access, name="access"),
 ]

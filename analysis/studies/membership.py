@@ -1,7 +1,5 @@
 """A study's videos, its variables and each video's values: set one by one or imported from a CSV."""
 
-import csv
-import io
 import math
 import re
 
@@ -9,6 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from analysis.core.csv_text import CsvTextError, csv_rows
 from analysis.core.emotions import EMOTIONS
 from analysis.models import Study, StudyVariable, StudyVideo
 from videos.models import Video
@@ -155,7 +154,10 @@ def import_values_csv(study: Study, text: str) -> int:
     that names no variable yet becomes one (a number if every cell is a number). All or nothing: the
     first problem is raised, naming its line, and nothing is changed. Returns the rows applied.
     """
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = csv_rows(text)
+    except CsvTextError as error:
+        raise StudyInputError(str(error)) from None
     rows = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     if not rows:
         raise StudyInputError("The file is empty.")
