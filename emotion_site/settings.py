@@ -162,6 +162,8 @@ UPLOAD_EXPIRE_S = int(os.environ.get("UPLOAD_EXPIRE_S", 24 * 3600))
 # admin actions and commands may).
 USER_STORAGE_QUOTA_BYTES = int(os.environ.get("USER_STORAGE_QUOTA_BYTES", 20 * 1024**3))
 USER_MAX_ACTIVE_RUNS = int(os.environ.get("USER_MAX_ACTIVE_RUNS", "5"))
+# Blurred copies a user may have queued or being made at once (one per video in any case).
+USER_MAX_ACTIVE_COPIES = int(os.environ.get("USER_MAX_ACTIVE_COPIES", "2"))
 # Source videos are deleted this many days after their analysis (the results stay) for users without
 # their own retention (videos.models.RetentionPolicy); empty: kept (analysis.runs.retention).
 SOURCE_RETENTION_DAYS = int(os.environ["SOURCE_RETENTION_DAYS"]) if os.environ.get("SOURCE_RETENTION_DAYS") else None
@@ -209,6 +211,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
     "maintenance": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
+    # Blurred copies (analysis/runs/blur_launch.py), with a worker of their own: a user's copies never
+    # wait in front of anyone's analysis.
+    "copies": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
 }
 RQ_SHOW_ADMIN_LINK = True
 # The cache holds the sign-in failure counts; in the queue's Redis, under its own key prefix.

@@ -7,9 +7,10 @@
   rq-worker  the rq worker running the analyses (one process, one Ray connection, job after job)
   rq-cron    rq's cron: enqueues the lost-run reaper every ANALYSIS_REAP_INTERVAL_S
   reaper     the rq worker of the "maintenance" queue, which runs the reaper
+  copy-worker  the rq worker of the "copies" queue: blurred copies, beside the analyses, never before them
   web        gunicorn
 
-A dead rq-worker, rq-cron or reaper is restarted (at most 5 times a minute; a run it was analysing
+A dead rq-worker, rq-cron, reaper or copy-worker is restarted (at most 5 times a minute; a run it was analysing
 is failed by the reaper); if redis, ray-head or web dies, everything stops with a message naming it
 and the exit status is 1. SQLite under EMOTION_VAR_DIR (var/) unless DATABASE_URL is set.
 
@@ -70,11 +71,21 @@ class StopRequested(Exception):  # noqa: N818 (not an error: the user asked)
 # --------------------------------------------------------------------------- ports
 
 
+# Every port free_port has answered in this process: a port handed out but not yet bound by its taker
+# is free again to the kernel, which may answer it twice (seen in CI: a Ray head given the same port for
+# --port and --ray-client-server-port refused to start).
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on now (the kernel's pick)."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+    """A port nothing listens on now (the kernel's pick), never one this process was given before."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -444,6 +455,7 @@ def up(stack: Stack, var_dir: Path) -> None:
     stack.start_rq_worker("rq-worker", "default")
     stack.start_cron()
     stack.start_rq_worker("reaper", "maintenance")
+    stack.start_rq_worker("copy-worker", "copies")
     host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "8000"))
     stack.start_web(host, port)
     print(URL_MESSAGE.format(host=host, port=port), flush=True)

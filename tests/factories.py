@@ -129,8 +129,9 @@ def upload_clip(client, name: str, sampling: str = "5", title: str = "Clip") -> 
 
 
 def work() -> None:
-    queue = django_rq.get_queue("default")
-    worker = SimpleWorker([queue], connection=queue.connection)
+    """Run every job queued: analyses ("default") and blurred copies ("copies")."""
+    queues = [django_rq.get_queue("default"), django_rq.get_queue("copies")]
+    worker = SimpleWorker(queues, connection=queues[0].connection)
     worker.work(burst=True)
 
 

@@ -17,7 +17,7 @@ from django.urls import Resolver404, resolve
 from emotion_site.stack import CRON_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_SERVICES = ("web", "worker", "cron", "reaper")
+APP_SERVICES = ("web", "worker", "cron", "reaper", "copy-worker")
 
 
 # --- docker-compose.yml -------------------------------------------------------------------------
@@ -81,11 +81,20 @@ def test_worker_keeps_its_ray_connection_from_job_to_job(services):
     assert SimpleWorker
 
 
+def test_blurred_copies_have_their_own_worker_on_their_own_queue(services):
+    from analysis.runs.blur_launch import COPIES_QUEUE
+
+    command = command_of(services["copy-worker"])
+    assert re.search(rf"\bpython manage\.py rqworker {COPIES_QUEUE} --worker-class rq\.worker\.SimpleWorker\b", command)
+    assert COPIES_QUEUE not in command_of(services["worker"])  # the analyses' workers never take copies
+    assert services["copy-worker"]["volumes"] == services["worker"]["volumes"]  # it reads the videos
+
+
 def test_the_reaper_runs_on_a_schedule_in_its_own_services(services, tmp_path):
     assert re.search(rf"\bpython manage\.py rqcron {re.escape(CRON_CONFIG)}\b", command_of(services["cron"]))
     assert re.search(r"\bpython manage\.py rqworker maintenance\b", command_of(services["reaper"]))
     # The queue the cron enqueues on is the one the reaper's worker serves, and one the app knows.
-    assert settings_subprocess(tmp_path, "print(sorted(settings.RQ_QUEUES))") == "['default', 'maintenance']"
+    assert settings_subprocess(tmp_path, "print(sorted(settings.RQ_QUEUES))") == "['copies', 'default', 'maintenance']"
     assert '"maintenance"' in (ROOT / f"{CRON_CONFIG.replace('.', '/')}.py").read_text()
     for name in ("cron", "reaper"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

@@ -10,7 +10,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analysis.models import BlurredCopy
-from analysis.runs.blur_launch import copy_state, download_name, latest_copy, ready_copy, start_blurred_copy
+from analysis.runs.blur_launch import (
+    CopyLimitReached,
+    CopyRefused,
+    copy_state,
+    download_name,
+    latest_copy,
+    ready_copy,
+    start_blurred_copy,
+)
 from videos.access_log import Action, is_first_of_playback, record
 from videos.ids import MAX_ID
 from videos.ownership import owned_video
@@ -58,7 +66,15 @@ class VideoBlurred(LoginExemptMixin, APIView):
             202: OpenApiResponse(OpenApiTypes.OBJECT, description="The queued copy"),
             400: OpenApiResponse(description="Bad keep_visible"),
             404: OpenApiResponse(description="No such video (or not yours)"),
-            409: OpenApiResponse(OpenApiTypes.OBJECT, description="No finished analysis to take the faces from"),
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='{"detail": "..."}: no finished analysis to take the faces from, the source was deleted, '
+                "a person was erased, or a copy of this video is already queued or being made",
+            ),
+            429: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='{"detail": "..."}: you already have USER_MAX_ACTIVE_COPIES copies queued or being made',
+            ),
         },
         description="Make a copy of the video with every tracked face of its shown analysis blurred (hidden "
         "persons too), but the person numbers in `keep_visible`; a background job, sound kept.",
@@ -70,7 +86,9 @@ class VideoBlurred(LoginExemptMixin, APIView):
         asked.is_valid(raise_exception=True)
         try:
             copy = start_blurred_copy(video, asked.validated_data["keep_visible"], by=request, via="api")
-        except ValueError as refusal:
+        except CopyLimitReached as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        except CopyRefused as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_409_CONFLICT)
         return Response(described(request, copy), status=status.HTTP_202_ACCEPTED)
 

@@ -10,12 +10,13 @@ from django.views.decorators.http import require_POST
 from analysis.models import BlurredCopy
 from analysis.runs.blur_launch import copy_state, download_name, latest_copy, ready_copy, start_blurred_copy
 from videos.access_log import Action, is_first_of_playback, record
+from videos.ids import MAX_ID
 from videos.ownership import owned_video
 from videos.streaming import ranged_file_response
 
 
 def keep_visible_numbers(values: list[str]) -> list[int]:
-    return sorted({int(value) for value in values if str(value).isdigit()})
+    return sorted({int(value) for value in values if str(value).isdigit() and int(value) <= MAX_ID})
 
 
 @require_POST

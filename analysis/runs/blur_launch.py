@@ -1,7 +1,9 @@
 """Starting a blurred copy of a video: the row, and its job queued once the transaction commits.
 
 Web processes call this; the job itself (analysis.runs.blur_jobs.make_blurred_copy) is named, not
-imported, as the analysis job is.
+imported, as the analysis job is. Copies have their own rq queue (COPIES_QUEUE, its own worker), so
+no number of copies delays anyone's analyses, and fair shares of it: one active copy per video
+(CopyRefused, 409) and USER_MAX_ACTIVE_COPIES per user (CopyLimitReached, 429).
 """
 
 import logging
@@ -19,6 +21,18 @@ from videos.models import Video
 log = logging.getLogger(__name__)
 
 MAKE_BLURRED_COPY = "analysis.runs.blur_jobs.make_blurred_copy"
+COPIES_QUEUE = "copies"
+ACTIVE = (BlurredCopy.Status.QUEUED, BlurredCopy.Status.RUNNING)
+
+
+class CopyRefused(ValueError):
+    """This video cannot have a new copy now (no results, no source, one being made); the message is for the user."""
+
+
+class CopyLimitReached(CopyRefused):
+    """The owner already has USER_MAX_ACTIVE_COPIES copies queued or being made."""
+
+
 NO_RESULTS = "This video has no finished analysis to take the faces from."
 
 
@@ -34,15 +48,30 @@ def latest_copy(video: Video) -> BlurredCopy | None:
 def start_blurred_copy(
     video: Video, keep_visible: Iterable[int] = (), by: Actor = None, via: str = "page"
 ) -> BlurredCopy:
-    """A queued copy of `video` from its shown results, asked by `by` (logged); ValueError when it has
-    no results or no source any more."""
+    """A queued copy of `video` from its shown results, asked by `by` (logged); CopyRefused when it has no
+    results or no source any more, or has a copy being made; CopyLimitReached past the owner's limit."""
+    with transaction.atomic():
+        # Under the video's row lock: two requests at once cannot both pass the checks below.
+        Video.objects.select_for_update().only("pk").get(pk=video.pk)
+        return _start(video, keep_visible, by, via)
+
+
+def _start(video: Video, keep_visible: Iterable[int], by: Actor, via: str) -> BlurredCopy:
     if video.source_deleted_at:
-        raise ValueError("The source video was deleted: a blurred copy can no longer be made.")
+        raise CopyRefused("The source video was deleted: a blurred copy can no longer be made.")
     run = AnalysisRun.shown_for(video)
     if run is None:
-        raise ValueError(NO_RESULTS)
+        raise CopyRefused(NO_RESULTS)
+    if video.blurred_copies.filter(status__in=ACTIVE).exists():
+        raise CopyRefused("A blurred copy of this video is already being made: wait for it to finish.")
+    active = BlurredCopy.objects.filter(video__owner_id=video.owner_id, status__in=ACTIVE).count()
+    if active >= settings.USER_MAX_ACTIVE_COPIES:
+        raise CopyLimitReached(
+            f"You have {active} blurred copies queued or being made (at most {settings.USER_MAX_ACTIVE_COPIES}): "
+            "ask again when one has finished."
+        )
     if run.erased_persons:
-        raise ValueError(
+        raise CopyRefused(
             "A person was erased from these results, so their face can no longer be found to blur it: a new copy "
             "would show them. Delete the source video, or analyse it again (the erased person will be found again)."
         )
@@ -64,7 +93,7 @@ def fail_copy(copy_id: int, error: str) -> bool:
 
 def enqueue_blur(copy: BlurredCopy) -> None:
     try:
-        job = django_rq.get_queue("default", commit_mode="auto").enqueue(
+        job = django_rq.get_queue(COPIES_QUEUE, commit_mode="auto").enqueue(
             MAKE_BLURRED_COPY, copy.pk, job_timeout=blur_timeout_s(copy.video), result_ttl=86400, failure_ttl=7 * 86400
         )
     except Exception as error:  # Redis unreachable: say so instead of leaving the copy queued
