@@ -133,6 +133,12 @@ def test_run_local_restarts_a_killed_rq_worker_and_stops_every_child(run_local):
     commands = " ".join(command_line(p) for p in children)
     for name in ("redis-server", "gcs_server", "raylet", "gunicorn", "rqworker default", "rqworker maintenance"):
         assert name in commands, name
+    assert "rqworker copies" in commands  # blurred copies: a worker of their own
+    # What listens where: the web and the embedded Redis on loopback only (Ray's own servers are in the README).
+    for name, port in (("gunicorn", run_local.env["PORT"]), ("redis-server", run_local.env["EMBEDDED_REDIS_PORT"])):
+        addresses = listening_addresses([p for p in children if name in command_line(p)])
+        assert addresses and {host for host, _ in addresses} == {"127.0.0.1"}, (name, addresses)
+        assert int(port) in {listened for _, listened in addresses}
     assert f"rqcron {CRON_CONFIG}" in commands
     assert f"--port {run_local.env['RAY_PORT']}" in commands
     # The rq worker connects to the head that run-local started, and keeps one connection (SimpleWorker).
@@ -170,6 +176,15 @@ def test_run_local_restarts_a_killed_rq_worker_and_stops_every_child(run_local):
     assert not leftovers
     assert not Path(ray_temp_dir).exists()
     assert "run-local: stopped." in output.read_text()
+
+
+def listening_addresses(processes: list[psutil.Process]) -> set[tuple[str, int]]:
+    addresses = set()
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            connections = process.net_connections("inet")
+            addresses |= {(c.laddr.ip, c.laddr.port) for c in connections if c.status == psutil.CONN_LISTEN}
+    return addresses
 
 
 def listening_ports(processes: list[psutil.Process]) -> set[int]:
