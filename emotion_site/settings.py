@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,  # the upload's `file` is a binary field in the request schema
     # `<id:...>` in URLs (videos/ids.py): an integer within the database's range.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}},
+    # 401, 404 and 400 where every operation may answer them (analysis/api/schema_hooks.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "analysis.api.schema_hooks.document_common_answers",
+    ],
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

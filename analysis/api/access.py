@@ -12,7 +12,9 @@ from .views import LoginExemptMixin
 
 class AccessEventSerializer(serializers.ModelSerializer):
     # The video's id stays after it is deleted (video_ref); "video" is then null.
-    video = serializers.PrimaryKeyRelatedField(read_only=True)
+    video = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The video's id; null once the video is deleted (see video_ref)"
+    )
 
     class Meta:
         model = AccessEvent

@@ -16,7 +16,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -81,8 +82,23 @@ def refusal(errors: dict, code: int) -> Response:
     return Response(errors, status=code, headers=tus_headers())
 
 
-@extend_schema(exclude=True)  # tus is its own protocol (docs/api.md), not a JSON resource
+def tus_header(name: str, description: str, required: bool = True, kind=OpenApiTypes.STR) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.HEADER, required=required, description=description)
+
+
+TUS_RESUMABLE = tus_header("Tus-Resumable", f'The protocol version: "{TUS_VERSION}" (else 412)')
+REFUSED = OpenApiResponse(OpenApiTypes.OBJECT, description='The messages, e.g. {"non_field_errors": ["..."]}')
+NO_UPLOAD = OpenApiResponse(OpenApiTypes.OBJECT, description="No such upload of yours (cancelled, refused or expired)")
+WRONG_VERSION = OpenApiResponse(description="Tus-Resumable missing or not 1.0.0 (Tus-Version says which)")
+
+
 class TusView(LoginExemptMixin, APIView):
+    """tus 1.0.0 (docs/api.md): its own protocol, headers in and out, described here as far as OpenAPI goes."""
+
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Tus-Version, Tus-Extension and Tus-Max-Size headers")},
+        description="The tus protocol's capabilities.",
+    )
     def options(self, request: Request, *args, **kwargs) -> Response:
         return Response(
             status=status.HTTP_204_NO_CONTENT,
@@ -97,6 +113,27 @@ class TusView(LoginExemptMixin, APIView):
 
 
 class UploadCreate(TusView):
+    @extend_schema(
+        operation_id="uploads_create",
+        request=None,
+        parameters=[
+            TUS_RESUMABLE,
+            tus_header("Upload-Length", "The file's size in bytes", kind=OpenApiTypes.INT),
+            tus_header(
+                "Upload-Metadata",
+                "Comma-separated `key base64(value)` pairs: filename, title, sample_fps, study",
+                required=False,
+            ),
+        ],
+        responses={
+            201: OpenApiResponse(description="Created: its URL in Location, its expiry in Upload-Expires"),
+            400: REFUSED,
+            412: WRONG_VERSION,
+            413: REFUSED,
+            429: REFUSED,
+        },
+        description="Start a resumable upload (tus creation). The title, sampling and study are checked now.",
+    )
     def post(self, request: Request) -> Response:
         if refused := version_refusal(request):
             return refused
@@ -136,6 +173,16 @@ class UploadDetail(TusView):
             raise Http404("No such upload (cancelled, refused or expired).")
         return upload
 
+    @extend_schema(
+        operation_id="uploads_offset",
+        parameters=[TUS_RESUMABLE],
+        responses={
+            200: OpenApiResponse(description="Upload-Offset and Upload-Length; Video-Location once finished"),
+            404: NO_UPLOAD,
+            412: WRONG_VERSION,
+        },
+        description="How many bytes the server has: resume from Upload-Offset.",
+    )
     def head(self, request: Request, pk) -> Response:
         if refused := version_refusal(request):
             return refused
@@ -144,6 +191,26 @@ class UploadDetail(TusView):
         headers["Upload-Expires"] = expires(upload)
         return Response(headers=tus_headers(**headers, **video_headers(request, upload.video)))
 
+    @extend_schema(
+        operation_id="uploads_append",
+        request={OFFSET_CONTENT_TYPE: OpenApiTypes.BINARY},
+        parameters=[
+            TUS_RESUMABLE,
+            tus_header("Upload-Offset", "Where these bytes go: the current offset", kind=OpenApiTypes.INT),
+        ],
+        responses={
+            204: OpenApiResponse(description="Appended: the new Upload-Offset; Video-Location after the last byte"),
+            400: REFUSED,
+            404: NO_UPLOAD,
+            409: REFUSED,
+            412: WRONG_VERSION,
+            413: REFUSED,
+            415: REFUSED,
+            422: REFUSED,
+        },
+        description=f"Append bytes (Content-Type {OFFSET_CONTENT_TYPE}) at Upload-Offset; 409 when the offset is "
+        "not the server's or the upload is finished; 422 when the finished file is refused (not a video...).",
+    )
     def patch(self, request: Request, pk) -> Response:
         if refused := version_refusal(request):
             return refused
@@ -193,6 +260,12 @@ class UploadDetail(TusView):
             status=status.HTTP_204_NO_CONTENT, headers=tus_headers(**headers, **video_headers(request, video))
         )
 
+    @extend_schema(
+        operation_id="uploads_cancel",
+        parameters=[TUS_RESUMABLE],
+        responses={204: None, 404: NO_UPLOAD, 412: WRONG_VERSION},
+        description="Cancel an upload: its bytes are deleted.",
+    )
     def delete(self, request: Request, pk) -> Response:
         if refused := version_refusal(request):
             return refused
