@@ -67,3 +67,16 @@ def test_a_flood_of_copies_leaves_another_users_analysis_first_in_line(api, user
     # The analyses' queue holds their analysis alone: the next free analysis worker takes it.
     assert default.job_ids == [run.rq_job_id]
     assert all(job.func_name == MAKE_BLURRED_COPY for job in copies.jobs) and copies.count <= 2
+
+
+def test_a_hundred_reprocess_requests_queue_one_analysis_a_video(api, user, settings):
+    settings.USER_MAX_ACTIVE_RUNS = 5
+    videos = [make_video(user, title=f"Lecture {n}") for n in range(7)]
+    for video in videos:
+        make_run(video)
+    codes = [api.post(reverse("api:video-reprocess", args=[videos[0].pk])).status_code for _ in range(100)]
+    assert codes.count(202) == 1 and set(codes) == {202, 409}
+    # Over many videos: the user's analyses in flight stop at USER_MAX_ACTIVE_RUNS (429 past it).
+    codes = [api.post(reverse("api:video-reprocess", args=[v.pk])).status_code for v in videos[1:]]
+    assert codes == [202] * 4 + [429, 429]
+    assert django_rq.get_queue("default").count == 5
