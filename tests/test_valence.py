@@ -245,3 +245,22 @@ def test_the_api_sets_a_calm_stretch_and_another_user_gets_404(analysed, user, o
     }
     cleared = api.patch(url, {"calm_from_s": None, "calm_to_s": None}, format="json").json()
     assert cleared["calm_from_s"] is None and cleared["valence"] > 0.3
+
+
+def test_the_head_down_rule_on_a_real_clip(clip_persons):
+    # The Hamilton clip: YuNet's five points read one of its faces pitched down past the limit in a sample.
+    persons = clip_persons["short_hamilton_clip.mp4"]
+    bowed = [
+        p for p in persons if any(s["pitch"] is not None and s["pitch"] < -scale.LOOKING_DOWN_DEG for s in p["samples"])
+    ]
+    assert bowed, "a face pitched down is found"
+    for person in persons:
+        pitch = np.array([np.nan if s["pitch"] is None else s["pitch"] for s in person["samples"]])
+        quality = np.array([s["q"] for s in person["samples"]])
+        weights = scale.mood_weights(quality, pitch)
+        down = scale.looking_down(pitch)
+        assert np.allclose(weights[down], quality[down] * scale.LOOKING_DOWN_WEIGHT)
+        assert np.allclose(weights[~down], quality[~down])
+        known = ~np.isnan(pitch)
+        assert person["looking_down"] == pytest.approx(down[known].mean(), abs=1e-4)
+    assert all(p["looking_down"] > 0 for p in bowed)
