@@ -243,6 +243,9 @@ def test_the_api_sets_a_calm_stretch_and_another_user_gets_404(analysed, user, o
     assert api.patch(url, {"calm_from_s": 50, "calm_to_s": 60}, format="json").json() == {
         "detail": "Person 1 has no samples between 50 and 60 s."
     }
+    # The export says what the page and the API say.
+    exported = api.get(reverse("api:video-results", args=[video.pk])).json()["persons"][0]
+    assert exported["valence"] == response.json()["valence"]
     cleared = api.patch(url, {"calm_from_s": None, "calm_to_s": None}, format="json").json()
     assert cleared["calm_from_s"] is None and cleared["valence"] > 0.3
 

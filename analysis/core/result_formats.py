@@ -77,14 +77,17 @@ def person_dict(
     samples: list[dict],
     name: str = "",
     attention: float | None = None,
+    calm_stretch: tuple[float, float] | None = None,
 ) -> dict:
     """A person with their summary (emotion_summary.py, from the smoothed, quality-weighted samples), their
-    mean valence, and `attention`: their share of samples facing the camera (None: no pose known)."""
+    mean valence (against `calm_stretch` when the user chose one), and `attention`: their share of samples
+    facing the camera (None: no pose known)."""
     summary = summarize(
         np.array([s["t"] for s in samples]),
         np.array([s["p"] for s in samples]).reshape(-1, len(EMOTIONS)),
         np.array([s["q"] for s in samples]),
         np.array([np.nan if s["pitch"] is None else s["pitch"] for s in samples]),
+        calm_stretch,
     )
     return {
         "id": person_id,

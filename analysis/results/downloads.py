@@ -59,7 +59,10 @@ def persons_dicts(run: AnalysisRun, boxes: bool = True) -> Iterator[dict]:
         samples = list(person_samples(person, boxes))
         # The attention stored with the person (at the ATTENTION_MAX_DEG of the run or of its last edit),
         # so the export says what the page and the API say.
-        yield person_dict(person.number, person.first_s, person.last_s, samples, person.name, person.attention)
+        # Likewise the calm stretch the user chose, the zero of the person's valence.
+        yield person_dict(
+            person.number, person.first_s, person.last_s, samples, person.name, person.attention, person.calm_stretch
+        )
 
 
 def results_document(video: Video, run: AnalysisRun, boxes: bool = True) -> dict:
