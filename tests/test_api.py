@@ -519,7 +519,7 @@ TIME_MESSAGE = "Give the time in seconds (75.5) or as m:ss (1:15.5)."
         ({"t": "soon", "label": "x"}, {"t": [TIME_MESSAGE]}),
         ({"t": -3, "label": "x"}, {"t": [TIME_MESSAGE]}),
         ({"t": "1::2", "label": "x"}, {"t": [TIME_MESSAGE]}),
-        ({"t": True, "label": "x"}, {"t": [TIME_MESSAGE]}),
+        ({"t": True, "label": "x"}, {"t": ["Expected text or a number, not bool."]}),
         ({"t": None, "label": "x"}, {"t": ["This field is required."]}),
         ({"t": 1, "label": "   "}, {"label": ["This field is required."]}),
         ({"t": 1, "label": "x" * 121}, {"label": ["Ensure this value has at most 120 characters (it has 121)."]}),

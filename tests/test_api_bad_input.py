@@ -135,7 +135,7 @@ def test_nonsense_values_are_refused(api, user):
     assert api.post(f"/api/videos/{video.pk}/markers/", {"t": 2.4, "label": "end"}, format="json").status_code == 201
     response = api.post(f"/api/videos/{video.pk}/markers/", {"t": 1, "label": {"a": 1}}, format="json")
     assert response.status_code == 400 and "Expected text or a number" in response.json()["label"][0]
-    for name in ({}, [], {"x": "y"}):
+    for name in ({}, [], {"x": "y"}, False):
         response = api.post("/api/studies/", {"name": name}, format="json")
         assert response.status_code == 400 and "Expected text" in response.json()["name"][0]
     assert not Study.objects.filter(owner=user).exists() and Marker.objects.filter(video=video).count() == 1

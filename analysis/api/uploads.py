@@ -41,12 +41,13 @@ def upload_form(data, files, owner: AbstractBaseUser, upload_too_large: bool) ->
 
 def form_data(data: Mapping, names: list[str], defaults: Mapping | None = None) -> dict[str, str]:
     """The named fields of a body for a page's form: their text, as a form-encoded post has them (a number in
-    JSON becomes "12.5"). An object or a list where a form takes text is refused (a 400), not stored as "{}"."""
+    JSON becomes "12.5"). An object, a list or true/false where a form takes text is refused (a 400), not stored
+    as "{}" or "False"."""
     defaults = defaults or {}
     fields = {}
     for name in names:
         value = data.get(name, defaults.get(name))
-        if isinstance(value, Mapping | list):
+        if isinstance(value, Mapping | list | bool):
             raise serializers.ValidationError({name: [f"Expected text or a number, not {type(value).__name__}."]})
         if value is not None:
             fields[name] = value if isinstance(value, str) else str(value)
