@@ -14,7 +14,9 @@ import random
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -70,6 +72,17 @@ def api_schema():
 
 schema = api_schema()
 COUNTS = {"requests": 0, "as alice's": 0, "as mallory's": 0}
+
+
+@pytest.fixture(autouse=True)
+def keep_the_tests_connection():
+    """As Django's test client does: a request's end must not close the connection the test's transaction is on
+    (PostgreSQL: "the connection is closed" for the next request)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module", autouse=True)
