@@ -38,7 +38,7 @@ def document_common_answers(result: dict, generator, request, public) -> dict:
             names = {parameter.get("name") for parameter in operation.get("parameters", [])}
             if "{" in path or "page" in names:  # a page past the last one is 404 too (DRF's pagination)
                 needed.append("404")
-            if "requestBody" in operation or method in {"post", "put", "patch"}:
+            if "requestBody" in operation:
                 needed += ["400", "415"]
             for code in needed:
                 responses.setdefault(code, _answer(*COMMON[code]))
