@@ -235,3 +235,24 @@ def test_a_dropped_connection_resumes_and_the_same_bytes_are_analysed(live_serve
     run = video.runs.get()
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
     assert run.frames_done > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_tus_client_uploads_stops_and_resumes(live_server, user):
+    """tuspy (the Python tus client nobody here wrote): a chunk, a stop, a new uploader resuming at the offset."""
+    from tusclient import client as tus
+
+    token = Token.objects.create(user=user).key
+    endpoint = tus.TusClient(
+        live_server.url + reverse("api:upload-create"), headers={"Authorization": f"Token {token}"}
+    )
+    path, chunk = VIDEOS / "single_face.mp4", 64 * 1024
+    metadata = {"filename": "interview.mp4", "title": "Interview", "sample_fps": "1"}
+    first = endpoint.uploader(file_path=str(path), chunk_size=chunk, metadata=metadata)
+    first.upload_chunk()  # then the client stops (a closed laptop)
+    assert first.offset == chunk and not Video.objects.exists()
+    resumed = endpoint.uploader(file_path=str(path), chunk_size=chunk, url=first.url)
+    assert resumed.offset == chunk  # asked the server (HEAD) where to go on
+    resumed.upload()
+    video = Video.objects.get(owner=user)
+    assert video.title == "Interview" and sha256(video.file.read()) == sha256(path.read_bytes())
