@@ -38,7 +38,7 @@ def make_run(owner, title: str, persons: int, minutes: float, seed: int):
 
     from analysis.core.emotions import EMOTIONS
     from analysis.models import AnalysisRun, Person, Sample
-    from analysis.results.sample_store import summary_fields
+    from analysis.results.timeline_store import summary_fields
     from bench.study_rows import placeholder_video
 
     rng = np.random.default_rng(seed)

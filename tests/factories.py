@@ -14,7 +14,7 @@ from rq import SimpleWorker
 
 from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun, Person, Sample
-from analysis.results.sample_store import summary_fields
+from analysis.results.timeline_store import summary_fields
 from videos.models import Video
 
 from .conftest import VIDEOS

@@ -96,10 +96,6 @@ def membership_or_404(study: Study, video_id: int) -> StudyVideo:
     return get_object_or_404(study.memberships.select_related("study"), video_id=video_id)
 
 
-def _form_data(request: Request, names: list[str], defaults: Mapping | None = None) -> dict:
-    return form_data(request.data, names, defaults)
-
-
 # The studies
 
 
@@ -124,7 +120,7 @@ class StudyListCreate(LoginExemptMixin, generics.ListAPIView):
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, Mapping):
             return not_an_object(request.data)
-        form = StudyForm(_form_data(request, ["name", "description"]), owner=request.user)
+        form = StudyForm(form_data(request.data, ["name", "description"]), owner=request.user)
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
         study = form.save()
@@ -153,7 +149,7 @@ class StudyDetail(LoginExemptMixin, APIView):
         if not isinstance(request.data, Mapping):
             return not_an_object(request.data)
         current = {"name": study.name, "description": study.description}
-        form = StudyForm(_form_data(request, ["name", "description"], current), instance=study, owner=request.user)
+        form = StudyForm(form_data(request.data, ["name", "description"], current), instance=study, owner=request.user)
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
         return Response(detail(request, form.save()))
@@ -184,7 +180,7 @@ class StudyVariables(LoginExemptMixin, APIView):
         study = owned_study(request, pk)
         if not isinstance(request.data, Mapping):
             return not_an_object(request.data)
-        form = VariableForm(_form_data(request, ["name", "kind"], {"kind": StudyVariable.Kind.TEXT}))
+        form = VariableForm(form_data(request.data, ["name", "kind"], {"kind": StudyVariable.Kind.TEXT}))
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
         try:
@@ -207,7 +203,7 @@ class StudyVariableDetail(LoginExemptMixin, APIView):
         variable = get_object_or_404(owned_study(request, pk).variables, pk=variable_id)
         if not isinstance(request.data, Mapping):
             return not_an_object(request.data)
-        form = RenameVariableForm(_form_data(request, ["name"]))
+        form = RenameVariableForm(form_data(request.data, ["name"]))
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
         try:
