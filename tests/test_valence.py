@@ -185,6 +185,8 @@ def test_a_calm_stretch_the_user_chose_is_the_persons_zero():
     # A stretch with no samples falls back to the estimate; a stretch at the scale's end is held short of it.
     assert scale.person_calm(probabilities, t=t, stretch=(20.0, 30.0)) == scale.CALM_RAW
     assert scale.person_calm(np.array([vector(sad=1.0)] * 3), t=np.arange(3), stretch=(0, 2)) == -scale.USER_CALM_LIMIT
+    # Measured against a smile chosen as calm, the saddest face still reads -1 at the most.
+    assert scale.valence(vector(sad=1.0), scale.USER_CALM_LIMIT) == -1.0
     summary = summarize(t, probabilities, np.ones(len(t)), calm_stretch=(0.0, 4.0))
     assert summary.calm == pytest.approx(chosen, abs=1e-4)
 

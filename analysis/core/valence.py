@@ -53,10 +53,12 @@ def raw_valence(probabilities: np.ndarray) -> np.ndarray:
 
 
 def from_raw(raw: np.ndarray | float, calm: np.ndarray | float = CALM_RAW) -> np.ndarray:
-    """The raw scale's values on the calm-anchored scale (steps 2 and 3), `calm` broadcast against them."""
+    """The raw scale's values on the calm-anchored scale (steps 2 and 3), `calm` broadcast against them; within
+    [-1, 1] whatever the calm level (a user's calm stretch that reads happy would otherwise reach below -1)."""
     raw, calm = np.asarray(raw, dtype=float), np.asarray(calm, dtype=float)
     anchored = np.where(raw >= calm, (raw - calm) / (1.0 - calm), raw - calm)
-    return np.sign(anchored) * np.maximum(np.abs(anchored) - DEAD_ZONE, 0.0) / (1.0 - DEAD_ZONE)
+    shrunk = np.sign(anchored) * np.maximum(np.abs(anchored) - DEAD_ZONE, 0.0) / (1.0 - DEAD_ZONE)
+    return np.clip(shrunk, -1.0, 1.0)
 
 
 def valence(probabilities: np.ndarray, calm: np.ndarray | float = CALM_RAW) -> np.ndarray:
