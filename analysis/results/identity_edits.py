@@ -102,11 +102,9 @@ def set_hidden(person: Person, hidden: bool) -> None:
 def set_calm_stretch(person: Person, stretch: tuple[float, float] | None) -> None:
     """Measure `person`'s valence against their samples between stretch's two times (None: the app's
     estimate); their summary and the room's timeline follow."""
-    if stretch is not None:
-        start, end = stretch
-        if not Sample.objects.filter(person=person, t__gte=start, t__lte=end).exists():
-            raise IdentityError(f"{person.label} has no samples between {start:g} and {end:g} s.")
-    start, end = stretch if stretch is not None else (None, None)
+    start, end = stretch or (None, None)
+    if stretch is not None and not Sample.objects.filter(person=person, t__gte=start, t__lte=end).exists():
+        raise IdentityError(f"{person.label} has no samples between {start:g} and {end:g} s.")
     Person.objects.filter(pk=person.pk).update(calm_from_s=start, calm_to_s=end)
     _refresh(person)
     _rebuild(person.run)

@@ -46,8 +46,7 @@ def summary_fields(person_id: int) -> dict:
     """The person's dominant emotion, shares, mean, valence, looking-down share and attention, from their
     samples as stored."""
     t, probabilities, quality, yaw, pitch = sample_table(person_id)
-    stretch = Person.objects.filter(pk=person_id).values_list("calm_from_s", "calm_to_s").first()
-    calm_stretch = stretch if stretch and None not in stretch else None
+    calm_stretch = Person.objects.only("calm_from_s", "calm_to_s").get(pk=person_id).calm_stretch
     summary = summarize(t, probabilities, quality, pitch, calm_stretch)
     return {
         "dominant": summary.dominant,
