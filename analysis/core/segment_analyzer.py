@@ -138,7 +138,7 @@ class SegmentAnalyzer:
     def __init__(self, config: AnalyzerConfig):
         self.config = config
         self.detector = FaceDetector(config.detector)
-        self.encoder = FaceEncoder()
+        self.encoder = FaceEncoder(threads=config.threads)
         self.classifier = EmotionClassifier(model_spec(config.emotion_model), threads=config.threads)
         if config.threads is not None:
             cv2.setNumThreads(config.threads)  # for the whole process: an analyser owns its process
