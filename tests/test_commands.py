@@ -16,9 +16,10 @@ from .factories import make_video
 def test_analyze_video_prints_a_summary_and_writes_the_export_shape(tmp_path, capsys):
     # No django_db mark: pytest-django fails any database access, so this proves the command needs none.
     out = tmp_path / "result.json"
-    call_command("analyze_video", str(VIDEOS / "single_face.mp4"), "--json", str(out))
+    call_command("analyze_video", str(VIDEOS / "single_face.mp4"), "--ray", "--json", str(out))
     printed = capsys.readouterr().out
     assert "1 person(s)" in printed and "dominant happy" in printed and "realtime" in printed
+    assert "on Ray, 1 worker node(s)" in printed
     document = json.loads(out.read_text())
     assert set(document) == EXPORT_KEYS
     assert document["video"]["id"] is None and document["video"]["width"] == 640
@@ -30,6 +31,16 @@ def test_analyze_video_prints_a_summary_and_writes_the_export_shape(tmp_path, ca
     assert set(person["samples"][0]) == EXPORT_SAMPLE_KEYS
     assert "facing the camera" in printed and person["attention"] >= 0.9
     assert all(sample["yaw"] is not None and sample["pitch"] is not None for sample in person["samples"])
+
+
+def test_a_short_video_is_analysed_in_one_process_without_a_ray_cluster(tmp_path, capsys, settings):
+    """Starting a local Ray (~7 s here) would cost more than it saves on 12 samples."""
+    settings.RAY_ADDRESS = None
+    out = tmp_path / "result.json"
+    call_command("analyze_video", str(VIDEOS / "single_face.mp4"), "--json", str(out))
+    printed = capsys.readouterr().out
+    assert "in one process" in printed and "on Ray" not in printed
+    assert json.loads(out.read_text())["analysis"]["frames_analyzed"] == 12
 
 
 def test_analyze_video_every_frame_in_process(tmp_path):

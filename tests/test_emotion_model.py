@@ -55,10 +55,6 @@ def shipped():
     return EmotionClassifier(model_spec(DEFAULT_MODEL))
 
 
-# emotion-net-v5's float32 export on PublicTest, against the FER+ majority (its card before int8).
-FLOAT32_ACCURACY = 0.8484
-
-
 def test_network_has_the_documented_parameter_count():
     parameters = build_emotion_net().count_params()
     card = read_card(SHIPPED)
@@ -98,8 +94,7 @@ def test_model_card_hash_matches_the_shipped_tflite(name):
     card = read_card(tflite)
     assert card["tflite_file"] == tflite.name
     assert card["tflite_sha256"] == file_sha256(tflite)
-    int8 = " --int8" if "quantization" in card["tflite_export"] else ""
-    assert card["tflite_export"]["command"] == f"python -m emotion_training.litert_export {name}{int8}"
+    assert card["tflite_export"]["command"] == f"python -m emotion_training.litert_export {name}"
     assert tflite.stat().st_size < 5 * 1024 * 1024
 
 
@@ -131,16 +126,6 @@ def test_shipped_weights_score_on_a_fixed_public_test_sample(shipped, public_tes
     assert report["accuracy"] > reference_report["accuracy"] + 0.1
     assert report["per_class"]["happy"]["recall"] > 0.85
     assert report["per_class"]["neutral"]["recall"] > MIN_NEUTRAL_RECALL
-
-
-def test_a_quantised_export_keeps_the_float_exports_accuracy_on_the_card():
-    """The int8 export, evaluated by the command that wrote the card, within half a point of the float32
-    export's PublicTest accuracy (0.8484 before quantising), calm faces still read calm."""
-    card = read_card(SHIPPED)
-    if "quantization" in card["tflite_export"]:
-        assert card["metrics"]["PublicTest"]["accuracy"] >= FLOAT32_ACCURACY - 0.005
-        assert card["metrics"]["PublicTest"]["per_class"]["neutral"]["recall"] >= 0.85
-    assert card["inference_command"].startswith("python -m emotion_training.evaluate --model emotion-net-v5 ")
 
 
 def test_shipped_model_reads_a_real_smile(shipped):
@@ -308,6 +293,17 @@ def test_train_command_writes_weights_and_a_card(tmp_path, capsys):
     export_main([str(output)], write=lines.append)
     assert read_card(output)["tflite_sha256"] == file_sha256(tflite) == card["tflite_sha256"]
     assert lines == [f"{output}: wrote {tflite} (sha256 {card['tflite_sha256']})"]
+
+    # --int8: weights and activations quantised (calibrated on Training faces; a quarter of the bytes),
+    # the command on the card, probabilities within a few hundredths (this one-epoch model's are flat).
+    float_bytes = tflite.stat().st_size
+    export_main([str(output), "--int8"], write=lines.append)
+    assert tflite.stat().st_size < 0.5 * float_bytes
+    export = read_card(output)["tflite_export"]
+    assert export["command"] == f"python -m emotion_training.litert_export {output} --int8"
+    assert "int8" in export["quantization"] and read_card(output)["tflite_sha256"] == file_sha256(tflite)
+    quantised = LiteModel(tflite, threads=1).predict_on_batch(batch)
+    assert np.abs(quantised - expected).mean() < 0.03
 
 
 @pytest.mark.parametrize("zooms", ["1.0,abc", "1.0,1.2", "0"])

@@ -26,6 +26,10 @@ ROI_SPEED_SLACK = 1.0
 ROI_UNKNOWN_SPEED = 1.5
 MIN_BOX_PX = 8
 MIN_IOU_SAME_FACE = 0.3
+# What one detector call costs besides its pixels (setting the input size, resizing, the network's
+# fixed layers), in pixels scanned for the same time: YuNet ~1.1 ms a call, ~73 ns a pixel, one core.
+SCAN_CALL_PIXELS = 15_000
+COARSE_SLACK = 1.5
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,40 @@ def full_scan_scales(config: DetectorConfig, width: int, height: int, smallest_t
     scale = max(scale, min(1.0, sizes.min_input_px / height))
     scale = min(scale, (config.max_scan_pixels / max(1, width * height)) ** 0.5)
     scales = [scale]
-    if sizes.largest_px is not None and height * scale > sizes.largest_px:
+    # Faces somewhat above largest_px are still found (YuNet: 400 px on the shared portraits), so a
+    # frame at most COARSE_SLACK times that tall needs no second scan: 720p's routine scans (280 px) did
+    # two scans of nearly the same size before.
+    if sizes.largest_px is not None and height * scale > sizes.largest_px * COARSE_SLACK:
         scales.append(max(sizes.largest_px / height, min(1.0, sizes.min_input_px / height)))
     return scales
+
+
+def region_shape(box: Box, reach: float, width: int, height: int) -> tuple[int, int, int, int]:
+    """The region (x0, y0, x1, y1) scanned for a face within `reach` face sizes of `box`."""
+    x, y, w, h = box
+    mx, my = int(w * reach) + 4, int(h * reach) + 4
+    return max(0, x - mx), max(0, y - my), min(width, x + w + mx), min(height, y + h + my)
+
+
+def whole_frame_is_cheaper(
+    config: DetectorConfig, width: int, height: int, smallest_tracked_px: float, searches: list[tuple[Box, float]]
+) -> bool:
+    """Whether one routine scan of the frame costs less than scanning around each face to be looked for
+    (`searches`: (where it should be, reach)): a room of a dozen faces costs less scanned whole, a
+    face or two less scanned in regions (docs/face-detection.md)."""
+    sizes = SCAN_SIZES[config.model]
+    whole = sum(
+        width * height * scale**2 + SCAN_CALL_PIXELS
+        for scale in full_scan_scales(config, width, height, smallest_tracked_px)
+    )
+    regions = 0.0
+    for box, reach in searches:
+        x0, y0, x1, y1 = region_shape(box, reach, width, height)
+        scale = sizes.region_face_px[0] / max(box[3], 1)
+        regions += (x1 - x0) * (y1 - y0) * scale**2 + SCAN_CALL_PIXELS
+        if regions > whole:
+            return True
+    return False
 
 
 def _scaled(image: np.ndarray, scale: float) -> np.ndarray:
@@ -147,10 +182,8 @@ class FaceDetector:
     def around(self, image: np.ndarray, box: Box, reach: float) -> list[Detection]:
         """Faces within `reach` face sizes of `box`, scanned at the resolutions that face needs."""
         height, width = image.shape[:2]
-        x, y, w, h = box
-        mx, my = int(w * reach) + 4, int(h * reach) + 4
-        x0, y0 = max(0, x - mx), max(0, y - my)
-        x1, y1 = min(width, x + w + mx), min(height, y + h + my)
+        h = box[3]
+        x0, y0, x1, y1 = region_shape(box, reach, width, height)
         if x1 - x0 < MIN_BOX_PX or y1 - y0 < MIN_BOX_PX:
             return []
         region = image[y0:y1, x0:x1]

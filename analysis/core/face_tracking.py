@@ -125,6 +125,14 @@ class FaceTracker:
             self._last_fine_t = t
         return ScanPlan(full=full, smallest_tracked_px=smallest)
 
+    def due_searches(self, t: float) -> list[tuple[Box, float]]:
+        """(where it should be, reach) of each live face a sample without a full scan looks for at `t`."""
+        return [
+            (track.predicted(t), track.reach(t))
+            for track in self.live.values()
+            if t - track.searched_t >= self.config.redetect_every_s
+        ]
+
     def update(
         self,
         t: float,

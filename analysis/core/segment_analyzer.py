@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_face, model_spec
-from .face_detection import DetectorConfig, FaceDetector, affinity, iou, motion_reach
+from .face_detection import DetectorConfig, FaceDetector, affinity, iou, motion_reach, whole_frame_is_cheaper
 from .face_models import Box, Detection, FaceEncoder
 from .face_quality import face_quality
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
@@ -181,7 +181,8 @@ class _SegmentRun:
 
         search = (lambda box, reach: sample.boxes(detector.around(frame.image, box, reach))) if self.follow else None
         rescan = scan if detector.sizes.rescan_when_lost else None
-        found: list[TrackedFace] = self.tracker.update(frame.t, scan() if plan.full else None, search, rescan)
+        full = plan.full or self._whole_frame_is_cheaper(frame, plan.smallest_tracked_px)
+        found: list[TrackedFace] = self.tracker.update(frame.t, scan() if full else None, search, rescan)
         for face in found:
             born = face.local_id not in self.tracklets
             points = sample.points.get(face.box)
@@ -201,6 +202,15 @@ class _SegmentRun:
         self.recent.append(_Sampled(frame, sample.gray, [face.box for face in found]))
         if len(self.pending_tracklets) >= CLASSIFY_BATCH:
             self._classify()
+
+    def _whole_frame_is_cheaper(self, frame: SampledFrame, smallest_tracked_px: float | None) -> bool:
+        """Between full scans: many faces cost less found by one routine scan than each in its region."""
+        if not self.follow or smallest_tracked_px is None:
+            return False
+        height, width = frame.image.shape[:2]
+        searches = self.tracker.due_searches(frame.t)
+        config = self.analyzer.config.detector
+        return whole_frame_is_cheaper(config, width, height, smallest_tracked_px, searches)
 
     def _add(
         self,

@@ -14,8 +14,15 @@ from analysis.core.face_detection import DETECTORS, DetectorConfig
 from analysis.core.pipeline import analyze_video
 from analysis.core.result_formats import CollectingSink, export_document
 from analysis.core.segment_analyzer import AnalyzerConfig
-from analysis.core.video_source import VideoError, probe
+from analysis.core.video_source import VideoError, expected_samples, probe
 from analysis.results.downloads import video_dict
+
+# Without a Ray cluster (RAY_ADDRESS), this command would start a local Ray: ~7-8 s here (ray.init
+# ~4.7 s, the actors ~1 s, the shutdown ~1.5 s), which buys about 1.25x over one process that uses both
+# cores itself (2 cores: a 12-face room analysed in 8.5 s by two actors against 10.6 s in one process).
+# Ray pays for itself only past ~40 s of analysis: from ~1,200 samples (a dozen faces) to ~2,600 (one
+# face). Up to this many samples one process is the default (bench/README.md, "start-up").
+ONE_PROCESS_MAX_SAMPLES = 1800
 
 
 class ProgressSink(CollectingSink):
@@ -44,9 +51,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=settings.ANALYSIS_WORKERS, help="Ray actors (0: one per CPU)"
         )
-        parser.add_argument("--no-ray", action="store_true", help="analyse in this process instead of on Ray")
+        where = parser.add_mutually_exclusive_group()
+        where.add_argument("--no-ray", action="store_true", help="analyse in this process instead of on Ray")
+        where.add_argument(
+            "--ray",
+            action="store_true",
+            help=f"analyse on Ray even without RAY_ADDRESS for a video of up to {ONE_PROCESS_MAX_SAMPLES} samples "
+            "(by default one process analyses those: starting a local Ray costs more than it saves)",
+        )
 
-    def handle(self, *args, path, json_out, sample_fps, every_frame, detector, model, workers, no_ray, **options):
+    def handle(self, *args, path, json_out, sample_fps, every_frame, detector, model, workers, no_ray, ray, **options):
         if not Path(path).is_file():
             raise CommandError(f"No such file: {path}")
         if not every_frame and sample_fps <= 0:
@@ -56,6 +70,8 @@ class Command(BaseCommand):
         except VideoError as error:
             raise CommandError(str(error)) from error
         rate = None if every_frame else sample_fps
+        if not (ray or no_ray or settings.RAY_ADDRESS):
+            no_ray = expected_samples(info, rate) <= ONE_PROCESS_MAX_SAMPLES
         config = AnalyzerConfig(
             detector=DetectorConfig(model=detector, min_face_px=settings.FACE_MIN_SIZE), emotion_model=model
         )
@@ -78,7 +94,8 @@ class Command(BaseCommand):
             f"{Path(path).name}: {info.duration_s:.1f} s, {info.width}x{info.height}, {info.fps:.2f} fps; "
             f"{stats.frames_analyzed} frames analysed in {stats.elapsed_s:.1f} s "
             f"({info.duration_s / max(stats.elapsed_s, 1e-9):.2f}x realtime); {len(sink.persons)} person(s); "
-            f"{stats.faces} face samples, {stats.encodings} identity encodings; {len(stats.workers)} worker node(s)"
+            f"{stats.faces} face samples, {stats.encodings} identity encodings; "
+            f"{'in one process' if no_ray else f'on Ray, {len(stats.workers)} worker node(s)'}"
         )
         for person in sink.persons:
             top = sorted(zip(EMOTIONS, person["mean"].values()), key=lambda item: -item[1])[:3]
