@@ -87,6 +87,7 @@ class TrackedFace:
     box: Box
     encode: bool
     check_identity: bool = False  # unsure match: compare the new encoding with the track's
+    carried: bool = False  # not looked for at this sample: its box moved on from the last detection
 
 
 @dataclass
@@ -195,7 +196,7 @@ class FaceTracker:
             if not carried:
                 track.detected(t, box)
             track.last_t = t
-            faces.append(TrackedFace(local_id, box, encode=due or unsure, check_identity=unsure))
+            faces.append(TrackedFace(local_id, box, encode=due or unsure, check_identity=unsure, carried=carried))
         if full_scan is not None:
             self._busy = False
         for box in unclaimed:

@@ -16,7 +16,7 @@ from .face_models import Box, Detection, FaceEncoder
 from .face_quality import face_quality
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
 from .head_pose import head_pose
-from .video_source import SampledFrame, Segment, iter_sampled_frames
+from .video_source import SampledFrame, Segment, decoded_ahead, iter_sampled_frames
 
 THUMBNAIL_SIZE = 96
 # Faces classified in one batched call.
@@ -146,9 +146,12 @@ class SegmentAnalyzer:
     def analyze(self, request: SegmentRequest) -> SegmentResult:
         segment = request.segment
         run = _SegmentRun(self)
-        for frame in iter_sampled_frames(
+        frames = iter_sampled_frames(
             request.path, request.sample_fps, segment.start_s, segment.end_s, request.video_s, self.config.threads
-        ):
+        )
+        # An analyser with every core decodes the next frames on another thread while this one analyses
+        # (PyAV and OpenCV release the GIL); one kept to a core (a Ray actor) would only contend with itself.
+        for frame in frames if self.config.threads == 1 else decoded_ahead(frames):
             run.sample(frame)
         return run.result(segment)
 
@@ -165,6 +168,8 @@ class _SegmentRun:
         self.pending_tracklets: list[Tracklet] = []  # faces waiting for one batched classification
         self.pending_crops: list[np.ndarray] = []
         self.recent: deque[_Sampled] = deque(maxlen=BACKFILL_SAMPLES)
+        # Each track's last box and points, for a box carried over at a high sample rate.
+        self.last_points: dict[int, tuple[Box, np.ndarray, np.ndarray | None]] = {}
         self.samples = self.encodings = 0
 
     def sample(self, frame: SampledFrame) -> None:
@@ -185,7 +190,10 @@ class _SegmentRun:
         found: list[TrackedFace] = self.tracker.update(frame.t, scan() if full else None, search, rescan)
         for face in found:
             born = face.local_id not in self.tracklets
-            points = sample.points.get(face.box)
+            points, landmarks5 = sample.points.get(face.box), sample.landmarks5.get(face.box)
+            if points is None and face.carried and not face.encode and face.local_id in self.last_points:
+                # A box carried over moved as a whole: so did its points (dlib's landmarks cost ~1.4 ms).
+                points, landmarks5 = _moved(self.last_points[face.local_id], face.box)
             if face.encode or points is None:
                 # dlib's landmarks: the encoding needs them, and a detector without points (HOG, or a
                 # box carried over at a high sample rate) gives none.
@@ -196,7 +204,8 @@ class _SegmentRun:
                 self.tracker.record_encoding(frame.t, face, encoding)
                 self.tracklets.setdefault(face.local_id, Tracklet(face.local_id)).encodings.append(encoding)
                 self.encodings += 1
-            self._add(face.local_id, frame, sample.gray, face.box, points, sample.landmarks5.get(face.box))
+            self._add(face.local_id, frame, sample.gray, face.box, points, landmarks5)
+            self.last_points[face.local_id] = (face.box, points, landmarks5)
             if born and self.follow:
                 self._backfill(face.local_id, face.box, frame.t)
         self.recent.append(_Sampled(frame, sample.gray, [face.box for face in found]))
@@ -269,6 +278,15 @@ class _SegmentRun:
             _sort_by_time(tracklet)  # backfilled samples came after later ones
         ordered = sorted(self.tracklets.values(), key=lambda tracklet: (tracklet.times[0], tracklet.local_id))
         return SegmentResult(segment=segment, samples=self.samples, tracklets=ordered, encodings=self.encodings)
+
+
+def _moved(last: tuple[Box, np.ndarray, np.ndarray | None], box: Box) -> tuple[np.ndarray, np.ndarray | None]:
+    """The points of `last` (box, key points, YuNet's five) moved and scaled with its box to `box`."""
+    (x, y, w, h), points, five = last
+    scale = np.array([box[2] / max(w, 1), box[3] / max(h, 1)], dtype=np.float32)
+    offset, origin = np.array(box[:2], dtype=np.float32), np.array((x, y), dtype=np.float32)
+    moved = [None if p is None else (p - origin) * scale + offset for p in (points, five)]
+    return moved[0], moved[1]
 
 
 def _taken(box: Box, boxes: list[Box]) -> bool:

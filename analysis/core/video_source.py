@@ -1,6 +1,8 @@
 """Reading videos: probing a file and iterating its sampled frames with stream timestamps."""
 
 import math
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,6 +27,8 @@ MIN_SHORT_SEGMENT_S = 2.0
 # How far before a segment a seek lands, so keyframe seeking on variable frame rates never skips
 # the segment's first frames.
 SEEK_MARGIN_S = 1.0
+# Frames decoded ahead of the analysis on a thread of their own (decoded_ahead): a 1080p frame is 6 MB.
+DECODED_AHEAD = 4
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,41 @@ def iter_sampled_frames(
             declared = round(declared_s * fps)
             decoded = f"{max(last_t, 0.0):.1f} s" if seeked or not counted else f"{index} of {declared} frames"
             raise VideoError(f"The video stream ended after {decoded}: the file looks truncated.")
+
+
+def decoded_ahead(frames: Iterator[SampledFrame], ahead: int = DECODED_AHEAD) -> Iterator[SampledFrame]:
+    """`frames`, decoded on a thread of their own up to `ahead` frames before they are used; its errors
+    (a VideoError for a cut file) are raised here, where the frame they stopped would have been."""
+    slots: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+    done = object()
+
+    def decode() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        slots.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            slots.put(error)
+
+    decoder = threading.Thread(target=decode, name="decoder", daemon=True)
+    decoder.start()
+    try:
+        while (item := slots.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # a consumer that stops early (an error, a cancelled run) ends the decoder too
+        decoder.join()
+        getattr(frames, "close", lambda: None)()
 
 
 def _decoded(container, stream) -> Iterator:
