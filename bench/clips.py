@@ -13,12 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.common import OUT_DIR, BenchError, data_file, probe_video, require_ffmpeg
+from bench.common import DATA_DIR, OUT_DIR, BenchError, data_file, probe_video, require_ffmpeg
 
 CLIP_DIR = OUT_DIR / "clips"
 LONG_SOURCE = "videos/WolfgangLanger_Pexels.mp4"  # one face, 640x360, 19.7 s: crying, then laughing
 LONG_MINUTES = (1, 10, 30)
 MANY_FACES_SECONDS = 60
+CROWD_SECONDS = 20
 STREET_SOURCE = "videos/street_1080p.mp4"
 STREET_LOOPS = 4
 # Fast, ordinary h264: the bench measures decoding such files, not the encoder.
@@ -78,6 +79,34 @@ def many_faces_clip() -> Path:
         CLIP_DIR / f"many_faces_720p_{MANY_FACES_SECONDS}s.mp4",
         [*loop_still, str(multi), *loop_still, str(two), "-filter_complex", graph, *H264],
     )
+
+
+def crowd_clip() -> Path:
+    """20 s of 720p at 25 fps with 30 faces: multi_face.jpg (5 faces) six times, in a 3x2 grid of alternately
+    mirrored copies, drifting as the many-faces clip does (faces ~40 px tall)."""
+    graph = (
+        "[0:v]scale=1000:-2,format=yuv420p,split=3[a][b][c];[b]hflip[bm];[a][bm][c]hstack=inputs=3[row1];"
+        "[1:v]scale=1000:-2,format=yuv420p,split=3[d][e][f];[d]hflip[dm];[f]hflip[fm];[dm][e][fm]hstack=inputs=3[row2];"
+        "[row1][row2]vstack,scale=1408:792:force_original_aspect_ratio=decrease,pad=1408:792:(ow-iw)/2:(oh-ih)/2,"
+        "crop=1280:720:x='64+64*sin(2*PI*t/20)':y='36+36*sin(2*PI*t/13)',fps=25,format=yuv420p"
+    )
+    multi = str(data_file("images/multi_face.jpg"))
+    loop_still = ["-loop", "1", "-framerate", "25", "-t", str(CROWD_SECONDS), "-i"]
+    return _ffmpeg(
+        CLIP_DIR / f"crowd30_720p_{CROWD_SECONDS}s.mp4",
+        [*loop_still, multi, *loop_still, multi, "-filter_complex", graph, *H264],
+    )
+
+
+def room4_clip() -> Path:
+    """The four-person room mosaic (room_clip.py, 1280x720 VP8, 19.7 s): four faces."""
+    from bench.room_clip import room_mosaic
+
+    path = CLIP_DIR / "room4_720p.webm"
+    if not path.exists():
+        CLIP_DIR.mkdir(parents=True, exist_ok=True)
+        room_mosaic(DATA_DIR / "videos", path)
+    return path
 
 
 def street_x4_clip() -> Path:
