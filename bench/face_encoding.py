@@ -4,8 +4,9 @@
     .venv/bin/python -m bench.face_encoding --this-python   # only the dlib this interpreter imports
 
 The face is found once (HOG); the timed call is `face_encodings(image, known_face_locations=[box])`,
-as the pipeline encodes a face it already found: 5-point landmarks plus dlib's ResNet descriptor,
-no jitter. One thread (OPENBLAS_NUM_THREADS=1), as each Ray actor runs on one core.
+5-point landmarks plus dlib's ResNet descriptor, no jitter; beside it, the pipeline's encoder
+(analysis/core/face_models.py: the same landmarks, chip and weights, the ResNet run by LiteRT).
+One thread (OPENBLAS_NUM_THREADS=1), as each Ray actor runs on one core.
 Each dlib is measured in its own child process, so two builds of dlib never share one interpreter.
 """
 
@@ -45,7 +46,20 @@ def _time_here(rounds: int) -> dict:
         started = time.perf_counter()
         face_recognition.face_encodings(image, known_face_locations=boxes[:1])
         times.append((time.perf_counter() - started) * 1000)
+    # The pipeline's encoder: the same landmarks and ResNet weights, the network run by LiteRT.
+    from analysis.core.face_models import FaceEncoder
+
+    encoder = FaceEncoder(threads=1)
+    top, right, bottom, left = boxes[0]
+    box = (left, top, right - left, bottom - top)
+    litert = []
+    for round_ in range(rounds + 3):
+        started = time.perf_counter()
+        encoder.encode(image, encoder.landmarks(image, box))
+        if round_ >= 3:
+            litert.append((time.perf_counter() - started) * 1000)
     return {
+        "litert_median_ms": statistics.median(litert),
         "dlib": str(Path(dlib.__file__).parent),
         "version": dlib.__version__,
         "blas": bool(dlib.DLIB_USE_BLAS),
@@ -71,7 +85,8 @@ def describe(result: dict) -> str:
     blas = "OpenBLAS" if result["blas"] else "no BLAS"
     return (
         f"{result['median_ms']:.1f} ms per encoding (min {result['min_ms']:.1f}); "
-        f"dlib {result['version']}, {blas}, AVX {'on' if result['avx'] else 'off'}, {result['dlib']}"
+        f"dlib {result['version']}, {blas}, AVX {'on' if result['avx'] else 'off'}, {result['dlib']}; "
+        f"the pipeline's (the same ResNet through LiteRT): {result['litert_median_ms']:.1f} ms"
     )
 
 

@@ -87,7 +87,7 @@ def speed(args: argparse.Namespace) -> dict:
     video_s = probe_video(clip)["duration_s"]
     rate = ["--sample-fps", str(args.sample_fps)]
     local = run("speed_10min_one_process", manage_py("analyze_video", str(clip), *rate, "--no-ray"))
-    ray = run("speed_10min_ray", manage_py("analyze_video", str(clip), *rate, "--workers", str(args.workers)))
+    ray = run("speed_10min_ray", manage_py("analyze_video", str(clip), *rate, "--ray", "--workers", str(args.workers)))
     print(f"\n(a) {clip.name}: {video_s:.0f} s of 1280x720 at {args.sample_fps:g} fps, whole command")
     print(f"    {'':22} {'wall':>9} {'realtime':>9}")
     print(f"    {'one process (--no-ray)':22} {local.wall_s:8.1f}s {rtf(video_s, local)}")
@@ -104,7 +104,7 @@ def many_faces(args: argparse.Namespace) -> dict:
     modes = {
         "one process (--no-ray)": analyze("many_faces_one_process", clip, *rate, "--no-ray", json_out=True),
         f"Ray, {args.workers} workers": analyze(
-            "many_faces_ray", clip, *rate, "--workers", str(args.workers), json_out=True
+            "many_faces_ray", clip, *rate, "--ray", "--workers", str(args.workers), json_out=True
         ),
     }
     print(f"\n(b) {clip.name}: {video_s:.0f} s of 1280x720 with 10-12 faces, at {args.sample_fps:g} fps")
@@ -185,7 +185,10 @@ def memory(args: argparse.Namespace, from_speed: dict | None) -> dict:
         rows[m] = (
             video_s,
             run(f"memory_{m}min_one_process", manage_py("analyze_video", str(clip), *rate, "--no-ray")),
-            run(f"memory_{m}min_ray", manage_py("analyze_video", str(clip), *rate, "--workers", str(args.workers))),
+            run(
+                f"memory_{m}min_ray",
+                manage_py("analyze_video", str(clip), *rate, "--ray", "--workers", str(args.workers)),
+            ),
         )
     quick = " (--quick: no 30-minute case)" if args.quick else ""
     print(f"\n(e) peak RSS, 1280x720 at {args.sample_fps:g} fps{quick}; realtime factors of the same runs")
