@@ -1,4 +1,4 @@
-"""Is an int8 LiteRT export of the emotion classifier as accurate and faster? (issue 31, measured, not shipped)
+"""Is an int8 LiteRT export of the emotion classifier as accurate and faster? (issue 31; not shipped: no faster on AVX2)
 
     .venv/bin/python -m bench.quantized_classifier [--model emotion-net-v5] [--calibration-faces 300] [--rounds 3]
 

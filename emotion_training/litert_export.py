@@ -10,9 +10,9 @@ analysis/weights/fer_mini_xception.tflite) and records the file's SHA-256 and th
 it in the model card beside it. `python -m emotion_training.train` calls `export_tflite` itself
 after training. float32 by default; `--int8` quantises weights and activations (float input and
 output), calibrated on INT8_CALIBRATION_FACES fixed FER2013 Training faces. For emotion-net-v5 it keeps
-PublicTest accuracy within 0.2 points and classifies 2.6x the faces a second on one core of a CPU with
-int8 dot products (AVX-512 VNNI), but none more on an AVX2-only one (bench/quantized_classifier.py),
-so the shipped export stays float32. A model exported so must be evaluated again
+PublicTest accuracy within 0.2 points and classified 2.6x the faces a second on one core of one
+machine (int8 dot products), but none more on an AVX2-only one (bench/quantized_classifier.py), so
+the shipped export stays float32. A model exported so must be evaluated again
 (`emotion_training.evaluate --calibrate --write-card`).
 """
 
