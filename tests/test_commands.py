@@ -33,8 +33,8 @@ def test_analyze_video_prints_a_summary_and_writes_the_export_shape(tmp_path, ca
     assert all(sample["yaw"] is not None and sample["pitch"] is not None for sample in person["samples"])
 
 
-def test_a_short_video_is_analysed_in_one_process_without_a_ray_cluster(tmp_path, capsys, settings):
-    """Starting a local Ray (~7 s here) would cost more than it saves on 12 samples."""
+def test_without_a_ray_cluster_the_command_analyses_in_one_process(tmp_path, capsys, settings):
+    """Starting a local Ray (~7 s here) would cost more than it saves: one process, a thread per core."""
     settings.RAY_ADDRESS = None
     out = tmp_path / "result.json"
     call_command("analyze_video", str(VIDEOS / "single_face.mp4"), "--json", str(out))

@@ -11,18 +11,17 @@ from tqdm import tqdm
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
 from analysis.core.face_detection import DETECTORS, DetectorConfig
+from analysis.core.lite_model import usable_cores
 from analysis.core.pipeline import analyze_video
 from analysis.core.result_formats import CollectingSink, export_document
 from analysis.core.segment_analyzer import AnalyzerConfig
-from analysis.core.video_source import VideoError, expected_samples, probe
+from analysis.core.video_source import VideoError, probe
 from analysis.results.downloads import video_dict
 
-# Without a Ray cluster (RAY_ADDRESS), this command would start a local Ray: ~7-8 s here (ray.init
-# ~4.7 s, the actors ~1 s, the shutdown ~1.5 s), which buys about 1.25x over one process that uses both
-# cores itself (2 cores: a 12-face room analysed in 8.5 s by two actors against 10.6 s in one process).
-# Ray pays for itself only past ~40 s of analysis: from ~1,200 samples (a dozen faces) to ~2,600 (one
-# face). Up to this many samples one process is the default (bench/README.md, "start-up").
-ONE_PROCESS_MAX_SAMPLES = 1800
+# Without a Ray cluster (RAY_ADDRESS) this command analyses in one process, a thread per core, each
+# with its own models (LocalExecutor): a local Ray would cost ~7-8 s more here (ray.init ~4.7 s, the
+# actors ~1 s, the shutdown ~1.5 s) to run the same work in two processes, no faster on one machine
+# (2 cores, 10-minute 720p clip: 33.9 s of analysis in one process, 33.0 s on two actors; bench/README.md).
 
 
 class ProgressSink(CollectingSink):
@@ -49,15 +48,18 @@ class Command(BaseCommand):
         parser.add_argument("--detector", choices=DETECTORS, default=settings.FACE_DETECTOR)
         parser.add_argument("--model", default=settings.EMOTION_MODEL, help="emotion model name or path")
         parser.add_argument(
-            "--workers", type=int, default=settings.ANALYSIS_WORKERS, help="Ray actors (0: one per CPU)"
+            "--workers",
+            type=int,
+            default=settings.ANALYSIS_WORKERS,
+            help="Ray actors, or threads in one process (0: one per CPU)",
         )
         where = parser.add_mutually_exclusive_group()
         where.add_argument("--no-ray", action="store_true", help="analyse in this process instead of on Ray")
         where.add_argument(
             "--ray",
             action="store_true",
-            help=f"analyse on Ray even without RAY_ADDRESS for a video of up to {ONE_PROCESS_MAX_SAMPLES} samples "
-            "(by default one process analyses those: starting a local Ray costs more than it saves)",
+            help="analyse on a local Ray even without RAY_ADDRESS (by default this command then analyses in one "
+            "process, a thread per core: starting Ray costs more than it saves on one machine)",
         )
 
     def handle(self, *args, path, json_out, sample_fps, every_frame, detector, model, workers, no_ray, ray, **options):
@@ -70,8 +72,7 @@ class Command(BaseCommand):
         except VideoError as error:
             raise CommandError(str(error)) from error
         rate = None if every_frame else sample_fps
-        if not (ray or no_ray or settings.RAY_ADDRESS):
-            no_ray = expected_samples(info, rate) <= ONE_PROCESS_MAX_SAMPLES
+        no_ray = no_ray or not (ray or settings.RAY_ADDRESS)
         config = AnalyzerConfig(
             detector=DetectorConfig(model=detector, min_face_px=settings.FACE_MIN_SIZE), emotion_model=model
         )
@@ -80,7 +81,8 @@ class Command(BaseCommand):
             sink = ProgressSink(bar)
             try:
                 if no_ray:
-                    stats = analyze_video(path, info, rate, LocalExecutor(config), sink)
+                    executor = LocalExecutor(config, workers=workers or usable_cores())
+                    stats = analyze_video(path, info, rate, executor, sink)
                 else:
                     from analysis.runs.ray_executor import RayExecutor
 
