@@ -54,27 +54,35 @@ class YuNetLocator:
             self._detector.setInputSize((width, height))
             self._size = (width, height)
         _, found = self._detector.detect(image)
-        return [] if found is None else [to_dlib_terms(row) for row in found]
+        return [] if found is None else to_dlib_terms(found)
 
 
-def to_dlib_terms(row: np.ndarray) -> Detection:
-    """One row of YuNet's output (box, 5 points, score) as a box and key points like dlib's."""
-    x, y, w, h = (float(v) for v in row[:4])
-    points = row[4:14].reshape(5, 2).astype(np.float32)
-    eyes = points[:2][np.argsort(points[:2, 0])]  # image left first
-    middle = eyes.mean(axis=0)
-    eye_distance = max(float(np.hypot(*(eyes[1] - eyes[0]))), 1e-3)
-    across = (eyes[1] - eyes[0]) / eye_distance
-    down = np.array([-across[1], across[0]], dtype=np.float32)
-    tip = points[2] - middle
-    nose_base = (
-        middle
-        + NOSE_BASE_SIDEWAYS_SHARE * float(tip @ across) * across
-        + (float(tip @ down) + NOSE_BASE_BELOW_TIP * eye_distance) * down
-    )
-    side = BOX_SIDE_PER_GEOMETRIC_SIZE * (w * h) ** 0.5
-    centre_x = middle[0] - BOX_CENTRE_LEFT_OF_EYES * side
-    centre_y = middle[1] + BOX_CENTRE_BELOW_EYES * side
-    box: Box = (int(round(centre_x - side / 2)), int(round(centre_y - side / 2)), int(round(side)), int(round(side)))
-    key = np.stack([eyes[0], eyes[1], nose_base]).astype(np.float32)
-    return Detection(box, key, float(row[14]), points)  # the raw five for the head pose (head_pose.py)
+def to_dlib_terms(rows: np.ndarray) -> list[Detection]:
+    """YuNet's output rows (box, 5 points, score) as boxes and key points like dlib's, all rows at once."""
+    points = rows[:, 4:14].reshape(-1, 5, 2).astype(np.float32)
+    swap = points[:, 0, 0] > points[:, 1, 0]  # image left first
+    eyes = points[:, :2].copy()
+    eyes[swap] = eyes[swap][:, ::-1]
+    middle = eyes.mean(axis=1)
+    eye_vector = eyes[:, 1] - eyes[:, 0]
+    eye_distance = np.maximum(np.hypot(eye_vector[:, 0], eye_vector[:, 1]), 1e-3)
+    across = eye_vector / eye_distance[:, None]
+    down = np.stack([-across[:, 1], across[:, 0]], axis=1)
+    tip = points[:, 2] - middle
+    sideways = NOSE_BASE_SIDEWAYS_SHARE * (tip * across).sum(axis=1)
+    downwards = (tip * down).sum(axis=1) + NOSE_BASE_BELOW_TIP * eye_distance
+    nose_base = middle + sideways[:, None] * across + downwards[:, None] * down
+    side = BOX_SIDE_PER_GEOMETRIC_SIZE * np.sqrt(rows[:, 2].astype(np.float64) * rows[:, 3])
+    centre_x = middle[:, 0] - BOX_CENTRE_LEFT_OF_EYES * side
+    centre_y = middle[:, 1] + BOX_CENTRE_BELOW_EYES * side
+    keys = np.stack([eyes[:, 0], eyes[:, 1], nose_base], axis=1).astype(np.float32)
+    found = []
+    for i in range(len(rows)):
+        box: Box = (
+            int(round(centre_x[i] - side[i] / 2)),
+            int(round(centre_y[i] - side[i] / 2)),
+            int(round(side[i])),
+            int(round(side[i])),
+        )
+        found.append(Detection(box, keys[i], float(rows[i, 14]), points[i]))  # the raw five for head_pose.py
+    return found
