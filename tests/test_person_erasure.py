@@ -128,6 +128,8 @@ def test_no_blurred_copy_once_a_person_is_erased_while_the_source_stays(alice, a
     with pytest.raises(ValueError, match="A person was erased from these results"):
         start_blurred_copy(video)
     page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
-    assert "a new blurred copy could show them" in page and "Make a blurred copy" not in page
+    assert "still shows them, so no new blurred copy is made" in page and "Make a blurred copy" not in page
+    # The advice does not contradict itself: deleting the source is the way; analysing again is not.
+    assert "analysing it again would bring them back" in page and "or analyse it again" not in page
     response = alice.post(reverse("api:video-blurred", args=[video.pk]), {}, content_type="application/json")
     assert response.status_code == 409 and "erased" in response.json()["detail"]

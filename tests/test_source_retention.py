@@ -2,6 +2,7 @@
 storage (and the quota), thumbnails become a placeholder, the charts and exports stay."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -46,7 +47,11 @@ def test_delete_source_keeps_the_results(alice, user, settings, isolated_storage
 
     page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
     assert "The source video was deleted on" in page and 'id="player"' not in page and 'id="overlay"' not in page
+    assert page.count("was deleted on") == 1 and page.count("the results stay") <= 1  # said once, not three times
     assert "disabled" in page and "nothing to analyse again" in page
+    # ... and looks it: the stylesheet greys disabled buttons out (it made them look enabled before).
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+    assert re.search(r"button:disabled[^{]*\{[^}]*opacity: 0\.4\d*;[^}]*cursor: not-allowed", css)
     assert charts_data(page)  # the charts stay
     after = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)
     assert after["persons"] == before["persons"]
