@@ -84,8 +84,9 @@ def test_an_upload_in_chunks_becomes_the_same_video_with_its_analysis_queued(
         location, last = upload_in_chunks(api, data, 100_000, filename="Team.mp4", title="Team", sample_fps="2")
     assert last.status_code == 204 and int(last["Upload-Offset"]) == len(data)
     video = Video.objects.get(owner=user)
-    assert last["Video-Page"] == reverse("analysis:results", args=[video.pk])
-    assert last["Video-Location"].endswith(reverse("api:video-detail", args=[video.pk]))
+    # Both absolute, as a tus client's Location is (the page was relative before).
+    assert last["Video-Page"] == "http://testserver" + reverse("analysis:results", args=[video.pk])
+    assert last["Video-Location"] == "http://testserver" + reverse("api:video-detail", args=[video.pk])
     assert (video.title, video.original_name, video.size_bytes) == ("Team", "Team.mp4", len(data))
     assert sha256(video.file.read()) == sha256(data)
     run = video.runs.get()

@@ -71,11 +71,11 @@ def expires(upload: PartialUpload) -> str:
 
 
 def video_headers(request: Request, video: Video | None) -> dict[str, str]:
-    """Where a finished upload's video is: its API URL and its results page."""
+    """Where a finished upload's video is: its API URL and its results page, both absolute (as Location is)."""
     if video is None:
         return {}
     location = request.build_absolute_uri(reverse("api:video-detail", args=[video.pk]))
-    return {"Video-Location": location, "Video-Page": video.get_absolute_url()}
+    return {"Video-Location": location, "Video-Page": request.build_absolute_uri(video.get_absolute_url())}
 
 
 def refusal(errors: dict, code: int) -> Response:
