@@ -20,7 +20,8 @@ from .test_browser import watch_for_errors
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SINGLE_FACE = VIDEOS / "single_face.mp4"
-THREE_CLIPS = [VIDEOS / "single_face.mp4", VIDEOS / "no_face.mp4", VIDEOS / "short_hamilton_clip.mp4"]
+# The largest first: with uploads side by side, a smaller later file used to be stored (and analysed) first.
+THREE_CLIPS = [VIDEOS / "short_hamilton_clip.mp4", VIDEOS / "single_face.mp4", VIDEOS / "no_face.mp4"]
 STORED_UPLOADS = "Object.keys(localStorage).filter(k => k.startsWith('tus-upload:'))"
 
 
@@ -122,7 +123,7 @@ def test_upload_one_clip_with_its_progress(page, live_server, user):
     video = Video.objects.get()
     assert (video.owner, video.title, video.original_name) == (user, "Tête-à-tête", "single_face.mp4")
     assert link.get_attribute("href") == line.locator("a.upload-video-link").get_attribute("href")
-    assert link.get_attribute("href") == f"/videos/{video.pk}/"
+    assert link.get_attribute("href") == f"{live_server.url}/videos/{video.pk}/"  # Video-Page, absolute
     assert stored_sha256(video) == sha256(SINGLE_FACE.read_bytes())
     assert_queued(video, sample_fps=2.0)
     # One creation, one chunk (the clip is far below 8 MiB); nothing left to resume.
@@ -179,8 +180,12 @@ def test_three_clips_at_once_become_three_videos(page, live_server, user):
         assert lines.nth(index).get_attribute("data-state") == "done"
     videos = {video.original_name: video for video in Video.objects.all()}
     assert sorted(videos) == sorted(path.name for path in THREE_CLIPS)
+    # First in, first out: stored, and their analyses queued, in the order the files were chosen.
+    assert [video.original_name for video in Video.objects.order_by("pk")] == [path.name for path in THREE_CLIPS]
+    runs = AnalysisRun.objects.filter(video__owner=user).order_by("created_at", "pk")
+    assert [run.video.original_name for run in runs] == [path.name for path in THREE_CLIPS]
     links = set(page.eval_on_selector_all("#upload-summary li a", "links => links.map(a => a.getAttribute('href'))"))
-    assert links == {f"/videos/{video.pk}/" for video in videos.values()}
+    assert links == {f"{live_server.url}/videos/{video.pk}/" for video in videos.values()}
     for path in THREE_CLIPS:
         video = videos[path.name]
         assert video.title == path.stem
