@@ -1,13 +1,13 @@
 """Is an int8 LiteRT export of the emotion classifier as accurate and faster? (issue 31; not shipped: no faster on AVX2)
 
-    .venv/bin/python -m bench.quantized_classifier [--model emotion-net-v5] [--calibration-faces 300] [--rounds 3]
+    .venv/bin/python -m bench.quantized_classifier [--model emotion-net-v5] [--rounds 3]
 
 Exports the model's Keras weights twice to bench/out/ with TensorFlow's converter: dynamic-range int8
-(weights only) and full int8 (weights and activations, calibrated on N FER2013 Training faces, float
-input and output), then serves each exactly as the app serves the shipped float32 export (the card's
-views and calibration) and prints, against the FER+ majority on PublicTest: accuracy, neutral recall,
-and faces/s on one thread (a Ray actor's), the three models taking turns. Nothing here changes what the
-app runs.
+(weights only) and full int8 (weights and activations, calibrated on the 300 Training faces that
+`litert_export --int8` uses, float input and output), then serves each exactly as the app serves the
+shipped float32 export (the card's views and calibration) and prints, against the FER+ majority on
+PublicTest: accuracy, neutral recall, and faces/s on one thread (a Ray actor's), the three models taking
+turns. Nothing here changes what the app runs.
 """
 
 from __future__ import annotations
@@ -30,43 +30,39 @@ VOTES = DATA_DIR / "fer2013" / "ferplus_votes.npz"
 
 
 def export(keras_path: Path, calibration_faces: np.ndarray) -> dict[str, Path]:
-    """The int8 exports of `keras_path` in bench/out/: {"dynamic-int8": path, "full-int8": path}."""
+    """The int8 exports of `keras_path` in bench/out/: {"dynamic-int8": path, "full-int8": path}. Full int8
+    is the export command's own (`litert_export --int8`); dynamic-range int8 (weights only) is this bench's."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
 
-    model = keras.models.load_model(keras_path, compile=False)
+    from emotion_training.litert_export import export_tflite
+
     OUT.mkdir(exist_ok=True)
     paths = {
         "dynamic-int8": OUT / f"{keras_path.stem}_dynamic_int8.tflite",
-        "full-int8": OUT / f"{keras_path.stem}_int8.tflite",
+        "full-int8": export_tflite(keras_path, OUT / f"{keras_path.stem}_int8.tflite", calibration_faces),
     }
     with tempfile.TemporaryDirectory() as saved_model:
-        model.export(saved_model, format="tf_saved_model", verbose=False)
-        for kind, path in paths.items():
-            converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            if kind == "full-int8":
-                converter.representative_dataset = lambda: ([face[np.newaxis]] for face in calibration_faces)
-            path.write_bytes(converter.convert())
+        keras.models.load_model(keras_path, compile=False).export(saved_model, format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        paths["dynamic-int8"].write_bytes(converter.convert())
     return paths
 
 
 def main() -> None:
     from emotion_training.evaluation import predict_batched, resize_faces
-    from emotion_training.fer_dataset import fixed_rows, load_split
+    from emotion_training.fer_dataset import load_split
     from emotion_training.ferplus import load_vote_labels
+    from emotion_training.litert_export import int8_calibration_faces
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="emotion-net-v5", choices=sorted(BUNDLED_MODELS))
-    parser.add_argument("--calibration-faces", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
     served = model_spec(options.model)
-    training = load_split(FER, "Training")
-    calibration = resize_faces(
-        training.faces[fixed_rows(len(training.faces), options.calibration_faces)], served.input_size
-    )
+    calibration = int8_calibration_faces(served.input_size, FER)  # as `litert_export --int8` calibrates
     models = {
         "float32 (shipped)": served.path,
         **export(BUNDLED_MODELS[options.model].with_suffix(".keras"), calibration),
