@@ -66,7 +66,8 @@ def test_network_has_the_documented_parameter_count():
 def test_shipped_model_is_the_default_and_the_reference_stays_selectable():
     assert settings.EMOTION_MODEL == DEFAULT_MODEL
     spec = model_spec(DEFAULT_MODEL)
-    assert (spec.input_size, spec.path, spec.flip_tta, spec.tta_zooms) == (48, SHIPPED, True, (1.0, 0.9))
+    # Two views, the face and its mirror image (four, with a 0.9 zoom, until issue 31: no more accurate).
+    assert (spec.input_size, spec.path, spec.flip_tta, spec.tta_zooms) == (48, SHIPPED, True, (1.0,))
     assert spec.crop_margin == 0.15
     reference = model_spec(REFERENCE_MODEL)
     assert (reference.input_size, reference.crop_margin, reference.flip_tta, reference.tta_zooms) == (
