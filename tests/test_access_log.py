@@ -70,6 +70,34 @@ def test_stream_records_once_per_playback_not_per_range(alice, user):
     assert AccessEvent.objects.filter(action="stream").count() == 2
 
 
+def test_the_page_players_preload_logs_nothing_and_its_play_signal_logs_one_stream(alice, user, client):
+    video = make_video(user)
+    url = reverse("videos:stream", args=[video.pk])
+    # What the results page's player fetches before anyone presses play: metadata, the first frame.
+    for header in ["bytes=0-", "bytes=65536-"]:
+        b"".join(alice.get(url + "?player=1", HTTP_RANGE=header).streaming_content)
+    assert not AccessEvent.objects.filter(action="stream").exists()
+    played = reverse("videos:played", args=[video.pk])
+    assert alice.get(played).status_code == 405
+    assert alice.post(played).status_code == 204
+    assert only_event(action="stream").detail == ""
+
+
+def test_the_play_signal_needs_the_owner_and_csrf(user, other_user, client):
+    from django.test import Client
+
+    video = make_video(user)
+    played = reverse("videos:played", args=[video.pk])
+    assert client.post(played).status_code == 302  # to the login page
+    client.force_login(other_user)
+    assert client.post(played).status_code == 404
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(played).status_code == 403
+    assert not AccessEvent.objects.filter(action="stream").exists()
+    assert client.post(reverse("analysis:blurred_played", args=[video.pk])).status_code == 404
+
+
 def test_study_exports_record_one_event_per_video(alice, user):
     first, second = make_video(user, "Monday"), make_video(user, "Tuesday")
     study = Study.objects.create(owner=user, name="Lectures")
@@ -78,10 +106,20 @@ def test_study_exports_record_one_event_per_video(alice, user):
     api_for(user).get(reverse("api:study-export-json", args=[study.pk]))
     got = sorted((e.video_title, e.detail, e.via) for e in AccessEvent.objects.filter(action="export"))
     assert got == [
-        ("Monday", "study Lectures", "api"),
-        ("Monday", "study Lectures", "page"),
-        ("Tuesday", "study Lectures", "api"),
-        ("Tuesday", "study Lectures", "page"),
+        ("Monday", "csv, study Lectures", "page"),
+        ("Monday", "json, study Lectures", "api"),
+        ("Tuesday", "csv, study Lectures", "page"),
+        ("Tuesday", "json, study Lectures", "api"),
+    ]
+    # Each format reads apart, the page's JSON and the API's CSV too.
+    alice.get(reverse("studies:export_json", args=[study.pk]))
+    api_for(user).get(reverse("api:study-export-csv", args=[study.pk])).getvalue()
+    details = AccessEvent.objects.filter(action="export", video=first).values_list("detail", "via")
+    assert sorted(details) == [
+        ("csv, study Lectures", "api"),
+        ("csv, study Lectures", "page"),
+        ("json, study Lectures", "api"),
+        ("json, study Lectures", "page"),
     ]
 
 
@@ -178,3 +216,20 @@ def test_erasure_and_source_deletion_are_logged_on_every_path(alice, user, analy
     apply_retention()
     event = AccessEvent.objects.get(action="delete_source")
     assert (event.username, event.user, event.via) == ("system", None, "system")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_opening_a_results_page_logs_no_stream_until_play(page, live_server, user, analysed):
+    from .test_browser import log_in_and_open, wait_until
+
+    video = analysed[0]
+    log_in_and_open(page, live_server, video)  # waits for the player's metadata
+    assert page.evaluate("document.getElementById('player').videoWidth") > 0  # it preloaded
+    assert not AccessEvent.objects.filter(action="stream").exists()
+    page.evaluate("const p = document.getElementById('player'); p.muted = true; p.play()")
+    wait_until(page, "!document.getElementById('player').paused")
+    page.wait_for_timeout(500)
+    page.evaluate("document.getElementById('player').pause(); document.getElementById('player').play()")
+    page.wait_for_timeout(500)
+    events = list(AccessEvent.objects.filter(action="stream"))
+    assert [(e.video_id, e.username, e.via) for e in events] == [(video.pk, "alice", "page")]

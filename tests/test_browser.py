@@ -214,3 +214,21 @@ def test_the_overlay_draws_a_face_at_the_bottom_whole_and_leaves_the_controls_us
     assert page.evaluate(f"({hit})(r => r.top + 10)") == "overlay-hits"
     assert page.evaluate(f"({hit})(r => r.bottom - 10)") == "player"
     assert errors == []
+
+
+def test_overlay_labels_of_faces_side_by_side_do_not_cover_each_other(page, live_server, analysed):
+    video, _, _ = analysed
+    log_in_and_open(page, live_server, video)
+    # Three faces in a row, 10 px apart, with labels wider than the faces; a fourth at the right edge.
+    faces = [{"box": [100 + 50 * i, 60, 40, 40], "width": 110} for i in range(3)]
+    faces.append({"box": [610, 200, 30, 30], "width": 110})
+    placed = page.evaluate(f"window.overlayLabels.place({faces}, 640, 360)")
+    height = page.evaluate("window.overlayLabels.height")
+    rects = [(left, top, face["width"], height) for (left, top), face in zip(placed, faces)]
+    for i, a in enumerate(rects):
+        assert 0 <= a[0] and a[0] + a[2] <= 640 and 0 <= a[1] and a[1] + a[3] <= 360, a
+        for b in rects[i + 1 :]:
+            apart = a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+            assert apart, (a, b)
+    # Each label touches its own face: right above or right below it (the first choice where free).
+    assert rects[0][1] == 60 - height

@@ -72,6 +72,19 @@ def events_of_video(video: Video) -> QuerySet[AccessEvent]:
     return AccessEvent.objects.filter(video_ref=video.pk, owner_id=video.owner_id)
 
 
+# The results page's players fetch with ?player=1 and say when playback starts (POST .../played/):
+# what a player preloads (metadata, the first frame) is not a stream, so those requests log nothing.
+PAGE_PLAYER_PARAM = "player"
+
+
+def counts_as_playback(request: HttpRequest) -> bool:
+    """Whether this request to a video's file starts a playback to log: not the page's own player
+    (it logs on play), and the first request of a playback (is_first_of_playback)."""
+    if request.GET.get(PAGE_PLAYER_PARAM):
+        return False
+    return is_first_of_playback(request.headers.get("Range"))
+
+
 def is_first_of_playback(range_header: str | None) -> bool:
     """A player sends many Range requests while it plays and seeks; only the first of a playback (no
     Range, or one from byte 0) is logged, so the log says "streamed" once, not once per chunk."""

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from analysis.models import BlurredCopy
 from analysis.runs.blur_launch import copy_state, download_name, latest_copy, ready_copy, start_blurred_copy
-from videos.access_log import Action, is_first_of_playback, record
+from videos.access_log import Action, counts_as_playback, record
 from videos.ids import MAX_ID
 from videos.ownership import owned_video
 from videos.streaming import ranged_file_response
@@ -46,16 +46,25 @@ def _ready_copy(request: HttpRequest, pk: int) -> BlurredCopy:
     return copy
 
 
-def _log_playback(request: HttpRequest, copy: BlurredCopy, action: str, via: str = "page") -> None:
-    """One event per playback or download, not per Range request (videos.access_log)."""
-    if is_first_of_playback(request.headers.get("Range")):
-        record(request, copy.video, action, detail="blurred copy", via=via)
+def _log_playback(request: HttpRequest, copy: BlurredCopy, action: str) -> None:
+    """One event per playback or download, not per Range request nor the page player's preload
+    (videos.access_log)."""
+    if counts_as_playback(request):
+        record(request, copy.video, action, detail="blurred copy")
 
 
 def stream_copy(request: HttpRequest, pk: int) -> HttpResponse:
     copy = _ready_copy(request, pk)
     _log_playback(request, copy, Action.STREAM)
     return ranged_file_response(request, copy.file.storage, copy.file.name, "video/mp4")
+
+
+@require_POST
+def copy_played(request: HttpRequest, pk: int) -> HttpResponse:
+    """The results page's blurred-copy player started playing: one stream in the access log."""
+    copy = _ready_copy(request, pk)
+    record(request, copy.video, Action.STREAM, detail="blurred copy")
+    return HttpResponse(status=204)
 
 
 def download_copy(request: HttpRequest, pk: int) -> HttpResponse:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<id:pk>/blurred/", blur_views.make_copy, name="make_blurred"),
     path("<id:pk>/blurred/progress.json", blur_views.copy_progress, name="blurred_progress"),
     path("<id:pk>/blurred/stream.mp4", blur_views.stream_copy, name="blurred_stream"),
+    path("<id:pk>/blurred/played/", blur_views.copy_played, name="blurred_played"),
     path("<id:pk>/blurred/download.mp4", blur_views.download_copy, name="blurred_download"),
     path("<id:pk>/reprocess/", views.reprocess_video, name="reprocess"),
     path("<id:pk>/persons/<id:person_id>/rename/", identity_views.rename_person, name="rename_person"),

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from analysis.pages import access_views, privacy_views, video_views
-from videos.views import stream
+from videos.views import played, stream
 
 app_name = "videos"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("upload/", video_views.upload, name="upload"),
     path("<id:pk>/delete/", video_views.delete, name="delete"),
     path("<id:pk>/file/", stream, name="stream"),
+    path("<id:pk>/file/played/", played, name="played"),
     path("access/", access_views.all_access, name="all_access"),
     path("<id:pk>/access/", access_views.video_access, name="access"),
 ]

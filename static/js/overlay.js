@@ -43,22 +43,55 @@
     }
     context.lineWidth = 2;
     context.font = "13px sans-serif";
-    for (const { row } of Object.values(nearest)) {
+    const faces = Object.values(nearest).map(({ row }) => {
       const [, number, x, y, w, h, leading] = row;
-      const color = leading >= 0 ? body.colors[leading] : "#999";
-      const box = [left + x * scale, top + y * scale, w * scale, h * scale];
-      context.strokeStyle = color;
-      context.strokeRect(...box);
       const text = `${body.persons[number] || "Person " + number}${leading >= 0 ? ": " + body.emotions[leading] : ""}`;
-      // The label above the box, or below it when a face touches the top of the picture.
-      const labelTop = box[1] >= LABEL_PX ? box[1] - LABEL_PX : box[1] + box[3];
-      context.fillStyle = color;
-      context.fillRect(box[0], labelTop, context.measureText(text).width + 8, LABEL_PX);
+      return {
+        number,
+        text,
+        color: leading >= 0 ? body.colors[leading] : "#999",
+        box: [left + x * scale, top + y * scale, w * scale, h * scale],
+        width: context.measureText(text).width + 8,
+      };
+    });
+    const labels = placeLabels(faces.map((f) => ({ box: f.box, width: f.width })), canvas.width, canvas.height);
+    faces.forEach((face, i) => {
+      context.strokeStyle = face.color;
+      context.strokeRect(...face.box);
+      const [labelLeft, labelTop] = labels[i];
+      context.fillStyle = face.color;
+      context.fillRect(labelLeft, labelTop, face.width, LABEL_PX);
       context.fillStyle = "#fff";
-      context.fillText(text, box[0] + 4, labelTop + LABEL_PX - 4);
-      shown.push({ number, box });
-    }
+      context.fillText(face.text, labelLeft + 4, labelTop + LABEL_PX - 4);
+      shown.push({ number: face.number, box: face.box });
+    });
   }
+  // Where each face's label goes, [left, top]: above its box, else below it, else further up or
+  // down, the first place that stays inside the picture and covers no label placed before it (faces
+  // side by side in a row would otherwise write over each other's names). Pure: the browser test
+  // calls it as window.overlayLabels.place.
+  function placeLabels(faces, width, height) {
+    const placed = [];
+    const overlaps = (a, b) => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+    const order = faces.map((_, i) => i).sort((i, j) => faces[i].box[1] - faces[j].box[1] || faces[i].box[0] - faces[j].box[0]);
+    const result = new Array(faces.length);
+    for (const i of order) {
+      const { box, width: labelWidth } = faces[i];
+      const left = Math.max(0, Math.min(box[0], width - labelWidth));
+      const above = box[1] - LABEL_PX;
+      const below = box[1] + box[3];
+      const tops = [above, below];
+      for (let step = 1; step <= 4; step += 1) tops.push(above - step * LABEL_PX, below + step * LABEL_PX);
+      const inside = tops.filter((t) => t >= 0 && t + LABEL_PX <= height);
+      const rect = (t) => [left, t, labelWidth, LABEL_PX];
+      const free = inside.find((t) => !placed.some((other) => overlaps(rect(t), other)));
+      const chosen = free ?? inside[0] ?? Math.max(0, Math.min(above, height - LABEL_PX));
+      placed.push(rect(chosen));
+      result[i] = [left, chosen];
+    }
+    return result;
+  }
+  window.overlayLabels = { place: placeLabels, height: LABEL_PX };
   function loop() {
     if (!toggle.checked) return;
     paint();
