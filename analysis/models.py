@@ -2,8 +2,10 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.time_left import ProgressReport, seconds_left
 from analysis.core.valence import CALM_RAW
 
 
@@ -43,6 +45,14 @@ class AnalysisRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The first and the latest progress reports (samples done, when): the measured speed of the
+    # time left (core/time_left.py), start-up left out.
+    first_progress_at = models.DateTimeField(null=True, blank=True)
+    first_progress_done = models.PositiveIntegerField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    # Ended (succeeded or failed) since its owner last opened the video's page: the notice on every
+    # page (pages/finished_notice.py) tells them.
+    finish_unseen = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -67,10 +77,19 @@ class AnalysisRun(models.Model):
 
     @property
     def eta_s(self) -> float | None:
-        if self.status != self.Status.RUNNING or not self.frames_done or not self.started_at or not self.heartbeat_at:
+        """Seconds left, from the speed measured between progress reports (core/time_left.py)."""
+        if self.status != self.Status.RUNNING or not self.started_at or not self.progress_at:
             return None
-        elapsed = (self.heartbeat_at - self.started_at).total_seconds()
-        return max(0.0, elapsed / self.frames_done * (self.frames_total - self.frames_done))
+        at = self.started_at.timestamp()
+        first_done = self.first_progress_done or 0
+        first_at = self.first_progress_at.timestamp() - at if self.first_progress_at else 0.0
+        return seconds_left(
+            started_s=0.0,
+            first=ProgressReport(first_at, first_done),
+            last=ProgressReport(self.progress_at.timestamp() - at, self.frames_done),
+            total=self.frames_total,
+            now_s=timezone.now().timestamp() - at,
+        )
 
     @property
     def progress_detail(self) -> str:

@@ -16,6 +16,7 @@ from analysis.core.highlights import MIN_FACES
 from analysis.core.valence import LOOKING_DOWN_DEG
 from analysis.models import AnalysisRun, Person
 from analysis.pages.charts import person_charts, run_charts
+from analysis.pages.finished_notice import mark_seen
 from analysis.pages.overlay import overlay_window
 from analysis.results.downloads import results_csv_rows, results_document, wants_boxes
 from analysis.runs.blur_launch import latest_copy
@@ -38,6 +39,7 @@ def _latest_and_current(video) -> tuple[AnalysisRun | None, AnalysisRun | None]:
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
     record(request, video, Action.VIEW)
+    mark_seen(video)  # the "finished since you last looked" notice has done its work
     latest, current = _latest_and_current(video)
     context = {"video": video, "latest": latest, "current": current, "blurred": latest_copy(video)}
     context["kept_until"] = source_kept_until(video)

@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from analysis.pages import access_views, privacy_views, video_views
+from analysis.pages import access_views, finished_notice, privacy_views, video_list, video_views
 from videos.views import played, stream
 
 app_name = "videos"
 urlpatterns = [
-    path("", video_views.video_list, name="list"),
+    path("", video_list.video_list, name="list"),
+    path("bulk/", video_list.bulk_action, name="bulk"),
+    path("bulk/delete/", video_list.delete_many, name="delete_many"),
+    path("finished/dismiss/", finished_notice.dismiss, name="dismiss_finished"),
     path("retention/", privacy_views.retention_page, name="retention"),
     path("upload/", video_views.upload, name="upload"),
     path("<id:pk>/delete/", video_views.delete, name="delete"),

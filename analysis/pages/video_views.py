@@ -1,8 +1,7 @@
-"""The video pages: the list with each video's latest analysis, the upload page, the delete page."""
+"""The video pages: the upload page and the delete page (the list: video_list.py)."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -11,19 +10,8 @@ from analysis.models import AnalysisRun
 from analysis.pages.upload_form import VideoUploadForm
 from analysis.runs.lifecycle import cancel
 from videos.access_log import Action, record
-from videos.ownership import owned_video, owned_videos
+from videos.ownership import owned_video
 from videos.upload_handlers import upload_was_too_large
-
-
-def video_list(request: HttpRequest) -> HttpResponse:
-    videos = list(
-        owned_videos(request).prefetch_related(
-            Prefetch("runs", queryset=AnalysisRun.objects.order_by("-created_at", "-id"))
-        )
-    )
-    for video in videos:
-        video.last_run = next(iter(video.runs.all()), None)
-    return render(request, "videos/list.html", {"videos": videos})
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,12 +34,17 @@ def upload(request: HttpRequest) -> HttpResponse:
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     video = owned_video(request, pk)
     if request.method == "POST":
-        for run in video.runs.filter(status__in=AnalysisRun.ACTIVE):
-            cancel(run)
         title = video.title
-        # Logged before the delete: the event keeps the video's id and title, its FK goes NULL.
-        record(request, video, Action.DELETE)
-        video.delete()
+        delete_video(request, video)
         messages.success(request, f"“{title}” and its results were deleted.")
         return redirect("videos:list")
     return render(request, "videos/delete.html", {"video": video})
+
+
+def delete_video(request: HttpRequest, video) -> None:
+    """Cancel its analyses, log it, delete it with its results (files go by the videos signals)."""
+    for run in video.runs.filter(status__in=AnalysisRun.ACTIVE):
+        cancel(run)
+    # Logged before the delete: the event keeps the video's id and title, its FK goes NULL.
+    record(request, video, Action.DELETE)
+    video.delete()

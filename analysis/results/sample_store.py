@@ -6,6 +6,8 @@ only succeeded runs, and a failed or cancelled run's rows are deleted.
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
@@ -47,8 +49,15 @@ class DatabaseSink:
         Sample.objects.bulk_create(rows, batch_size=1000)
 
     def progress(self, done: int, total: int, elapsed_s: float) -> None:
+        now = timezone.now()
         updated = AnalysisRun.objects.filter(pk=self.run_id, status=AnalysisRun.Status.RUNNING).update(
-            frames_done=done, frames_total=total, heartbeat_at=timezone.now()
+            frames_done=done,
+            frames_total=total,
+            heartbeat_at=now,
+            progress_at=now,
+            # The first report stays: the time left is measured from it (core/time_left.py).
+            first_progress_at=Coalesce("first_progress_at", Value(now)),
+            first_progress_done=Coalesce("first_progress_done", Value(done)),
         )
         if not updated:
             raise RunCancelled()

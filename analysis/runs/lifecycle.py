@@ -42,7 +42,14 @@ def claim(run_id: int) -> AnalysisRun | None:
         return None
     frames_total = expected_samples(video_info(run.video), run.sample_fps)
     claimed = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
-        status=AnalysisRun.Status.RUNNING, started_at=now, heartbeat_at=now, frames_done=0, frames_total=frames_total
+        status=AnalysisRun.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        frames_done=0,
+        frames_total=frames_total,
+        first_progress_at=None,
+        first_progress_done=None,
+        progress_at=None,
     )
     return AnalysisRun.objects.select_related("video").get(pk=run_id) if claimed else None
 
@@ -61,6 +68,7 @@ def complete(run: AnalysisRun, frames_analyzed: int, persons: int, faces: int) -
         persons_count=persons,
         faces_count=faces,
         finished_at=timezone.now(),
+        finish_unseen=True,
     )
     if not published:
         raise RunCancelled()
@@ -73,7 +81,11 @@ def complete(run: AnalysisRun, frames_analyzed: int, persons: int, faces: int) -
 def fail_run(run_id: int, reason: str, status: str = AnalysisRun.Status.FAILED) -> bool:
     """End an unfinished run with `reason`, dropping any partial results."""
     ended = AnalysisRun.objects.filter(pk=run_id, status__in=AnalysisRun.ACTIVE).update(
-        status=status, error=reason, finished_at=timezone.now()
+        # A cancel is the user's own doing: nothing to tell them.
+        status=status,
+        error=reason,
+        finished_at=timezone.now(),
+        finish_unseen=status == AnalysisRun.Status.FAILED,
     )
     # Rows a job wrote after the run was failed go too; a run that succeeded meanwhile (a cancel
     # racing the end) keeps its results.

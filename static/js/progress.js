@@ -3,10 +3,12 @@
 (function () {
   const POLL_MS = 2000;
 
+  // Rounded to the nearest 5 s under a minute and a half, to the nearest minute above it: 66 s is
+  // "about 65 s", not "about 2 min".
   function formatEta(seconds) {
     if (seconds == null || !Number.isFinite(seconds)) return "";
-    if (seconds < 60) return `about ${Math.ceil(seconds)} s left`;
-    return `about ${Math.ceil(seconds / 60)} min left`;
+    if (seconds < 90) return `about ${Math.max(5, Math.round(seconds / 5) * 5)} s left`;
+    return `about ${Math.round(seconds / 60)} min left`;
   }
 
   function watch(element) {
