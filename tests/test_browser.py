@@ -150,7 +150,8 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
 PLAYER_TIME = "document.getElementById('player').currentTime"
 
 
-def test_a_rename_keeps_the_players_time_the_overlay_and_the_place_on_the_page(page, live_server, analysed):
+def test_a_form_that_reloads_keeps_the_players_time_the_overlay_and_the_place_on_the_page(page, live_server, analysed):
+    """keep_place.js: a rename sent as a plain form (as when its in-place answer is not used) reloads the page."""
     video, _, _ = analysed
     errors = watch_for_errors(page)
     log_in_and_open(page, live_server, video)
@@ -163,6 +164,7 @@ def test_a_rename_keeps_the_players_time_the_overlay_and_the_place_on_the_page(p
     top = section.evaluate("s => s.getBoundingClientRect().top")
     section.locator("input[name=name]").fill("Bea")
     page.evaluate("window.__sameDocument = true")
+    section.locator("form[action$='/rename/']").evaluate("form => form.removeAttribute('data-in-place')")
     section.locator("form[action$='/rename/'] button").click()
 
     page.wait_for_selector("text=Bea (person 2)")
@@ -180,6 +182,54 @@ def test_a_rename_keeps_the_players_time_the_overlay_and_the_place_on_the_page(p
     page.reload()
     wait_until(page, "document.readyState === 'complete' && document.getElementById('player').readyState >= 1")
     assert page.evaluate(PLAYER_TIME) == 0 and not page.is_checked("#overlay-toggle")
+    assert errors == []
+
+
+NAVIGATIONS = "performance.getEntriesByType('navigation').length"
+
+
+def test_an_edit_keeps_the_identity_panel_open_and_does_not_reload(page, live_server, analysed):
+    """edit_in_place.js: rename, merge and a marker answered in place, the page never navigating."""
+    video, _, (first, second) = analysed
+    errors = watch_for_errors(page)
+    log_in_and_open(page, live_server, video)
+    page.evaluate(f"window.__sameDocument = true; {PLAYER_TIME} = 1.5")
+    wait_until(page, f"Math.abs({PLAYER_TIME} - 1.5) < 0.1")
+    navigations = page.evaluate(NAVIGATIONS)
+    section = page.locator("#person-2")
+    section.locator("summary").click()
+    section.locator("input[name=name]").fill("Bea")
+    section.locator("form[action$='/rename/'] button").click()
+
+    page.wait_for_selector("#person-2 h2:text('Bea (person 2)')")
+    assert page.evaluate("window.__sameDocument") is True and page.evaluate(NAVIGATIONS) == navigations
+    assert section.locator("details.review").evaluate("d => d.open")  # the panel stays open
+    assert section.locator(".message").inner_text() == "Renamed."
+    assert abs(page.evaluate(PLAYER_TIME) - 1.5) < 0.1
+    assert page.locator(f"#chart-emotions-{second.pk}.js-plotly-plot").count() == 1  # still drawn
+    # The merge list follows the new names, in the panel still open.
+    merge = section.locator("form.merge select[name=into]")
+    assert merge.locator("option").all_inner_texts() == ["Person 1"]
+
+    # A merge takes the section away and redraws the person kept, their review open.
+    merge.select_option(str(first.pk))
+    section.locator("form.merge button").click()
+    wait_until(page, "!document.getElementById('person-2')")
+    kept = page.locator("#person-1")
+    assert kept.locator("details.review").evaluate("d => d.open")
+    assert "merged into Person 1" in kept.locator(".message").inner_text()
+    assert page.evaluate("document.getElementById('chart-heatmap').data[0].y") == ["Person 1"]
+
+    # A marker shows on every chart at once.
+    page.fill("#marker-time", "1.0")
+    page.fill("#add-marker input[name=label]", "slide 4")
+    page.click("#add-marker button[type=submit]")
+    page.wait_for_selector("#marker-list >> text=slide 4")
+    dotted = "id => document.getElementById(id).layout.shapes.filter(s => s.line.dash === 'dot').map(s => s.x0)"
+    wait_until(page, f"({dotted})('chart-emotions-{first.pk}').includes(1)")
+    assert page.evaluate(f"({dotted})('chart-group')") == [1]
+    assert page.input_value("#add-marker input[name=label]") == ""  # the form is ready for the next one
+    assert page.evaluate("window.__sameDocument") is True and page.evaluate(NAVIGATIONS) == navigations
     assert errors == []
 
 

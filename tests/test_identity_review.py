@@ -147,3 +147,80 @@ def test_merge_and_split_keep_attention_valence_and_the_encoding_right(alice, re
     assert first.attention == pytest.approx(2 / 3, abs=1e-4) and other.attention == 1.0
     assert bytes(other.encoding) == bytes(first.encoding)  # no per-sample encodings: a copy
     assert RunTimeline.objects.get(run=run).summary["persons"] == 2
+
+
+# Edits answered in place (analysis/pages/page_updates.py): what the page's script asks for.
+IN_PLACE = {"HTTP_ACCEPT": "application/json"}
+
+
+def post_in_place(client, action, video, person, **data):
+    return client.post(reverse(f"analysis:{action}", args=[video.pk, person.pk]), data, **IN_PLACE)
+
+
+def test_a_rename_in_place_answers_the_section_and_keeps_the_charts(alice, reviewed):
+    video, run, (first, second) = reviewed
+    response = post_in_place(alice, "rename_person", video, second, name="Bea")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    update = response.json()
+    assert update["messages"] == [{"level": "success", "text": "Renamed."}]
+    assert update["order"] == ["person-1", "person-2"] and update["focus"] == "person-2"
+    section = update["html"]["person-2"]
+    assert "Bea (person 2)" in section and 'data-swap="review"' in section and "csrfmiddlewaretoken" in section
+    assert "person-1" not in update["html"]  # untouched sections are not sent
+    assert update["charts"]["persons"] == {}  # a name changes no samples: the drawn charts stay
+    assert [trace["name"] for trace in update["charts"]["distribution"]["data"]] == ["Person 1", "Bea (person 2)"]
+    assert ">Bea (person 2)</option>" in update["html"]["merge-choices"]
+    # The message was shown in place: the next page does not repeat it.
+    assert "Renamed." not in alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+
+
+def test_a_merge_in_place_drops_the_merged_section_and_redraws_the_kept_one(alice, reviewed):
+    video, run, (first, second) = reviewed
+    update = post_in_place(alice, "merge_person", video, second, into=first.pk).json()
+    assert not Person.objects.filter(pk=second.pk).exists()
+    assert update["order"] == ["person-1"] and update["focus"] == "person-1"
+    assert "11 samples" in update["html"]["person-1"]
+    assert list(update["charts"]["persons"]) == [str(first.pk)]
+    assert list(update["charts"]["heatmap"]["data"][0]["y"]) == ["Person 1"]
+    assert "merged into Person 1" in update["messages"][0]["text"]
+
+
+def test_a_split_in_place_adds_the_new_section_and_a_refused_edit_says_why(alice, reviewed):
+    video, run, (first, second) = reviewed
+    update = post_in_place(alice, "split_person", video, first, at_s="0.5").json()
+    assert update["order"] == ["person-1", "person-2", "person-3"]
+    assert {"person-1", "person-3"} <= set(update["html"]) and 'id="person-3"' in update["html"]["person-3"]
+    new = Person.objects.get(run=run, number=3)
+    assert set(update["charts"]["persons"]) == {str(first.pk), str(new.pk)}
+    refused = post_in_place(alice, "split_person", video, first, at_s="99").json()
+    assert refused["messages"][0]["level"] == "error" and "nothing to split" in refused["messages"][0]["text"]
+
+
+def test_hide_and_show_again_in_place(alice, reviewed):
+    video, run, (first, second) = reviewed
+    update = post_in_place(alice, "hide_person", video, second, hidden="1").json()
+    assert update["order"] == ["person-1"] and "Show again" in update["html"]["hidden-persons"]
+    update = post_in_place(alice, "hide_person", video, second, hidden="0").json()
+    assert update["order"] == ["person-1", "person-2"] and "Show again" not in update["html"]["hidden-persons"]
+    assert list(update["charts"]["persons"]) == [str(second.pk)]  # back on the page: drawn with it
+
+
+def test_an_edit_in_place_needs_the_csrf_token(reviewed, user):
+    from django.test import Client
+
+    video, run, (first, second) = reviewed
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert post_in_place(strict, "rename_person", video, first, name="Forged").status_code == 403
+    first.refresh_from_db()
+    assert first.name == ""
+
+
+@pytest.mark.parametrize("name", ["rename_person", "merge_person", "split_person", "hide_person", "calm_stretch"])
+def test_another_users_person_is_404_in_place_too(client, other_user, reviewed, name):
+    video, run, (first, second) = reviewed
+    client.force_login(other_user)
+    response = post_in_place(client, name, video, first, name="x", into=second.pk, at_s="0.5", from_s="0", to_s="1")
+    assert response.status_code == 404 and b"Person" not in response.content
+    first.refresh_from_db()
+    assert first.name == "" and first.sample_count == 6 and first.calm_from_s is None

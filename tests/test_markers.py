@@ -118,3 +118,31 @@ def test_another_users_markers_are_404(client, other_user, analysed):  # noqa: F
     assert client.post(reverse("analysis:import_markers", args=[video.pk]), {"file": upload}).status_code == 404
     assert client.post(reverse("analysis:delete_marker", args=[video.pk, marker.pk])).status_code == 404
     assert list(video.markers.values_list("label", flat=True)) == ["mine"]
+
+
+def test_markers_added_and_deleted_in_place(alice, analysed):  # noqa: F811
+    video, run, persons = analysed
+    url = reverse("analysis:add_marker", args=[video.pk])
+    update = alice.post(url, {"t": "1.5", "label": "slide 4"}, HTTP_ACCEPT="application/json").json()
+    marker = Marker.objects.get(video=video)
+    assert [(m["id"], m["label"]) for m in update["charts"]["markers"]] == [(marker.pk, "slide 4")]
+    marker_list = update["html"]["marker-list"]
+    assert "slide 4" in marker_list and f"/markers/{marker.pk}/delete/" in marker_list
+    assert "order" not in update and "group" not in update["charts"]  # a marker moves no person
+    assert update["messages"][0]["text"] == "Marker \u201cslide 4\u201d added."
+    delete = reverse("analysis:delete_marker", args=[video.pk, marker.pk])
+    update = alice.post(delete, HTTP_ACCEPT="application/json").json()
+    assert update["charts"]["markers"] == [] and "No markers yet" in update["html"]["marker-list"]
+
+
+def test_markers_in_place_need_the_owner_and_the_csrf_token(client, user, other_user, analysed):  # noqa: F811
+    from django.test import Client
+
+    video, run, persons = analysed
+    url = reverse("analysis:add_marker", args=[video.pk])
+    client.force_login(other_user)
+    assert client.post(url, {"t": "1", "label": "x"}, HTTP_ACCEPT="application/json").status_code == 404
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(url, {"t": "1", "label": "x"}, HTTP_ACCEPT="application/json").status_code == 403
+    assert not video.markers.exists()

@@ -57,7 +57,9 @@
     });
     box.dataset.applied = on ? kind : "";
   }
-  for (const box of document.querySelectorAll(".baseline")) {
-    box.addEventListener("change", () => applyBaseline(box));
-  }
+  // Listened to on the document: a person's section added by an edit in place (edit_in_place.js) works too.
+  document.addEventListener("change", (event) => {
+    const box = event.target.closest(".baseline");
+    if (box) applyBaseline(box);
+  });
 })();

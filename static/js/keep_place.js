@@ -1,8 +1,11 @@
-// Keeps the viewer's place across the results page's own forms (identity review, markers, reprocess):
-// they POST and the server redirects back, which reloads the page. Before a form leaves, this saves
-// the player's (#player) time, whether the overlay (#overlay-toggle) is on, and where the form's
-// section was on screen, in sessionStorage under the page's path; the reloaded page puts them back
-// once. Loads after overlay.js: turning the overlay on again fires the "change" it listens for.
+// Keeps the viewer's place across the results page's forms that still reload it: "Analyse again", the
+// blurred copy, and an edit form whose in-place answer (edit_in_place.js) is not used. They POST and the
+// server redirects back, which reloads the page. Before such a form leaves, this saves the player's
+// (#player) time, whether the overlay (#overlay-toggle) is on, and where the form's section was on
+// screen, in sessionStorage under the page's path; the reloaded page puts them back once. A submit that
+// a script answered in place (defaultPrevented) saves nothing: it is heard on the window, after the
+// document's listeners. Loads after overlay.js: turning the overlay on again fires the "change" it
+// listens for.
 (function () {
   const KEY = `results-place:${window.location.pathname}`;
   const FRESH_MS = 60000; // a place saved longer ago belongs to another visit
@@ -47,9 +50,9 @@
     if (section) window.scrollBy(0, section.getBoundingClientRect().top - place.sectionTop);
   }
 
-  document.addEventListener("submit", (event) => {
+  window.addEventListener("submit", (event) => {
     const form = event.target;
-    if (form.method === "post" && form.closest("main")) save(form);
+    if (!event.defaultPrevented && form.method === "post" && form.closest("main")) save(form);
   });
 
   const place = savedPlace();
