@@ -282,3 +282,60 @@ def test_overlay_labels_of_faces_side_by_side_do_not_cover_each_other(page, live
             assert apart, (a, b)
     # Each label touches its own face: right above or right below it (the first choice where free).
     assert rects[0][1] == 60 - height
+
+
+def test_chart_toggles_are_buttons_and_the_player_and_playhead_follow_a_click_far_down(page, live_server, analysed):
+    video, _, (first, second) = analysed
+    errors = watch_for_errors(page)
+    page.set_viewport_size({"width": 1100, "height": 700})
+    log_in_and_open(page, live_server, video)
+    visible = "id => document.getElementById(id).data.map(trace => trace.visible !== false)"
+
+    # The heatmap's toggle: buttons reached with Tab, their state in aria-pressed, switching the traces.
+    buttons = page.locator("[data-toggle-for='chart-heatmap'] button")
+    assert buttons.all_inner_texts() == ["Valence", "Leading emotion"]
+    assert page.evaluate("document.querySelectorAll('.updatemenu-container, .updatemenu-button').length") == 0
+    buttons.first.focus()
+    page.keyboard.press("Tab")
+    assert buttons.nth(1).evaluate("b => b === document.activeElement")
+    page.keyboard.press("Enter")
+    assert [b.get_attribute("aria-pressed") for b in buttons.all()] == ["false", "true"]
+    assert page.evaluate(f"({visible})('chart-heatmap')") == [False, True]
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Space")
+    assert [b.get_attribute("aria-pressed") for b in buttons.all()] == ["true", "false"]
+    assert page.evaluate(f"({visible})('chart-heatmap')") == [True, False]
+    # A person's smoothed / raw lines: 7 traces each.
+    chart = f"chart-emotions-{second.pk}"
+    page.locator(f"[data-toggle-for='{chart}'] button", has_text="Raw").click()
+    assert page.evaluate(f"({visible})('{chart}')") == [False] * 7 + [True] * 7
+
+    # Every time chart has x from 0 to the video's end, and a playhead at the player's time.
+    for chart_id in ["chart-group", "chart-heatmap", f"chart-emotions-{first.pk}", f"chart-dominant-{second.pk}"]:
+        assert page.evaluate(f"document.getElementById('{chart_id}')._fullLayout.xaxis.range") == [0, 2.4]
+    playhead = "id => document.getElementById(id).layout.shapes.find(s => s.name === 'playhead').x0"
+    page.evaluate(f"const v = document.getElementById('player'); v.muted = true; v.pause(); {PLAYER_TIME} = 0.6")
+    page.locator("#chart-group").scroll_into_view_if_needed()  # only the charts on screen follow it
+    wait_until(page, f"Math.abs(({playhead})('chart-group') - 0.6) < 0.05")
+
+    # Far down the page, a click on the last chart: the player docks in view, at that moment.
+    dominant = page.locator(f"#chart-dominant-{second.pk}")
+    dominant.scroll_into_view_if_needed()
+    # The player's own place, at the top, is far above the window.
+    assert page.evaluate("document.querySelector('.player').getBoundingClientRect().bottom") < -500
+    x, y = dominant.evaluate(
+        """c => { const l = c._fullLayout, r = c.getBoundingClientRect();
+        return [r.left + l.margin.l + l.xaxis.l2p(1.6), r.top + l.margin.t + l._size.h / 2]; }"""
+    )
+    page.mouse.click(x, y)
+    wait_until(page, f"Math.abs({PLAYER_TIME} - 1.6) < 0.15")
+    box = page.evaluate(
+        "(() => { const r = document.getElementById('player').getBoundingClientRect();"
+        " return [r.top, r.bottom, innerHeight]; })()"
+    )
+    assert 0 <= box[0] < box[1] <= box[2], box  # the whole player on screen
+    wait_until(page, f"Math.abs(({playhead})('chart-dominant-{second.pk}') - {PLAYER_TIME}) < 0.3")
+    # Scrolled back up, the player is in its place again.
+    page.evaluate("window.scrollTo(0, 0)")
+    wait_until(page, "!document.querySelector('.player-frame').classList.contains('docked')")
+    assert errors == []

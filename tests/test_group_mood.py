@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import PersonSeries, bin_seconds, facing_bins, group_mood, person_bins
+from analysis.core.group_mood import PersonSeries, bin_count, bin_seconds, facing_bins, group_mood, person_bins
 from analysis.core.highlights import MIN_FACES, clock, find_highlights
 from analysis.core.valence import from_raw
-from analysis.pages.group_charts import HEATMAP_COLUMNS, MENU_HEIGHT_PX, coarsen, persons_heatmap
+from analysis.pages.group_charts import HEATMAP_COLUMNS, coarsen, group_timeline, persons_heatmap
 
 HAPPY = np.array([0, 0, 0, 0.8, 0, 0, 0.2])
 SAD = np.array([0, 0, 0, 0.1, 0.5, 0, 0.4])
@@ -92,7 +92,7 @@ def test_heatmap_of_50_people_for_an_hour_stays_small():
         t = np.arange(start, start + 1800, 0.2)
         persons.append(PersonSeries(n, t, rng.dirichlet(np.ones(7), size=len(t)), rng.uniform(0.3, 1, len(t))))
     mood = mood_of(persons, 3600)
-    figure = persons_heatmap(mood)
+    figure = persons_heatmap(mood, 3600)
     valence_trace, leading_trace = figure.data
     assert np.asarray(valence_trace.z).shape == (50, HEATMAP_COLUMNS)
     assert len(valence_trace.y) == 50 and leading_trace.visible is False
@@ -100,17 +100,46 @@ def test_heatmap_of_50_people_for_an_hour_stays_small():
 
 
 @pytest.mark.parametrize("people", [1, 3, 50])
-def test_heatmap_buttons_sit_above_the_plot_and_one_persons_colour_bar_has_room(people):
+def test_heatmap_toggle_is_left_to_the_page_and_one_persons_colour_bar_has_room(people):
     mood = mood_of([person(n, 0, 30, HAPPY) for n in range(1, people + 1)], 30)
-    layout = persons_heatmap(mood).layout
-    (menu,) = layout.updatemenus
+    layout = persons_heatmap(mood, 30).layout
+    # No Plotly menu (keyboards cannot reach it): the page draws the toggle's buttons (charts.js).
+    assert not layout.updatemenus
+    assert [option["label"] for option in layout.meta["toggle"]["options"]] == ["Valence", "Leading emotion"]
     plot_px = layout.height - layout.margin.t - layout.margin.b
-    above_px = (menu.y - 1) * plot_px  # from the plot's top edge to the buttons' bottom
-    assert menu.yanchor == "bottom" and menu.y > 1
-    # Clear of the markers' labels on the plot's edge, and inside the top margin.
-    assert above_px >= 12 and above_px + MENU_HEIGHT_PX <= layout.margin.t
     # One person's colour bar (seven emotions in "leading") needs the height.
     assert layout.height >= 260 and plot_px >= 150
+
+
+def test_no_bin_past_the_videos_end():
+    # short_hamilton_clip.mp4: the container says 10.008 s (its sound), the last frame is at 9.14 s. Bins
+    # rounded up made an 11th, 10-11 s, with no frame in it: drawn at 10.5 s, past the end, as 0 faces.
+    duration = 10.008
+    seen = PersonSeries(1, np.arange(0, 9.15, 0.2), np.tile(HAPPY, (46, 1)), np.ones(46))
+    mood = mood_of([seen], duration)
+    assert len(mood.times) == 10 and mood.visible.tolist() == [1] * 10
+    # A tail of half a bin or more is a bin of its own, drawn at its middle, still inside the video.
+    assert [bin_count(end, 1.0) for end in (2.4, 2.5, 2.6, 0.2)] == [2, 3, 3, 1]
+    assert bin_count(3600.5, 3.0) == 1200
+    for end in (2.4, 2.6, 10.008, 59.9):
+        middles = (np.arange(bin_count(end, 1.0)) + 0.5) * 1.0
+        assert middles[-1] <= end
+    # The charts draw each bin at its middle, on an axis from 0 to the video's end.
+    group, heatmap = group_timeline(mood, duration), persons_heatmap(mood, duration)
+    for figure in (group, heatmap):
+        for trace in figure.data:
+            assert max(trace.x) <= duration
+        axes = [axis for axis in figure.layout if axis.startswith("xaxis")]
+        assert len(axes) == (4 if figure is group else 1)
+        assert all(list(figure.layout[axis].range) == [0, duration] for axis in axes)
+
+
+def test_a_heatmap_column_of_fewer_bins_sits_at_their_middle():
+    # 1001 one-second bins in columns of 4: the last column holds one bin, drawn at 1000.5 s, not 1002 s.
+    mood = mood_of([person(1, 0, 1001, HAPPY)], 1001)
+    assert len(mood.times) == 1001
+    x = persons_heatmap(mood, 1001).data[0].x
+    assert len(x) == 251 and x[0] == 2.0 and x[-1] == 1000.5
 
 
 def test_attention_is_the_mean_facing_share_of_the_people_seen_with_a_known_pose():

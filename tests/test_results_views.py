@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.group_mood import TIME_GRID
 from analysis.core.valence import SCALE as VALENCE_SCALE
 from analysis.models import AnalysisRun, Person, RunTimeline, Sample
 from analysis.pages.charts import MAX_POINTS
@@ -359,6 +360,44 @@ def test_progress_of_a_video_never_analysed(alice, user):
     assert alice.get(reverse("analysis:progress", args=[video.pk])).json() == {"status": None}
 
 
+def test_every_time_chart_of_the_page_shares_one_time_axis_and_toggles_are_not_plotly_menus(alice, analysed):
+    video, run, persons = analysed
+    content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    data = charts_data(content)
+    lazy = alice.get(reverse("analysis:person_charts", args=[video.pk, persons[1].pk])).json()
+    figures = {"group": data["group"], "heatmap": data["heatmap"], "lazy emotions": lazy["emotions"]}
+    for person in persons:
+        figures |= {
+            f"{kind} {person.number}": data["persons"][str(person.pk)][kind] for kind in ("emotions", "dominant")
+        }
+    for name, figure in figures.items():
+        layout = figure["layout"]
+        axes = [key for key in layout if key.startswith("xaxis")]
+        # 0 to the video's duration (2.4 s), in seconds, on every x axis (the group chart has four).
+        assert axes and all(layout[axis]["range"] == [0, video.duration_s] for axis in axes), name
+        assert all(points(trace["x"]).max() <= video.duration_s for trace in figure["data"]), name
+        assert "updatemenus" not in layout, name
+    # The group mood's last bin is drawn inside the video, and it has faces.
+    faces = next(trace for trace in data["group"]["data"] if trace.get("name") == "faces seen")
+    assert points(faces["x"]).tolist() == [0.5, 1.5] and points(faces["y"]).tolist() == [1, 2]
+    # The toggles charts.js turns into buttons: their options switch between the figure's traces.
+    heatmap_toggle = data["heatmap"]["layout"]["meta"]["toggle"]
+    assert [o["label"] for o in heatmap_toggle["options"]] == ["Valence", "Leading emotion"]
+    assert [o["visible"] for o in heatmap_toggle["options"]] == [[True, False], [False, True]]
+    lines = lazy["emotions"]["layout"]["meta"]["toggle"]["options"]
+    assert [o["label"] for o in lines] == ["Smoothed", "Raw"] and len(lines[0]["visible"]) == 14
+
+
+def test_a_timeline_on_the_old_time_grid_is_made_again_when_read(analysed):
+    video, run, _ = analysed
+    build_timeline(run)
+    # As stored before the grid changed: three 1 s bins for a 2.4 s video, the third drawn at 2.5 s.
+    stale = {key: value for key, value in run.timeline.summary.items() if key != "time_grid"}
+    RunTimeline.objects.filter(run=run).update(summary=stale, bins=3)
+    mood = run_mood(AnalysisRun.objects.get(pk=run.pk))
+    assert len(mood.times) == 2 and RunTimeline.objects.get(run=run).summary["time_grid"] == TIME_GRID
+
+
 # Long videos: light charts, complete exports
 
 
@@ -469,25 +508,26 @@ def test_the_person_card_and_the_room_chart_show_attention(alice, analysed):
     assert content.count("facing the camera 83%") == 1  # person 1; person 2 has no pose
     group = charts_data(content)["group"]
     (attention,) = [trace for trace in group["data"] if trace.get("name") == "attention"]
-    # 1 s bins: person 1 faces in 4 of their 5 samples in 0-1 s and in their one sample of 1-2 s (where
-    # person 2, seen too, has no pose and does not count); in 2-3 s only person 2 is seen: unknown.
+    # 1 s bins, the last one to the video's end (2.4 s): person 1 faces in 4 of their 5 samples in 0-1 s and
+    # in their one sample of 1-2.4 s (where person 2, seen too, has no pose and does not count).
     y = points(attention["y"])
-    assert y[:2] == pytest.approx([0.8, 1.0], abs=1e-3) and np.isnan(y[2])  # float16 in the timeline
+    assert y.tolist() == pytest.approx([0.8, 1.0], abs=1e-3)  # float16 in the timeline
     assert group["layout"]["yaxis3"]["title"]["text"] == "attention"
 
 
 def test_the_timeline_stores_the_room_series_and_a_summary(analysed, settings):
     video, run, _ = analysed
     timeline = build_timeline(run)
-    assert timeline.facing_array().shape == (2, 3)
+    assert timeline.facing_array().shape == (2, 2)  # 0-1 s and 1-2.4 s: the video is 2.4 s long
     attention = np.frombuffer(bytes(timeline.room_attention), dtype=np.float16)
     valence = np.frombuffer(bytes(timeline.room_valence), dtype=np.float16)
-    assert attention[:2] == pytest.approx([0.8, 1.0], abs=1e-3) and np.isnan(attention[2])
-    assert len(valence) == 3 and valence[0] > 0 > valence[2]
+    assert attention.tolist() == pytest.approx([0.8, 1.0], abs=1e-3)
+    assert len(valence) == 2 and valence[0] > 0
     summary = timeline.summary
-    assert set(summary) == {"persons", "seen_s", "valence", "attention", "shares", "valence_scale", "calm"}
+    keys = {"persons", "seen_s", "valence", "attention", "shares", "valence_scale", "calm", "time_grid"}
+    assert set(summary) == keys and summary["time_grid"] == TIME_GRID
     assert summary["valence_scale"] == VALENCE_SCALE and len(summary["calm"]) == 2
-    assert summary["persons"] == 2 and summary["seen_s"] == 3.0
+    assert summary["persons"] == 2 and summary["seen_s"] == 2.0
     assert summary["attention"] == pytest.approx(0.9)  # bins with a known pose, one person each
     assert set(summary["shares"]) == set(EMOTIONS) and sum(summary["shares"].values()) == pytest.approx(1.0, abs=1e-3)
     assert json.loads(json.dumps(summary)) == summary

@@ -1,6 +1,8 @@
 """The room's mood over time: every person's smoothed emotions on one time grid, and their aggregates.
 
-Time is cut into bins (1 s, or longer so that a video has at most MAX_BINS). In each bin a
+Time is cut into bins (1 s, or longer so that a video has at most MAX_BINS), from 0 to the video's end:
+a tail shorter than half a bin joins the last bin (bin_count), so no bin starts at or past the end and
+every bin's middle, where the charts draw it, lies inside the video. In each bin a
 person who was seen has the weighted mean (valence.mood_weights: face quality, less for a head
 looking down) of their smoothed probabilities there (the
 signal of the charts and summaries, series.smooth). Across the people seen in a bin:
@@ -22,6 +24,9 @@ from .valence import CALM_RAW, valence
 
 MAX_BINS = 1200
 MIN_BIN_S = 1.0
+# Which grid a stored timeline was made on (timeline_store.run_timeline remakes older ones): 2 since the
+# last bin stopped reaching past the video's end (bin_count).
+TIME_GRID = 2
 
 
 @dataclass(frozen=True)
@@ -89,11 +94,19 @@ def facing_bins(persons: list[PersonSeries], bin_s: float, bins: int) -> np.ndar
     return np.array([binned_facing(p, bin_s, bins) for p in persons]).reshape(len(persons), bins)
 
 
+def bin_count(end_s: float, bin_s: float) -> int:
+    """Bins of `bin_s` from 0 to `end_s`, the last one taking a tail shorter than half a bin. Rounding up
+    instead made, for a 10.008 s clip, an 11th bin at 10-11 s with no frame in it: drawn at 10.5 s, past
+    the end, as no faces."""
+    return max(1, int(end_s / bin_s + 0.5))
+
+
 def person_bins(persons: list[PersonSeries], duration_s: float, max_bins: int = MAX_BINS) -> tuple[float, np.ndarray]:
-    """The bin length and the (P, B, 7) binned probabilities of `persons`, in their order."""
+    """The bin length and the (P, B, 7) binned probabilities of `persons`, in their order. The grid ends
+    at the video's end, or at the last sample where samples run past the stated duration."""
     bin_s = bin_seconds(duration_s, max_bins)
     end = max([duration_s, *(float(p.t[-1]) for p in persons if len(p.t))])
-    bins = max(1, int(np.ceil(end / bin_s)))
+    bins = bin_count(end, bin_s)
     return bin_s, np.array([binned(p, bin_s, bins) for p in persons]).reshape(len(persons), bins, len(EMOTIONS))
 
 

@@ -9,13 +9,14 @@ from dataclasses import asdict
 
 import numpy as np
 import plotly.graph_objects as go
+from django.db.models import Max
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.highlights import find_highlights
 from analysis.core.markers import after_marker, describe
 from analysis.core.series import downsample, smooth
 from analysis.models import AnalysisRun, Person
-from analysis.pages.chart_style import COLORS, LAYOUT
+from analysis.pages.chart_style import COLORS, LAYOUT, add_toggle, time_axis
 from analysis.pages.group_charts import group_timeline, persons_heatmap
 from analysis.results.timeline_store import run_mood, sample_arrays
 
@@ -26,8 +27,9 @@ INLINE_PERSONS = 6
 INLINE_SAMPLES = 20_000
 
 
-def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Figure:
-    """The 7 probabilities over time: smoothed lines (series.smooth, quality-weighted), raw values one click away."""
+def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray, span_s: float) -> go.Figure:
+    """The 7 probabilities over time: smoothed lines (series.smooth, quality-weighted), raw values one click away
+    (a toggle); x from 0 to `span_s` (time_span)."""
     t_smooth, p_smooth = _compact(*downsample(t, smooth(t, p, quality), MAX_POINTS))
     t_raw, p_raw = _compact(*downsample(t, p, MAX_POINTS))
     figure = go.Figure()
@@ -45,30 +47,12 @@ def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Fi
             visible=False,
         )
     n = len(EMOTIONS)
-    figure.update_layout(
-        **LAYOUT,
-        height=320,
-        xaxis_title="time (s)",
-        yaxis=dict(title="probability", range=[0, 1]),
-        updatemenus=[
-            dict(
-                type="buttons",
-                direction="right",
-                x=1,
-                y=1.15,
-                xanchor="right",
-                showactive=True,
-                buttons=[
-                    dict(label="Smoothed", method="restyle", args=[{"visible": [True] * n + [False] * n}]),
-                    dict(label="Raw", method="restyle", args=[{"visible": [False] * n + [True] * n}]),
-                ],
-            )
-        ],
-    )
+    figure.update_layout(**LAYOUT, height=320, xaxis=time_axis(span_s), yaxis=dict(title="probability", range=[0, 1]))
+    add_toggle(figure, "Lines", {"Smoothed": [True] * n + [False] * n, "Raw": [False] * n + [True] * n})
     return figure
 
 
-def dominant_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.Figure:
+def dominant_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray, span_s: float) -> go.Figure:
     """Which emotion leads at each moment, on the same smoothed signal as the lines and the summaries."""
     t_d, p_d = _compact(*downsample(t, smooth(t, p, quality), MAX_POINTS))
     names = [EMOTIONS[i] for i in p_d.argmax(axis=1)] if len(p_d) else []
@@ -82,7 +66,10 @@ def dominant_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray) -> go.F
         )
     )
     figure.update_layout(
-        **LAYOUT, height=220, xaxis_title="time (s)", yaxis=dict(categoryorder="array", categoryarray=list(EMOTIONS))
+        **LAYOUT,
+        height=220,
+        xaxis=time_axis(span_s),
+        yaxis=dict(categoryorder="array", categoryarray=list(EMOTIONS)),
     )
     return figure
 
@@ -107,34 +94,54 @@ def _compact(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return t.astype(np.float32), values.astype(np.float32)
 
 
-def person_charts(person: Person) -> dict:
+def time_span(run: AnalysisRun) -> float:
+    """The end of every time axis of the run's page: the video's duration, or the last sample of a shown
+    person where samples run past it (the same end as the room's bins, group_mood.person_bins)."""
+    last = run.persons.filter(hidden=False).aggregate(last=Max("last_s"))["last"]
+    return max(run.video.duration_s or 0.0, last or 0.0) or 1.0
+
+
+def person_charts(person: Person, span_s: float | None = None) -> dict:
+    """A person's two charts, on the page's time axis (`span_s`: time_span of their run, found when not given)."""
+    span_s = time_span(person.run) if span_s is None else span_s
     t, p, quality = sample_arrays(person.pk)
-    return {"emotions": to_json(emotion_timeline(t, p, quality)), "dominant": to_json(dominant_timeline(t, p, quality))}
+    return {
+        "emotions": to_json(emotion_timeline(t, p, quality, span_s)),
+        "dominant": to_json(dominant_timeline(t, p, quality, span_s)),
+    }
+
+
+def marker_rows(run: AnalysisRun, mood) -> list[dict]:
+    """The video's markers, each with the room's mood just after it (core/markers.py)."""
+    return [
+        {"id": marker.pk, "t": marker.t, "label": marker.label, "after": asdict(after), "text": describe(after)}
+        for marker in run.video.markers.order_by("t", "id")
+        for after in [after_marker(mood, marker.t)]
+    ]
+
+
+def room_charts(run: AnalysisRun, mood, span_s: float) -> dict:
+    """The charts of the whole room and its highlights: what every identity edit changes."""
+    return {
+        "distribution": to_json(distribution(run)),
+        "group": to_json(group_timeline(mood, span_s)),
+        "heatmap": to_json(persons_heatmap(mood, span_s)),
+        "highlights": [
+            {"kind": h.kind, "start_s": h.start_s, "end_s": h.end_s, "text": h.text, "person": h.person_number}
+            for h in find_highlights(mood)
+        ],
+    }
 
 
 def run_charts(run: AnalysisRun) -> dict:
     """Everything the results page draws. Only the first persons' own charts come with the page (see
     INLINE_PERSONS); the others' load as they scroll into view (views.person_charts_json)."""
     mood = run_mood(run)
+    span_s = time_span(run)
     persons, samples = {}, 0
     for person in run.persons.filter(hidden=False).order_by("number")[:INLINE_PERSONS]:
         samples += person.sample_count
         if persons and samples > INLINE_SAMPLES:
             break
-        persons[person.pk] = person_charts(person)
-    markers = [
-        {"id": marker.pk, "t": marker.t, "label": marker.label, "after": asdict(after), "text": describe(after)}
-        for marker in run.video.markers.order_by("t", "id")
-        for after in [after_marker(mood, marker.t)]
-    ]
-    return {
-        "markers": markers,
-        "persons": persons,
-        "distribution": to_json(distribution(run)),
-        "group": to_json(group_timeline(mood)),
-        "heatmap": to_json(persons_heatmap(mood)),
-        "highlights": [
-            {"kind": h.kind, "start_s": h.start_s, "end_s": h.end_s, "text": h.text, "person": h.person_number}
-            for h in find_highlights(mood)
-        ],
-    }
+        persons[person.pk] = person_charts(person, span_s)
+    return {"markers": marker_rows(run, mood), "persons": persons, **room_charts(run, mood, span_s)}

@@ -13,16 +13,10 @@ from plotly.subplots import make_subplots
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import GroupMood
 from analysis.core.valence import CALM_BAND
-from analysis.pages.chart_style import ATTENTION_COLOR, COLORS, LAYOUT
+from analysis.pages.chart_style import ATTENTION_COLOR, COLORS, LAYOUT, add_toggle, time_axis
 
 HEATMAP_COLUMNS = 300
 ROW_HEIGHT_PX = 18
-# The heatmap's "Valence / Leading emotion" buttons sit above the plot, never on it: MENU_GAP_PX above
-# its top edge (where charts.js writes the markers' labels), in a top margin tall enough for them, on
-# the left (Plotly's mode bar takes the top right on hover).
-MENU_GAP_PX = 16
-MENU_HEIGHT_PX = 34
-HEATMAP_MARGIN = dict(LAYOUT["margin"], t=MENU_GAP_PX + MENU_HEIGHT_PX + 8)
 # Tall enough for one person: the colour bars (seven emotions' labels) span the plot's height.
 HEATMAP_MIN_HEIGHT_PX = 260
 
@@ -41,13 +35,19 @@ def valence_colorscale(calm_band: float = CALM_BAND) -> list[list]:
     ]
 
 
-def group_timeline(mood: GroupMood) -> go.Figure:
+def bin_middles(mood: GroupMood) -> np.ndarray:
+    """Where each bin is drawn: its middle (inside the video, group_mood.bin_count); float32, half the JSON."""
+    return (mood.times + mood.bin_s / 2).astype(np.float32)
+
+
+def group_timeline(mood: GroupMood, span_s: float) -> go.Figure:
     """Share of the faces seen in each dominant emotion (stacked), the valence and its spread, the share of
-    faces turned to the camera (attention), faces seen: one row each, so no row needs a second axis."""
+    faces turned to the camera (attention), faces seen: one row each, so no row needs a second axis; x from
+    0 to `span_s` (charts.time_span)."""
     figure = make_subplots(
         rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[0.42, 0.24, 0.18, 0.16]
     )
-    x = (mood.times + mood.bin_s / 2).astype(np.float32)  # float32: half the JSON of float64
+    x = bin_middles(mood)
     shown = mood.visible > 0
     for i, name in enumerate(EMOTIONS):
         figure.add_scatter(
@@ -111,7 +111,9 @@ def group_timeline(mood: GroupMood) -> go.Figure:
     figure.update_yaxes(title_text="valence", range=[-1, 1], zeroline=True, row=2, col=1)
     figure.update_yaxes(title_text="attention", range=[0, 1.05], tickvals=[0, 0.5, 1], tickformat=".0%", row=3, col=1)
     figure.update_yaxes(title_text="faces", rangemode="tozero", row=4, col=1)
-    figure.update_xaxes(title_text="time (s)", row=4, col=1)
+    axis = time_axis(span_s)
+    figure.update_xaxes(range=axis["range"])  # the four rows' x axes: one time axis
+    figure.update_xaxes(title_text=axis["title"], row=4, col=1)
     return figure
 
 
@@ -128,14 +130,16 @@ def coarsen(values: np.ndarray, factor: int) -> np.ndarray:
         return np.nanmean(grouped, axis=2)
 
 
-def persons_heatmap(mood: GroupMood) -> go.Figure:
-    """One row per person (most time on screen first), colour = valence, or the leading emotion (a toggle)."""
+def persons_heatmap(mood: GroupMood, span_s: float) -> go.Figure:
+    """One row per person (most time on screen first), colour = valence, or the leading emotion (a toggle);
+    x from 0 to `span_s` (charts.time_span)."""
     factor = max(1, -(-len(mood.times) // HEATMAP_COLUMNS))
     probabilities = coarsen(mood.person_probabilities, factor)
     valence = coarsen(mood.person_valence, factor)
     seen = ~np.isnan(valence)
     leading = np.where(seen, np.nan_to_num(probabilities).argmax(axis=2), np.nan)
-    x = (np.arange(probabilities.shape[1]) * mood.bin_s * factor + mood.bin_s * factor / 2).astype(np.float32)
+    # A column's x is the middle of the bins it holds: the last one may hold fewer than `factor`.
+    x = coarsen(bin_middles(mood)[None, :].astype(float), factor)[0].astype(np.float32)
     y = [f"Person {n}" for n in mood.numbers]
     # Probabilities in whole percent, one byte each: the largest part of the page for a big room.
     hover = "%{y}, %{x:.0f} s<br>" + "<br>".join(f"{n} %{{customdata[{i}]}}%" for i, n in enumerate(EMOTIONS))
@@ -168,28 +172,8 @@ def persons_heatmap(mood: GroupMood) -> go.Figure:
         name="leading emotion",
         visible=False,
     )
-    height = max(HEATMAP_MIN_HEIGHT_PX, HEATMAP_MARGIN["t"] + HEATMAP_MARGIN["b"] + ROW_HEIGHT_PX * len(y))
-    plot_px = height - HEATMAP_MARGIN["t"] - HEATMAP_MARGIN["b"]
-    figure.update_layout(
-        **{**LAYOUT, "margin": HEATMAP_MARGIN},
-        height=height,
-        xaxis_title="time (s)",
-        yaxis=dict(autorange="reversed"),
-        updatemenus=[
-            dict(
-                type="buttons",
-                direction="right",
-                x=0,
-                xanchor="left",
-                # In paper units: the plot's top edge is y=1, so the buttons' bottom is MENU_GAP_PX above it.
-                y=1 + MENU_GAP_PX / plot_px,
-                yanchor="bottom",
-                showactive=True,
-                buttons=[
-                    dict(label="Valence", method="restyle", args=[{"visible": [True, False]}]),
-                    dict(label="Leading emotion", method="restyle", args=[{"visible": [False, True]}]),
-                ],
-            )
-        ],
-    )
+    margin = LAYOUT["margin"]
+    height = max(HEATMAP_MIN_HEIGHT_PX, margin["t"] + margin["b"] + ROW_HEIGHT_PX * len(y))
+    figure.update_layout(**LAYOUT, height=height, xaxis=time_axis(span_s), yaxis=dict(autorange="reversed"))
+    add_toggle(figure, "Colour", {"Valence": [True, False], "Leading emotion": [False, True]})
     return figure

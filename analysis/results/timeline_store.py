@@ -7,7 +7,7 @@ from django.conf import settings
 
 from analysis.core.emotion_summary import summarize
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import GroupMood, PersonSeries, facing_bins, group_mood, person_bins
+from analysis.core.group_mood import TIME_GRID, GroupMood, PersonSeries, facing_bins, group_mood, person_bins
 from analysis.core.head_pose import attention_share, facing
 from analysis.core.valence import SCALE, mood_weights, person_calm
 from analysis.models import AnalysisRun, Person, RunTimeline, Sample
@@ -106,19 +106,22 @@ def build_timeline(run: AnalysisRun) -> RunTimeline:
             "facing": _float16(per_person_facing),
             "room_valence": _float16(mood.valence),
             "room_attention": _float16(mood.attention),
-            "summary": {**mood_summary(mood), "calm": [round(c, 4) for c in calm]},
+            "summary": {**mood_summary(mood), "calm": [round(c, 4) for c in calm], "time_grid": TIME_GRID},
         },
     )
     return timeline
 
 
 def run_timeline(run: AnalysisRun) -> RunTimeline:
-    """The run's stored timeline (made now for runs from before timelines, or before their summaries)."""
+    """The run's stored timeline (made now for runs from before timelines, or before their summaries; and
+    made again when it is on an older time grid, group_mood.TIME_GRID)."""
     try:
         timeline = run.timeline
     except RunTimeline.DoesNotExist:
         return refresh_valence(run)
-    return timeline if is_current(timeline.summary) else refresh_valence(run)
+    if not is_current(timeline.summary):
+        return refresh_valence(run)
+    return timeline if timeline.summary.get("time_grid") == TIME_GRID else build_timeline(run)
 
 
 def is_current(summary: dict) -> bool:

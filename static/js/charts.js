@@ -2,49 +2,127 @@
 // (#chart-distribution), the room (#chart-group, #chart-heatmap) and each person's
 // (#chart-emotions-ID, #chart-dominant-ID); persons missing from the JSON are fetched from their
 // section.person's data-charts-url as they scroll into view. Every chart with time on the x axis
-// shows the event markers (data.markers), and clicking it seeks the player through
-// window.resultsPlayer (player_seek.js, loaded before this file).
+// shows the event markers (data.markers) and a playhead at the player's time, and clicking it seeks
+// the player through window.resultsPlayer (player_seek.js, loaded before this file).
+// A figure whose layout.meta.toggle lists options ({name, options: [{label, visible}]}, chart_style.py)
+// gets them as <button aria-pressed> above the chart: keyboards and screen readers reach those, not
+// Plotly's own menus.
 // When a person's emotions chart is drawn, its element fires a bubbling "person-chart-drawn"
 // CustomEvent, detail {personId, figure}: the figure as drawn, which baselines.js keeps; listeners
 // must be registered before this file runs (it draws the persons that come with the page at once).
 (function () {
   const data = JSON.parse(document.getElementById("charts-data").textContent);
   const config = { responsive: true, displaylogo: false };
+  const player = document.getElementById("player");
 
   // Event markers: a dashed line and its label on every chart with time on the x axis.
-  const markerShapes = (data.markers || []).map((m) => ({
-    type: "line", xref: "x", yref: "paper", x0: m.t, x1: m.t, y0: 0, y1: 1,
-    line: { color: "#444", width: 1, dash: "dot" },
-  }));
-  const markerLabels = (data.markers || []).map((m) => ({
-    xref: "x", yref: "paper", x: m.t, y: 1, yanchor: "bottom", text: m.label, showarrow: false,
-    font: { size: 10, color: "#444" },
-  }));
+  let markerShapes = [];
+  let markerLabels = [];
+  function setMarkers(markers) {
+    markerShapes = (markers || []).map((m) => ({
+      type: "line", xref: "x", yref: "paper", x0: m.t, x1: m.t, y0: 0, y1: 1,
+      line: { color: "#444", width: 1, dash: "dot" },
+    }));
+    markerLabels = (markers || []).map((m) => ({
+      xref: "x", yref: "paper", x: m.t, y: 1, yanchor: "bottom", text: m.label, showarrow: false,
+      font: { size: 10, color: "#444" },
+    }));
+  }
+  setMarkers(data.markers);
 
-  function draw(id, figure) {
+  // The playhead: a line at the player's time on every time chart, found by its name (other shapes
+  // may come and go). Moved on the player's timeupdate (about 4 a second) and seeks, at most once a
+  // frame, and only on the charts on screen: a page of many persons stays cheap. A chart coming into
+  // view catches up.
+  const PLAYHEAD = "playhead";
+  const playerTime = () => (player ? player.currentTime : 0);
+  const playheadShape = (t) => ({
+    name: PLAYHEAD, type: "line", xref: "x", yref: "paper", x0: t, x1: t, y0: 0, y1: 1, layer: "above",
+    line: { color: "#c4320a", width: 2 },
+  });
+  const onScreen = new Set();
+  const viewWatch = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) {
+        onScreen.add(entry.target);
+        movePlayhead(entry.target);
+      } else {
+        onScreen.delete(entry.target);
+      }
+    }
+  });
+  function movePlayhead(element) {
+    const shapes = (element.layout && element.layout.shapes) || [];
+    const i = shapes.findIndex((shape) => shape.name === PLAYHEAD);
+    const t = playerTime();
+    if (i < 0 || shapes[i].x0 === t) return;
+    Plotly.relayout(element, { [`shapes[${i}].x0`]: t, [`shapes[${i}].x1`]: t });
+  }
+  let pending = false;
+  function followPlayer() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      onScreen.forEach(movePlayhead);
+    });
+  }
+  if (player) ["timeupdate", "seeked"].forEach((name) => player.addEventListener(name, followPlayer));
+
+  // The figure's toggle (layout.meta.toggle) as a group of buttons just above the chart; pressing one
+  // shows its traces (Plotly.restyle) and marks it pressed. Drawing the chart again replaces them.
+  function addToggle(element, toggle) {
+    const previous = element.previousElementSibling;
+    if (previous && previous.dataset.toggleFor === element.id) previous.remove();
+    if (!toggle) return;
+    const group = document.createElement("div");
+    group.className = "chart-toggle";
+    group.dataset.toggleFor = element.id;
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", toggle.name);
+    const buttons = toggle.options.map((option, index) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = option.label;
+      button.setAttribute("aria-pressed", String(index === 0));
+      button.addEventListener("click", () => {
+        Plotly.restyle(element, { visible: option.visible });
+        buttons.forEach((other) => other.setAttribute("aria-pressed", String(other === button)));
+      });
+      return button;
+    });
+    group.append(...buttons);
+    element.before(group);
+  }
+
+  function draw(id, figure, timed = true) {
     const element = document.getElementById(id);
     if (!element || !figure) return null;
-    const layout = Object.assign({}, figure.layout, {
-      shapes: (figure.layout.shapes || []).concat(markerShapes),
-      annotations: (figure.layout.annotations || []).concat(markerLabels),
-    });
+    const layout = Object.assign({}, figure.layout);
+    if (timed) {
+      layout.shapes = (figure.layout.shapes || []).concat(markerShapes, [playheadShape(playerTime())]);
+      layout.annotations = (figure.layout.annotations || []).concat(markerLabels);
+    }
     Plotly.newPlot(element, figure.data, layout, config);
+    addToggle(element, figure.layout.meta && figure.layout.meta.toggle);
+    if (!timed) return element;
     element.on("plotly_click", (event) => {
       const t = event.points && event.points[0] && event.points[0].x;
       if (typeof t === "number") window.resultsPlayer.seek(t);
     });
+    viewWatch.observe(element);
     return element;
   }
 
-  if (data.distribution) {
-    const element = document.getElementById("chart-distribution");
-    if (element) Plotly.newPlot(element, data.distribution.data, data.distribution.layout, config);
-  }
+  draw("chart-distribution", data.distribution, false);
   draw("chart-group", data.group);
   draw("chart-heatmap", data.heatmap);
 
   // Persons: the first few come with the page, the others load when they scroll into view.
+  const personFigures = {}; // person id -> figures as drawn, to draw again with new markers
   function drawPerson(personId, figures) {
+    personFigures[personId] = figures;
     const element = draw(`chart-emotions-${personId}`, figures.emotions);
     draw(`chart-dominant-${personId}`, figures.dominant);
     if (element) {
@@ -55,17 +133,44 @@
     }
   }
   for (const [personId, figures] of Object.entries(data.persons)) drawPerson(personId, figures);
-  const lazy = Array.from(document.querySelectorAll("section.person")).filter((s) => !data.persons[s.dataset.person]);
-  if (lazy.length) {
-    const observer = new IntersectionObserver((entries) => {
-      for (const entry of entries) {
-        if (!entry.isIntersecting) continue;
-        observer.unobserve(entry.target);
-        fetch(entry.target.dataset.chartsUrl, { credentials: "same-origin" })
-          .then((response) => response.json())
-          .then((figures) => drawPerson(entry.target.dataset.person, figures));
-      }
-    }, { rootMargin: "400px" });
-    lazy.forEach((section) => observer.observe(section));
+  const lazyWatch = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      lazyWatch.unobserve(entry.target);
+      fetch(entry.target.dataset.chartsUrl, { credentials: "same-origin" })
+        .then((response) => response.json())
+        .then((figures) => drawPerson(entry.target.dataset.person, figures));
+    }
+  }, { rootMargin: "400px" });
+  function watchUndrawn() {
+    for (const section of document.querySelectorAll("section.person")) {
+      if (personFigures[section.dataset.person] || section.dataset.watched) continue;
+      section.dataset.watched = "1";
+      lazyWatch.observe(section);
+    }
   }
+  watchUndrawn();
+
+  // An edit answered in place (edit_in_place.js) brings the chart data it changed, keyed as in
+  // #charts-data: new markers redraw every time chart; new room charts and persons' figures replace
+  // theirs; a person's section new on the page is drawn, or loads as it scrolls into view.
+  window.resultsCharts = {
+    update(changes) {
+      if (changes.markers) setMarkers(changes.markers);
+      if (changes.distribution) draw("chart-distribution", (data.distribution = changes.distribution), false);
+      for (const key of ["group", "heatmap"]) {
+        if (changes[key]) data[key] = changes[key];
+        if (changes[key] || changes.markers) draw(`chart-${key}`, data[key]);
+      }
+      const fresh = changes.persons || {};
+      for (const section of document.querySelectorAll("section.person")) {
+        const personId = section.dataset.person;
+        const figures = fresh[personId] || personFigures[personId];
+        const chart = document.getElementById(`chart-emotions-${personId}`);
+        const undrawn = chart && !chart.dataset.drawn;
+        if (figures && (fresh[personId] || changes.markers || undrawn)) drawPerson(personId, figures);
+      }
+      watchUndrawn();
+    },
+  };
 })();
