@@ -149,11 +149,11 @@ def test_other_users_list_does_not_show_the_video(mallory, alice, alices_video):
     assert response.status_code == 200
     assert b"birthday" not in response.content
     assert reverse("analysis:results", args=[video.pk]).encode() not in response.content
-    assert list(response.context["videos"]) == []
+    assert list(response.context["listed"]) == []
 
     own = alice.get(reverse("videos:list"))
     assert "Alice&#x27;s secret birthday" in own.content.decode()
-    assert [v.pk for v in own.context["videos"]] == [video.pk]
+    assert [item.video.pk for item in own.context["listed"]] == [video.pk]
 
 
 def test_media_file_has_no_public_url(alice, alices_video, isolated_storage_and_queue):

@@ -312,6 +312,10 @@ def test_progress_of_a_running_analysis(alice, user):
         frames_done=30,
         started_at=now - timedelta(seconds=10),
         heartbeat_at=now,
+        # The first report 5 s ago at 10 frames, the latest now at 30: 4 frames a second, 90 to go.
+        first_progress_at=now - timedelta(seconds=5),
+        first_progress_done=10,
+        progress_at=now,
     )
     response = alice.get(reverse("analysis:progress", args=[video.pk]))
     assert response.status_code == 200
@@ -321,7 +325,7 @@ def test_progress_of_a_running_analysis(alice, user):
     assert data["frames_done"] == 30
     assert data["frames_total"] == 120
     assert data["percent"] == 25
-    assert data["eta_s"] == pytest.approx(30.0, abs=0.5)
+    assert data["eta_s"] == pytest.approx(22.5, abs=0.5)
     assert data["detail"] == "30 / 120 frames"
     assert data["error"] == ""
 
@@ -337,7 +341,10 @@ def test_progress_of_a_running_analysis(alice, user):
 )
 def test_progress_says_what_is_known_never_0_of_0(alice, user, status, frames_done, frames_total, detail):
     video = make_video(user)
-    make_run(video, status=status, frames_done=frames_done, frames_total=frames_total)
+    reported = {"started_at": timezone.now() - timedelta(seconds=3), "progress_at": timezone.now()}
+    make_run(
+        video, status=status, frames_done=frames_done, frames_total=frames_total, **(reported if frames_done else {})
+    )
     data = alice.get(reverse("analysis:progress", args=[video.pk])).json()
     assert data["detail"] == detail
     assert (data["eta_s"] is None) == (frames_done == 0)  # no estimate before the first frames
