@@ -19,6 +19,7 @@ import numpy as np
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import bin_seconds
 from analysis.core.valence import SCALE, valence
+from analysis.core.video_figures import DEFINITION as FIGURES
 from analysis.models import (
     AnalysisRun,
     Marker,
@@ -142,7 +143,10 @@ def _add_video(owner, study: Study, index: int, title: str, minutes: float, pers
             "valence": round(float(np.nanmean(person_valence)), 4),
             "attention": round(float(np.nanmean(facing)), 4),
             "shares": _shares(probabilities[seen]),
+            "weight": float(seen.sum()),
+            "weights": {str(row + 1): float(seen[row].sum()) for row in range(persons)},
             "valence_scale": SCALE,
+            "figures": FIGURES,
         },
     )
     at = sorted(rng.uniform(0.05, 0.95, size=4) * duration)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import TIME_GRID
 from analysis.core.valence import SCALE as VALENCE_SCALE
+from analysis.core.video_figures import DEFINITION as FIGURES
 from analysis.models import AnalysisRun, Person, RunTimeline, Sample
 from analysis.pages.charts import MAX_POINTS
 from analysis.results.timeline_store import build_timeline, run_mood, run_timeline
@@ -531,16 +532,27 @@ def test_the_timeline_stores_the_room_series_and_a_summary(analysed, settings):
     assert attention.tolist() == pytest.approx([0.8, 1.0], abs=1e-3)
     assert len(valence) == 2 and valence[0] > 0
     summary = timeline.summary
-    keys = {"persons", "seen_s", "valence", "attention", "shares", "valence_scale", "calm", "time_grid"}
-    assert set(summary) == keys and summary["time_grid"] == TIME_GRID
+    keys = {"persons", "seen_s", "valence", "attention", "shares", "weight", "weights", "valence_scale", "figures"}
+    assert set(summary) == keys | {"calm", "time_grid"} and summary["time_grid"] == TIME_GRID
     assert summary["valence_scale"] == VALENCE_SCALE and len(summary["calm"]) == 2
+    assert summary["figures"] == FIGURES
     assert summary["persons"] == 2 and summary["seen_s"] == 2.0
-    assert summary["attention"] == pytest.approx(0.9)  # bins with a known pose, one person each
+    # The video's figures pool its persons' samples (core/video_figures.py): attention over the samples with a
+    # known pose (person 1's, 5 of 6 facing), shares and valence weighted by each person's face-time.
+    assert summary["attention"] == pytest.approx(5 / 6, abs=1e-4)
+    happy, sad = (run.persons.get(number=n) for n in (1, 2))
+    weights = summary["weights"]
+    assert weights["1"] > weights["2"] > 0  # 6 samples against 5
+    total = weights["1"] + weights["2"]
+    assert summary["shares"]["happy"] == pytest.approx(happy.shares["happy"] * weights["1"] / total, abs=1e-4)
+    assert summary["valence"] == pytest.approx(
+        (happy.valence * weights["1"] + sad.valence * weights["2"]) / total, abs=1e-4
+    )
     assert set(summary["shares"]) == set(EMOTIONS) and sum(summary["shares"].values()) == pytest.approx(1.0, abs=1e-3)
     assert json.loads(json.dumps(summary)) == summary
     # A stricter threshold counts fewer faces as turned to the camera.
     settings.ATTENTION_MAX_DEG = 4.0
-    assert build_timeline(run).summary["attention"] < 0.9
+    assert build_timeline(run).summary["attention"] < 5 / 6
 
 
 def test_a_timeline_from_before_summaries_is_rebuilt_when_read(analysed):

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from analysis.core.emotions import EMOTIONS
-from analysis.models import Marker, ParticipantLabel, Study, StudyVariable, StudyVideo
+from analysis.models import AnalysisRun, Marker, ParticipantLabel, Person, Study, StudyVariable, StudyVideo
 from analysis.results.timeline_store import build_timeline
 from analysis.studies import membership, participants
 from analysis.studies.comparison import compare, room_lines, video_rows
@@ -20,7 +20,7 @@ from analysis.studies.membership import StudyInputError
 from analysis.studies.tidy_export import study_csv_rows, study_document
 
 from .conftest import VIDEOS
-from .factories import add_person, make_run, make_video
+from .factories import add_person, charts_data, make_run, make_video, upload_clip, work
 
 pytestmark = pytest.mark.django_db
 HAPPY, SAD = EMOTIONS.index("happy"), EMOTIONS.index("sad")
@@ -126,13 +126,31 @@ def test_comparison_by_condition_over_videos(study):
     rows = {row.title: row for row in video_rows(study)}
     expected_a = (rows["week 1 A"].valence + rows["week 2 A"].valence) / 2
     assert a.valence.mean == pytest.approx(expected_a) and a.valence.units == 2
-    assert a.valence.low <= a.valence.mean <= a.valence.high
+    # Two videos are too few for an interval: each one's own value, named, instead.
+    assert a.valence.low is None and a.valence.high is None
+    assert a.valence.each == (("week 1 A", rows["week 1 A"].valence), ("week 2 A", rows["week 2 A"].valence))
     assert b.valence.low is None and b.valence.mean == pytest.approx(rows["week 1 B"].valence)
     assert b.valence.mean < 0 < a.valence.mean
     assert a.shares["happy"].mean > 0.5 and b.shares["sad"].mean == pytest.approx(1.0)
     assert comparison.left_out == 0
     by_week = compare(study, "week")
     assert [g.value for g in by_week.groups] == ["1", "2"] and by_week.groups[0].videos == 2
+
+
+def test_a_video_s_figures_pool_its_persons_face_time(study):
+    """The video's shares and valence are its persons' own figures weighted by their face-time
+    (core/video_figures.py), not a mean over time bins."""
+    row = next(row for row in video_rows(study) if row.title == "week 2 A")
+    happy, sad = Person.objects.filter(run_id=row.run_id).order_by("number")
+    weights = [row.weights[str(p.number)] for p in (happy, sad)]
+    assert weights[0] == pytest.approx(weights[1]) and weights[0] > 0  # both seen the whole time
+    for name in EMOTIONS:
+        expected = (happy.shares[name] * weights[0] + sad.shares[name] * weights[1]) / sum(weights)
+        assert row.shares[name] == pytest.approx(expected, abs=1e-4)
+    assert row.valence == pytest.approx(
+        (happy.valence * weights[0] + sad.valence * weights[1]) / sum(weights), abs=1e-4
+    )
+    assert sad.valence < row.valence < happy.valence
 
 
 def test_comparison_over_participants_counts_each_participant_once(study):
@@ -144,7 +162,13 @@ def test_comparison_over_participants_counts_each_participant_once(study):
     comparison = compare(study, "condition", unit="participants")
     a = comparison.groups[0]
     assert a.units == 2  # P1 and P2, each over both A videos
-    assert runs and a.valence.low is not None
+    assert runs and a.valence.low is None and [name for name, _ in a.valence.each] == ["P1", "P2"]
+    # Three participants (P3 in week 1 B): an interval.
+    person = study.memberships.get(video__title="week 1 B").video.runs.get().persons.get()
+    ParticipantLabel.objects.create(study=study, person=person, label="P3")
+    together = compare(study, None, unit="participants").groups[0]
+    assert together.units == 3 and together.valence.low <= together.valence.mean <= together.valence.high
+    assert together.valence.each == ()
 
 
 def test_room_lines_per_video_per_group_and_aligned_on_a_marker(study):
@@ -299,3 +323,51 @@ def test_uploading_into_another_users_study_is_refused(alice, other_user):
         response = alice.post(reverse("videos:upload"), data)
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not theirs.memberships.exists()
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("ray_session")
+def test_real_videos_show_the_same_figures_on_their_results_pages_the_study_page_and_the_exports(alice, user):
+    """Two real analyses (one person each): the study's table, comparison, exports and API give each video the
+    figures of its results page. Before: the study counted 1 s bins (single_face: happy 67%, valence 0.79) and
+    the results page samples (75%, 0.74), and the study's "95% interval" for two videos held neither."""
+    for name, title in [("single_face.mp4", "Week 1"), ("WolfgangLanger_Pexels.mp4", "Week 2")]:
+        upload_clip(alice, name, sampling="5", title=title)
+    work()
+    assert list(AnalysisRun.objects.values_list("status", flat=True)) == [AnalysisRun.Status.SUCCEEDED] * 2
+    study = Study.objects.create(owner=user, name="Weekly")
+    membership.add_videos(study, [run.video for run in AnalysisRun.objects.select_related("video")])
+    rows = {row.title: row for row in video_rows(study)}
+    exported = json.loads(alice.get(reverse("studies:export_json", args=[study.pk])).content)
+    document = {v["title"]: v for v in exported["videos"]}
+    study_page = alice.get(reverse("studies:detail", args=[study.pk])).content.decode()
+    for title, row in rows.items():
+        (person,) = Person.objects.filter(run_id=row.run_id)
+        # The results page's person and its JSON export: the same figures as the study's row.
+        assert row.shares == person.shares and row.valence == person.valence, title
+        export = json.loads(alice.get(reverse("analysis:export_json", args=[row.video_id])).content)
+        assert export["persons"][0]["shares"] == row.shares and export["persons"][0]["valence"] == row.valence
+        assert document[title]["shares"] == row.shares and document[title]["valence"] == row.valence
+        # The pages' text: the results page's whole-video line and the study table's leading share.
+        name, share = row.leading
+        results = alice.get(reverse("analysis:results", args=[row.video_id])).content.decode()
+        line = _between(results, 'id="video-figures"', "</p>")
+        assert f'data-emotion="{name}">{name} {share * 100:.0f}%</span>' in line
+        assert f"valence {row.valence:+.2f}" in line
+        cell = _between(study_page, f'<tr data-video="{row.video_id}">', "</tr>")
+        assert f'data-emotion="{name}">{name} {share * 100:.0f}%</span>' in cell
+        assert charts_data(results)  # the page drew (and refreshed nothing it should not)
+    # The man smiles; the woman cries for half her clip.
+    assert rows["Week 1"].leading[0] == "happy" and rows["Week 1"].valence > rows["Week 2"].valence
+
+    # Two videos: no "interval", each video's own value, named, on the page too.
+    (group,) = compare(study, None).groups
+    assert group.valence.low is None
+    assert dict(group.valence.each) == {title: row.valence for title, row in rows.items()}
+    assert dict(group.shares["happy"].each) == {title: row.shares["happy"] for title, row in rows.items()}
+    table = _between(study_page, '<table class="groups">', "</table>")
+    assert "each: Week 1 " in table and "Week 2 " in table

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.valence import SCALE as VALENCE_SCALE
+from analysis.core.video_figures import DEFINITION as FIGURES
 from analysis.models import AnalysisRun, Marker, ParticipantLabel, Person, RunTimeline, Study, StudyVariable, StudyVideo
 from analysis.studies.tidy_export import FIXED_COLUMNS, MEASURE_COLUMNS
 from videos.models import Video
@@ -83,6 +84,7 @@ def analysed_video(owner, title: str, valence: float | None, attention: float | 
             "attention": attention,
             "shares": shares(happy=happy, neutral=1 - happy),
             "valence_scale": VALENCE_SCALE,
+            "figures": FIGURES,
         },
     )
     return video
@@ -428,18 +430,29 @@ def test_comparison_groups_by_a_variable(api, user):
     assert (a["value"], a["videos"], a["persons"], a["units"]) == ("A", 2, 4, 2)
     assert a["valence"]["mean"] == pytest.approx(0.4)
     assert a["valence"]["units"] == 2
-    assert 0.3 <= a["valence"]["low"] <= 0.4 <= a["valence"]["high"] <= 0.5
+    # Two videos are too few for an interval (it would be their range): each video's own value instead.
+    assert (a["valence"]["low"], a["valence"]["high"]) == (None, None)
+    assert a["valence"]["each"] == [{"name": "a1", "value": 0.5}, {"name": "a2", "value": 0.3}]
+    assert a["shares"]["happy"]["each"] == [{"name": "a1", "value": 0.6}, {"name": "a2", "value": 0.2}]
     assert a["attention"]["mean"] == pytest.approx(0.8)
     assert a["shares"]["happy"]["mean"] == pytest.approx(0.4)
     assert set(a["shares"]) == set(EMOTIONS)
     assert (b["value"], b["videos"], b["units"]) == ("B", 1, 1)
-    assert b["valence"] == {"mean": pytest.approx(-0.2), "low": None, "high": None, "units": 1}
+    assert b["valence"] == {
+        "mean": pytest.approx(-0.2),
+        "low": None,
+        "high": None,
+        "units": 1,
+        "each": [{"name": "b1", "value": -0.2}],
+    }
 
     together = comparison(api, study["id"]).json()
     assert together["variable"] is None
     (group,) = together["groups"]
     assert group["value"] == "all videos" and group["videos"] == 3
     assert group["valence"]["mean"] == pytest.approx(0.2)
+    # Three videos: an interval, and no list of values.
+    assert group["valence"]["low"] <= 0.2 <= group["valence"]["high"] and group["valence"]["each"] == []
 
     unknown = comparison(api, study["id"], variable="colour")
     assert unknown.status_code == 400
@@ -464,7 +477,8 @@ def test_comparison_over_participants(api, user):
     a, b = answer["groups"]
     assert (a["value"], a["videos"], a["units"]) == ("A", 1, 2)
     assert a["valence"]["mean"] == pytest.approx(0.4)
-    assert a["valence"]["low"] is not None
+    assert a["valence"]["low"] is None  # two participants: their own values, labelled
+    assert a["valence"]["each"] == [{"name": "P1", "value": 0.6}, {"name": "P2", "value": 0.2}]
     assert (b["units"], b["valence"]["mean"], b["valence"]["low"]) == (1, pytest.approx(-0.4), None)
 
 

@@ -49,6 +49,9 @@ def test_comparison_bars_are_plotly_s_figures():
     def interval(mean, spread):
         return Interval(mean, None, None, 1) if spread is None else Interval(mean, mean - spread, mean + spread, 4)
 
+    def pair(first, second):  # two videos: no interval, each one's value
+        return Interval((first + second) / 2, None, None, 2, (("week 1", first), ("week 2", second)))
+
     groups = [
         Group("A", 3, 12, 3, interval(0.2, 0.1), interval(0.7, 0.05), {e: interval(0.1, 0.02) for e in EMOTIONS}),
         Group(
@@ -60,11 +63,26 @@ def test_comparison_bars_are_plotly_s_figures():
             interval(0.5, None),
             {e: interval(1 / 7, None) for e in EMOTIONS},
         ),
+        Group("B", 2, 3, 2, pair(0.25, -0.5), pair(0.5, 0.75), {e: pair(0.1, 0.3) for e in EMOTIONS}),
     ]
     ours = comparison_figures(Comparison("condition", "videos", groups, left_out=0))
     names = [g.value for g in groups]
     counts = [f"{g.videos} video{'s' * (g.videos != 1)}, {g.persons} persons" for g in groups]
-    hover = [f"{c}; interval over {g.units} videos" for c, g in zip(counts, groups)]
+
+    def hover(intervals, show):
+        return [
+            f"{c}; 95% interval over {i.units} videos"
+            if i.low is not None
+            else f"{c}; no interval with {i.units} video{'s' * (i.units != 1)}"
+            + (": " + "; ".join(f"{n} {show(v)}" for n, v in i.each) if len(i.each) > 1 else "")
+            for c, i in zip(counts, intervals)
+        ]
+
+    def signed(v):
+        return f"{v:+.2f}"
+
+    def percent(v):
+        return f"{v * 100:.0f}%"
 
     def errors(intervals):
         return dict(
@@ -81,9 +99,16 @@ def test_comparison_bars_are_plotly_s_figures():
     valence = make_subplots(rows=1, cols=2, subplot_titles=("mean valence", "attention (faces turned to the camera)"))
     v, a = [g.valence for g in groups], [g.attention for g in groups]
     bar = dict(x=names, y=means(v), error_y=errors(v), name="valence", marker_color="#4c78a8", text=counts)
-    valence.add_bar(**bar, hovertext=hover, textposition="outside", row=1, col=1)
+    valence.add_bar(**bar, hovertext=hover(v, signed), textposition="outside", row=1, col=1)
     valence.add_bar(
-        x=names, y=means(a), error_y=errors(a), name="attention", marker_color="#59a14f", hovertext=hover, row=1, col=2
+        x=names,
+        y=means(a),
+        error_y=errors(a),
+        name="attention",
+        marker_color="#59a14f",
+        hovertext=hover(a, percent),
+        row=1,
+        col=2,
     )
     valence.update_yaxes(range=[-1, 1], row=1, col=1)
     valence.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=2)
@@ -91,9 +116,19 @@ def test_comparison_bars_are_plotly_s_figures():
     shares = go.Figure()
     for name in EMOTIONS:
         s = [g.shares[name] for g in groups]
-        shares.add_bar(x=names, y=means(s), error_y=errors(s), name=name, marker_color=COLORS[name], hovertext=hover)
+        shares.add_bar(
+            x=names, y=means(s), error_y=errors(s), name=name, marker_color=COLORS[name], hovertext=hover(s, percent)
+        )
     shares.update_layout(
-        **BARS, height=340, barmode="group", yaxis=dict(title="share of time leading", range=[0, 1], tickformat=".0%")
+        **BARS,
+        height=340,
+        barmode="group",
+        yaxis=dict(title="share of face-time leading", range=[0, 1], tickformat=".0%"),
+    )
+    # The pair's hover names each video's own value.
+    assert (
+        ours["valence"]["data"][0]["hovertext"][2]
+        == "2 videos, 3 persons; no interval with 2 videos: week 1 +0.25; week 2 -0.50"
     )
     same(ours["valence"], plotly_json(valence))
     same(ours["shares"], plotly_json(shares))

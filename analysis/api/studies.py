@@ -36,7 +36,7 @@ from analysis.pages.study_forms import (
 from analysis.studies import membership, participants
 from analysis.studies.comparison import UNITS, VideoRow, compare, marker_labels, room_lines, video_rows
 from analysis.studies.membership import StudyInputError, owned_study
-from analysis.studies.tidy_export import study_csv_rows, study_document
+from analysis.studies.tidy_export import export_detail, study_csv_rows, study_document
 from videos.access_log import Action, record_many
 from videos.ownership import owned_videos
 
@@ -478,7 +478,7 @@ class StudyExportCsv(LoginExemptMixin, APIView):
     )
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         study = owned_study(request, pk)
-        record_many(request, study.videos.all(), Action.EXPORT, f"study {study.name}", via="api")
+        record_many(request, study.videos.all(), Action.EXPORT, export_detail(study, "csv"), via="api")
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse(
             (writer.writerow(row) for row in study_csv_rows(study)), content_type="text/csv"
@@ -499,7 +499,7 @@ class StudyExportJson(LoginExemptMixin, APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         study = owned_study(request, pk)
-        record_many(request, study.videos.all(), Action.EXPORT, f"study {study.name}", via="api")
+        record_many(request, study.videos.all(), Action.EXPORT, export_detail(study, "json"), via="api")
         response = Response(study_document(study))
         response["Content-Disposition"] = f'attachment; filename="{study_filename(study, "json")}"'
         return response

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.study_stats import MIN_UNITS
 from analysis.models import Study, StudyVariable
 from analysis.pages.study_forms import MAX_VALUES_FILE_BYTES
 from analysis.studies.comparison import NO_VALUE, UNITS
@@ -120,10 +121,15 @@ class VideoRowSerializer(serializers.Serializer):
         source="run_id", read_only=True, allow_null=True, help_text="The run shown (newest succeeded); null: none"
     )
     persons = serializers.IntegerField(read_only=True)
-    valence = NumberField(help_text="The room's mean valence, -1 to 1; null without results")
-    attention = NumberField(help_text="The room's mean share facing the camera, 0 to 1; null when unknown")
+    valence = NumberField(
+        help_text="The video's valence, -1 to 1: every person's samples, weighted by face quality (the results "
+        "page's); null without results"
+    )
+    attention = NumberField(help_text="The share of the faces' samples facing the camera, 0 to 1; null when unknown")
     shares = serializers.DictField(
-        child=serializers.FloatField(), read_only=True, help_text="Per emotion: its share of the room's time"
+        child=serializers.FloatField(),
+        read_only=True,
+        help_text="Per emotion: its share of the face-time (every person's samples, weighted by face quality)",
     )
     url = serializers.SerializerMethodField(help_text="The video in the API")
 
@@ -222,11 +228,25 @@ class ParticipantsSerializer(serializers.Serializer):
 # Comparison and lines
 
 
+class UnitValueSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True, help_text="The video's title, or the participant's label")
+    value = NumberField()
+
+    def to_representation(self, instance):
+        name, value = instance
+        return super().to_representation({"name": name, "value": value})
+
+
 class IntervalSerializer(serializers.Serializer):
     mean = NumberField()
-    low = NumberField(help_text="95% bootstrap interval; null with fewer than 2 units")
+    low = NumberField(help_text=f"95% bootstrap interval; null with fewer than {MIN_UNITS} units")
     high = NumberField()
     units = serializers.IntegerField(read_only=True, help_text="The units with a value")
+    each = UnitValueSerializer(
+        many=True,
+        read_only=True,
+        help_text=f"Without an interval (fewer than {MIN_UNITS} units): each unit's own value; else empty",
+    )
 
 
 class GroupSerializer(serializers.Serializer):

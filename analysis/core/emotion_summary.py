@@ -9,7 +9,9 @@ Each sample's probabilities are smoothed over 1 s (series.smooth), weighted by f
 - `valence`: the weighted mean valence of the smoothed samples (valence.py: 0 is calm, -1 to 1),
   against the person's own calm level (`calm`, valence.person_calm);
 - `looking_down`: the share of samples whose head is pitched down (valence.looking_down); None
-  where no pitch is known.
+  where no pitch is known;
+- `weight`: the samples' summed weight, what the person weighs in their video's figures
+  (video_figures.py pools the persons' samples with these same weights).
 The raw samples are kept unchanged in the database and the exports.
 """
 
@@ -30,6 +32,7 @@ class EmotionSummary:
     valence: float | None = None  # None: no samples
     calm: float = CALM_RAW
     looking_down: float | None = None
+    weight: float = 0.0
 
 
 def summarize(
@@ -49,9 +52,21 @@ def summarize(
     t, probabilities = t[order], probabilities[order]
     pitch = None if pitch is None else pitch[order]
     weights = mood_weights(quality[order], pitch)
-    smoothed = smooth(t, probabilities, weights)
     calm = person_calm(probabilities, weights, t, calm_stretch)
     known = None if pitch is None else ~np.isnan(pitch)
+    down = None if known is None or not known.any() else round(float(looking_down(pitch[known]).mean()), 4)
+    return summarize_weighted(t, probabilities, weights, calm, down)
+
+
+def summarize_weighted(
+    t: np.ndarray, probabilities: np.ndarray, weights: np.ndarray, calm: float, down: float | None = None
+) -> EmotionSummary:
+    """The summary of samples sorted by time `t`, each with its weight (valence.mood_weights) and the person's
+    calm level (valence.person_calm); `down`: their looking-down share, as summarize found it."""
+    if len(t) == 0:
+        empty = dict.fromkeys(EMOTIONS, 0.0)
+        return EmotionSummary(dominant="", shares=empty, mean=dict(empty))
+    smoothed = smooth(t, probabilities, weights)
     leading = np.bincount(smoothed.argmax(axis=1), weights=weights, minlength=len(EMOTIONS)) / weights.sum()
     mean = (smoothed * weights[:, None]).sum(axis=0) / weights.sum()
     return EmotionSummary(
@@ -60,5 +75,6 @@ def summarize(
         mean={name: round(float(m), 5) for name, m in zip(EMOTIONS, mean)},
         valence=round(float((valence(smoothed, calm) * weights).sum() / weights.sum()), 4),
         calm=round(calm, 4),
-        looking_down=None if known is None or not known.any() else round(float(looking_down(pitch[known]).mean()), 4),
+        looking_down=down,
+        weight=round(float(weights.sum()), 4),
     )

@@ -3,7 +3,10 @@
 A study compares units (videos, or participants when the user has labelled them) grouped by a
 variable's value. Each group's mean comes with a 95% percentile bootstrap interval over its units:
 units are drawn with replacement RESAMPLES times, and the interval is the 2.5th to 97.5th
-percentile of the resampled means. One unit gives no interval (there is nothing to resample).
+percentile of the resampled means. A group of fewer than MIN_UNITS units gets no interval: with
+two, the resampled means only span the two values (the "interval" is their range, nearly always
+95% of it), which says nothing about the population. Such a group keeps each unit's value,
+labelled (`Interval.each`), to be shown instead.
 """
 
 from dataclasses import dataclass
@@ -12,6 +15,7 @@ import numpy as np
 
 RESAMPLES = 2000
 LEVEL = 0.95
+MIN_UNITS = 3
 
 
 @dataclass(frozen=True)
@@ -20,20 +24,30 @@ class Interval:
     low: float | None
     high: float | None
     units: int
+    # Where there is no interval (fewer than MIN_UNITS units): each unit's (name, value), in the units' order.
+    each: tuple[tuple[str, float], ...] = ()
 
 
-def bootstrap_mean(values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES) -> Interval:
-    """The mean of `values` (units, ...) over units, with its 95% bootstrap interval per column.
+def _each(names: list[str] | None, values: np.ndarray) -> tuple[tuple[str, float], ...]:
+    if names is None:
+        names = [str(i + 1) for i in range(len(values))]
+    return tuple((name, float(value)) for name, value in zip(names, values))
 
-    For a 1-d array the interval is a pair of floats; rows with NaN are left out.
-    """
+
+def bootstrap_mean(
+    values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES, names: list[str] | None = None
+) -> Interval:
+    """The mean of `values` (one per unit, named by `names`) with its 95% bootstrap interval; units
+    whose value is NaN are left out. Fewer than MIN_UNITS units: no interval, each unit's value."""
     values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
+    known = ~np.isnan(values)
+    names = None if names is None else [name for name, keep in zip(names, known) if keep]
+    values = values[known]
     if len(values) == 0:
         return Interval(mean=float("nan"), low=None, high=None, units=0)
     mean = float(values.mean())
-    if len(values) == 1:
-        return Interval(mean=mean, low=None, high=None, units=1)
+    if len(values) < MIN_UNITS:
+        return Interval(mean=mean, low=None, high=None, units=len(values), each=_each(names, values))
     draws = np.random.default_rng(seed).integers(0, len(values), size=(resamples, len(values)))
     means = values[draws].mean(axis=1)
     tail = (1 - LEVEL) / 2 * 100
@@ -41,15 +55,19 @@ def bootstrap_mean(values: np.ndarray, seed: int = 0, resamples: int = RESAMPLES
     return Interval(mean=mean, low=float(low), high=float(high), units=len(values))
 
 
-def bootstrap_columns(rows: np.ndarray, seed: int = 0, resamples: int = RESAMPLES) -> list[Interval]:
+def bootstrap_columns(
+    rows: np.ndarray, seed: int = 0, resamples: int = RESAMPLES, names: list[str] | None = None
+) -> list[Interval]:
     """bootstrap_mean for each column of (units, k) rows, drawing the same units for every column
     (so that shares which sum to 1 are resampled together)."""
     rows = np.asarray(rows, dtype=float)
     rows = rows[:, np.newaxis] if rows.ndim == 1 else rows
-    rows = rows[~np.isnan(rows).any(axis=1)]
-    if len(rows) < 2:
+    known = ~np.isnan(rows).any(axis=1)
+    names = None if names is None else [name for name, keep in zip(names, known) if keep]
+    rows = rows[known]
+    if len(rows) < MIN_UNITS:
         mean = rows.mean(axis=0) if len(rows) else np.full(rows.shape[1], np.nan)
-        return [Interval(float(m), None, None, len(rows)) for m in mean]
+        return [Interval(float(m), None, None, len(rows), _each(names, rows[:, k])) for k, m in enumerate(mean)]
     draws = np.random.default_rng(seed).integers(0, len(rows), size=(resamples, len(rows)))
     means = rows[draws].mean(axis=1)  # (resamples, k)
     tail = (1 - LEVEL) / 2 * 100

@@ -19,6 +19,7 @@ from analysis.pages.charts import person_charts, run_charts
 from analysis.pages.finished_notice import mark_seen
 from analysis.pages.overlay import overlay_window
 from analysis.results.downloads import results_csv_rows, results_document, wants_boxes
+from analysis.results.timeline_store import run_timeline, stored_figures
 from analysis.runs.blur_launch import latest_copy
 from analysis.runs.launch import reprocess_for_owner
 from analysis.runs.limits import LimitReached
@@ -46,6 +47,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     context["retention_days"] = retention_days(video.owner)
     if current is not None:
         context["charts"] = run_charts(current)  # first: it brings a run from before today's valence scale up to date
+        # The video's figures, as the study page and the study exports show them (core/video_figures.py).
+        context["figures"] = stored_figures(run_timeline(current).summary)
         shown = list(current.persons.order_by("number").defer("thumbnail_jpeg"))
         context["persons"] = [person for person in shown if not person.hidden]
         context["hidden_persons"] = [person for person in shown if person.hidden]

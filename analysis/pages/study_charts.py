@@ -1,5 +1,6 @@
-"""Plotly figures of the study page, as JSON for plotly.js: the groups' bars with their 95% intervals,
-the room's valence and attention over time, and each participant across videos.
+"""Plotly figures of the study page, as JSON for plotly.js: the groups' bars with their 95% intervals
+(a group too small for one says each unit's value on hover), the room's valence and attention over
+time, and each participant across videos.
 
 Plotly builds each figure's layout (subplots, axes, the template), once per distinct layout: it
 costs tens of milliseconds each time. The traces are written as the plain dicts plotly's `to_json`
@@ -8,6 +9,7 @@ study of 100 videos (200 lines of 400 points) cost more than the rest of the pag
 """
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -38,7 +40,10 @@ def _comparison_layouts() -> tuple[str, str]:
     valence.update_layout(**BARS, height=340, showlegend=False)
     shares = go.Figure()
     shares.update_layout(
-        **BARS, height=340, barmode="group", yaxis=dict(title="share of time leading", range=[0, 1], tickformat=".0%")
+        **BARS,
+        height=340,
+        barmode="group",
+        yaxis=dict(title="share of face-time leading", range=[0, 1], tickformat=".0%"),
     )
     return valence.to_json(), shares.to_json()
 
@@ -80,12 +85,28 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
+def _signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _hover(count: str, unit: str, interval: Interval, show: Callable[[float], str]) -> str:
+    """What a bar's hover says of its interval, or, for a group too small for one, each unit's value."""
+    if interval.low is not None:
+        return f"{count}; 95% interval over {interval.units} {unit}"
+    each = "; ".join(f"{name} {show(value)}" for name, value in interval.each) if len(interval.each) > 1 else ""
+    units = f"{interval.units} {unit if interval.units != 1 else unit.removesuffix('s')}"
+    return f"{count}; no interval with {units}" + (f": {each}" if each else "")
+
+
 def comparison_figures(comparison: Comparison) -> dict:
     """{"valence": valence and attention bars per group, "shares": the emotion shares per group}."""
     names = [group.value for group in comparison.groups]
     counts = [f"{_count(g.videos, 'video')}, {_count(g.persons, 'person')}" for g in comparison.groups]
     unit = "participants" if comparison.unit == "participants" else "videos"
-    hover = [f"{c}; interval over {g.units} {unit}" for c, g in zip(counts, comparison.groups)]
     valence = [g.valence for g in comparison.groups]
     attention = [g.attention for g in comparison.groups]
     bars = [
@@ -97,7 +118,7 @@ def comparison_figures(comparison: Comparison) -> dict:
             name="valence",
             marker=dict(color="#4c78a8"),
             text=counts,
-            hovertext=hover,
+            hovertext=[_hover(c, unit, i, _signed) for c, i in zip(counts, valence)],
             textposition="outside",
             xaxis="x",
             yaxis="y",
@@ -109,7 +130,7 @@ def comparison_figures(comparison: Comparison) -> dict:
             error_y=_errors(attention),
             name="attention",
             marker=dict(color="#59a14f"),
-            hovertext=hover,
+            hovertext=[_hover(c, unit, i, _percent) for c, i in zip(counts, attention)],
             xaxis="x2",
             yaxis="y2",
         ),
@@ -125,7 +146,7 @@ def comparison_figures(comparison: Comparison) -> dict:
                 error_y=_errors(intervals),
                 name=name,
                 marker=dict(color=COLORS[name]),
-                hovertext=hover,
+                hovertext=[_hover(c, unit, i, _percent) for c, i in zip(counts, intervals)],
             )
         )
     valence_layout, shares_layout = _comparison_layouts()

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.study_stats import MIN_UNITS
 from analysis.models import Person, Study, StudyVariable
 from analysis.pages.forms import report_form_errors
 from analysis.pages.study_charts import comparison_figures, lines_figure, participants_figure
@@ -29,7 +30,7 @@ from analysis.pages.study_forms import (
 from analysis.studies import membership, participants
 from analysis.studies.comparison import compare, marker_labels, participants_across_videos, room_lines, video_rows
 from analysis.studies.membership import StudyInputError, owned_study
-from analysis.studies.tidy_export import study_csv_rows, study_document
+from analysis.studies.tidy_export import export_detail, study_csv_rows, study_document
 from videos.access_log import Action, record_many
 
 
@@ -82,6 +83,7 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "add_videos_form": AddVideosForm(study=study),
         "import_form": ValuesImportForm(),
         "kinds": StudyVariable.Kind,
+        "min_units": MIN_UNITS,
     }
     return render(request, "studies/detail.html", context)
 
@@ -274,7 +276,7 @@ class _Echo:
 
 def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     study = owned_study(request, pk)
-    record_many(request, study.videos.all(), Action.EXPORT, f"study {study.name}")
+    record_many(request, study.videos.all(), Action.EXPORT, export_detail(study, "csv"))
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse((writer.writerow(row) for row in study_csv_rows(study)), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{_filename(study, "csv")}"'
@@ -283,7 +285,7 @@ def export_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     study = owned_study(request, pk)
-    record_many(request, study.videos.all(), Action.EXPORT, f"study {study.name}")
+    record_many(request, study.videos.all(), Action.EXPORT, export_detail(study, "json"))
     response = HttpResponse(json.dumps(study_document(study)), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{_filename(study, "json")}"'
     return response

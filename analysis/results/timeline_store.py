@@ -1,15 +1,17 @@
 """Making and reading a run's timeline (models.RunTimeline): each person's binned emotions and facing
-shares, the room's valence and attention series and its totals, computed once; and each person's summary
+shares, the room's valence and attention series, and the video's figures (core/video_figures.py: the
+shares, valence and attention every page and export shows), computed once; and each person's summary
 fields (models.Person), from the same samples."""
 
 import numpy as np
 from django.conf import settings
 
-from analysis.core.emotion_summary import summarize
+from analysis.core.emotion_summary import summarize, summarize_weighted
 from analysis.core.emotions import EMOTIONS
 from analysis.core.group_mood import TIME_GRID, GroupMood, PersonSeries, facing_bins, group_mood, person_bins
 from analysis.core.head_pose import attention_share, facing
 from analysis.core.valence import SCALE, mood_weights, person_calm
+from analysis.core.video_figures import DEFINITION, VideoFigures, video_figures
 from analysis.models import AnalysisRun, Person, RunTimeline, Sample
 
 
@@ -58,31 +60,35 @@ def summary_fields(person_id: int) -> dict:
     }
 
 
-def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float | None:
-    """The weighted mean over bins (NaN values weigh nothing), rounded; None when no weight."""
-    use = (weights > 0) & ~np.isnan(values)
-    if not use.any():
-        return None
-    return round(float((values[use] * weights[use]).sum() / weights[use].sum()), 4)
+def figures_summary(series: list[PersonSeries], mood: GroupMood) -> dict:
+    """The run's totals, for the study page and the exports: plain floats (JSON), rounded to 4 places.
 
-
-def mood_summary(mood: GroupMood) -> dict:
-    """The run's totals, for a study's table: plain floats (JSON), rounded to 4 places.
-
-    Valence and shares weigh each bin by the people seen in it; attention by the people seen whose pose
-    is known; None where nobody counts. `valence_scale` names the valence's definition (valence.SCALE).
-    """
-    visible = mood.visible.astype(float)
-    posed = (~np.isnan(mood.person_attention)).sum(axis=0).astype(float)
-    shares = {name: _weighted_mean(mood.shares[:, i], visible) or 0.0 for i, name in enumerate(EMOTIONS)}
+    `shares`, `valence` and `attention` are the video's figures (core/video_figures.py: the persons'
+    samples pooled, weighted as in each person's own figures); `weights`: each person's weight in them, by
+    person number. `valence_scale` and `figures` name the definitions they were made with."""
+    summaries = [summarize_weighted(s.t, s.probabilities, s.quality, s.calm) for s in series]
+    figures = video_figures(summaries, [s.facing for s in series])
     return {
         "persons": len(mood.numbers),
         "seen_s": round(float((mood.visible > 0).sum() * mood.bin_s), 4),
-        "valence": _weighted_mean(mood.valence, visible),
-        "attention": _weighted_mean(mood.attention, posed),
-        "shares": shares,
+        "valence": figures.valence,
+        "attention": figures.attention,
+        "shares": figures.shares,
+        "weight": figures.weight,
+        "weights": {str(s.number): summary.weight for s, summary in zip(series, summaries)},
         "valence_scale": SCALE,
+        "figures": DEFINITION,
     }
+
+
+def stored_figures(summary: dict) -> VideoFigures:
+    """The video's figures as a timeline's summary holds them."""
+    return VideoFigures(
+        shares=summary.get("shares") or {},
+        valence=summary.get("valence"),
+        attention=summary.get("attention"),
+        weight=summary.get("weight", 0.0),
+    )
 
 
 def _float16(values: np.ndarray) -> bytes:
@@ -106,7 +112,7 @@ def build_timeline(run: AnalysisRun) -> RunTimeline:
             "facing": _float16(per_person_facing),
             "room_valence": _float16(mood.valence),
             "room_attention": _float16(mood.attention),
-            "summary": {**mood_summary(mood), "calm": [round(c, 4) for c in calm], "time_grid": TIME_GRID},
+            "summary": {**figures_summary(series, mood), "calm": [round(c, 4) for c in calm], "time_grid": TIME_GRID},
         },
     )
     return timeline
@@ -125,8 +131,9 @@ def run_timeline(run: AnalysisRun) -> RunTimeline:
 
 
 def is_current(summary: dict) -> bool:
-    """Whether a timeline's summary was made on today's valence scale (valence.SCALE)."""
-    return summary.get("valence_scale") == SCALE
+    """Whether a timeline's summary was made on today's valence scale (valence.SCALE) and definition of a
+    video's figures (video_figures.DEFINITION)."""
+    return summary.get("valence_scale") == SCALE and summary.get("figures") == DEFINITION
 
 
 def refresh_valence(run: AnalysisRun) -> RunTimeline:

@@ -1,8 +1,9 @@
 """The numbers of a study page, from each shown run's stored timeline (no samples are read).
 
-A video's row: its duration, persons, the room's valence, attention and emotion shares (the run's
-timeline summary, core/group_mood.py). Groups: the videos (or labelled participants) sharing a
-variable's value, each with bootstrap intervals (core/study_stats.py). Lines: the room's valence
+A video's row: its duration, persons, and its figures (valence, attention, each emotion's share of
+face-time: core/video_figures.py, stored in the run's timeline summary), the same figures the results
+page and the exports show. Groups: the videos (or labelled participants) sharing a variable's value,
+each with bootstrap intervals from 3 units on, else each unit's value (core/study_stats.py). Lines: the room's valence
 over time per video or per group, on video time or from a marker label the videos share.
 """
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.study_stats import Interval, bootstrap_columns, bootstrap_mean, common_grid, shifted
+from analysis.core.video_figures import leading
 from analysis.models import AnalysisRun, Marker, ParticipantLabel, Person, RunTimeline, Study, StudyVideo
 from analysis.results.timeline_store import is_current, refresh_valence
 
@@ -34,7 +36,13 @@ class VideoRow:
     persons: int = 0
     valence: float | None = None
     attention: float | None = None
-    shares: dict = field(default_factory=dict)
+    shares: dict = field(default_factory=dict)  # each emotion's share of face-time (core/video_figures.py)
+    weights: dict = field(default_factory=dict)  # person number (text) -> their weight in the figures
+
+    @property
+    def leading(self) -> tuple[str, float] | None:
+        """The emotion with the largest share of face-time, and its share."""
+        return leading(self.shares)
 
 
 def _runs_by_video(video_ids: list[int]) -> tuple[dict[int, AnalysisRun], dict[int, int]]:
@@ -88,6 +96,7 @@ def video_rows(study: Study) -> list[VideoRow]:
             row.valence = summary.get("valence")
             row.attention = summary.get("attention")
             row.shares = summary.get("shares", {})
+            row.weights = summary.get("weights", {})
         rows.append(row)
     return rows
 
@@ -115,6 +124,15 @@ class Group:
     attention: Interval
     shares: dict[str, Interval]
 
+    @property
+    def leading(self) -> tuple[str, Interval] | None:
+        """The emotion with the largest mean share of face-time, and its interval."""
+        known = {name: i for name, i in self.shares.items() if not np.isnan(i.mean)}
+        if not known:
+            return None
+        name = max(known, key=lambda e: known[e].mean)
+        return name, known[name]
+
 
 @dataclass
 class Comparison:
@@ -124,9 +142,14 @@ class Comparison:
     left_out: int  # videos without results
 
 
-def _unit_rows_by_videos(rows: list[VideoRow]) -> list[tuple[float, float, list[float]]]:
+# One unit of a comparison: its name (a video's title, a participant's label), valence, attention and shares.
+Unit = tuple[str, float, float, list[float]]
+
+
+def _unit_rows_by_videos(rows: list[VideoRow]) -> list[Unit]:
     return [
         (
+            row.title,
             np.nan if row.valence is None else row.valence,
             np.nan if row.attention is None else row.attention,
             [row.shares.get(name, 0.0) for name in EMOTIONS],
@@ -136,38 +159,45 @@ def _unit_rows_by_videos(rows: list[VideoRow]) -> list[tuple[float, float, list[
 
 
 def _labelled_persons(study: Study, rows: list[VideoRow]) -> list[tuple]:
-    """The labelled persons of these videos: (label, run id, samples, valence, attention, shares), by label.
+    """The labelled persons of these videos: (label, run id, number, samples, valence, attention, shares), by
+    label.
 
     One query for the whole study: compare() splits them by group."""
     run_ids = [row.run_id for row in rows]
     labels = ParticipantLabel.objects.filter(study=study, person__run_id__in=run_ids, person__hidden=False)
-    return list(
-        labels.values_list(
-            "label", "person__run_id", "person__sample_count", "person__valence", "person__attention", "person__shares"
-        )
-    )
+    fields = ("person__sample_count", "person__valence", "person__attention", "person__shares")
+    return list(labels.values_list("label", "person__run_id", "person__number", *fields))
 
 
-def _unit_rows_by_participants(labelled: list[tuple], rows: list[VideoRow]) -> list[tuple[float, float, list[float]]]:
-    """One row per participant: their persons' values in these videos, weighted by samples."""
-    run_ids = {row.run_id for row in rows}
+def _unit_rows_by_participants(labelled: list[tuple], rows: list[VideoRow]) -> list[Unit]:
+    """One row per participant: their persons' figures in these videos pooled as a video's are
+    (core/video_figures.py: weighted by each person's weight in their video's figures)."""
+    weights_by_run = {row.run_id: row.weights for row in rows}
     per_label: dict[str, list] = defaultdict(list)
-    for label, run_id, count, valence, attention, shares in labelled:
-        if run_id in run_ids:
-            per_label[label].append((count or 0, valence, attention, shares or {}))
+    for label, run_id, number, count, valence, attention, shares in labelled:
+        if run_id in weights_by_run:
+            weight = weights_by_run[run_id].get(str(number), count or 0)
+            per_label[label].append((weight, valence, attention, shares or {}))
     units = []
-    for entries in per_label.values():
-        weights = [max(count, 1) for count, *_ in entries]
+    for label, entries in sorted(per_label.items()):
+        weights = [weight for weight, *_ in entries]
         shares = [_weighted_mean([s.get(name, 0.0) for *_, s in entries], weights) for name in EMOTIONS]
         units.append(
-            (_weighted_mean([e[1] for e in entries], weights), _weighted_mean([e[2] for e in entries], weights), shares)
+            (
+                label,
+                _weighted_mean([e[1] for e in entries], weights),
+                _weighted_mean([e[2] for e in entries], weights),
+                shares,
+            )
         )
     return units
 
 
-def _weighted_mean(values: list, weights: list[int]) -> float:
+def _weighted_mean(values: list, weights: list[float]) -> float:
     known = [(v, w) for v, w in zip(values, weights) if v is not None]
-    return float(np.average([v for v, _ in known], weights=[w for _, w in known])) if known else np.nan
+    if not known or sum(w for _, w in known) <= 0:
+        return float(np.mean([v for v, _ in known])) if known else np.nan
+    return float(np.average([v for v, _ in known], weights=[w for _, w in known]))
 
 
 def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
@@ -193,18 +223,19 @@ def compare(study: Study, variable: str | None, unit: str = "videos", rows: list
             units = _unit_rows_by_participants(labelled, members)
         else:
             units = _unit_rows_by_videos(members)
-        valence = np.array([u[0] for u in units], dtype=float)
-        attention = np.array([u[1] for u in units], dtype=float)
-        shares = np.array([u[2] for u in units], dtype=float).reshape(len(units), len(EMOTIONS))
+        names = [u[0] for u in units]
+        valence = np.array([u[1] for u in units], dtype=float)
+        attention = np.array([u[2] for u in units], dtype=float)
+        shares = np.array([u[3] for u in units], dtype=float).reshape(len(units), len(EMOTIONS))
         groups.append(
             Group(
                 value=_label(value),
                 videos=len(members),
                 persons=sum(row.persons for row in members),
                 units=len(units),
-                valence=bootstrap_mean(valence, seed=seed),
-                attention=bootstrap_mean(attention, seed=seed),
-                shares=dict(zip(EMOTIONS, bootstrap_columns(shares, seed=seed))),
+                valence=bootstrap_mean(valence, seed=seed, names=names),
+                attention=bootstrap_mean(attention, seed=seed, names=names),
+                shares=dict(zip(EMOTIONS, bootstrap_columns(shares, seed=seed, names=names))),
             )
         )
     return Comparison(variable=variable or "", unit=unit, groups=groups, left_out=len(rows) - len(analysed))

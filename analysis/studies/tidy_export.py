@@ -18,6 +18,12 @@ FIXED_COLUMNS = ["study", "video_id", "video_title"]
 MEASURE_COLUMNS = ["person", "participant", "t_s", "bin_s", *EMOTIONS, "valence", "attention"]
 
 
+def export_detail(study: Study, extension: str) -> str:
+    """The access log's detail of a study export: its format first (as a video export's "csv" or "json"),
+    so a CSV and a JSON download read apart, and the study's name."""
+    return f"{extension}, study {study.name}"
+
+
 def _cell(value) -> str:
     return "" if value is None else str(value)
 

@@ -1,4 +1,5 @@
-"""Filters of the study page: a dict's value by key, percentages and bootstrap intervals."""
+"""Filters of the study page: a dict's value by key, percentages, and bootstrap intervals (or, for a group
+too small for one, each unit's value, labelled)."""
 
 import math
 
@@ -25,12 +26,22 @@ def percent_number(share: float) -> str:
     return f"{share * 100:.1f}"
 
 
+def _each(value: Interval, show) -> str:
+    """Each unit's value, where a group has too few units for an interval (study_stats.MIN_UNITS)."""
+    return "; ".join(f"{name} {show(v)}" for name, v in value.each)
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
 @register.filter
 def interval(value: Interval) -> str:
     if math.isnan(value.mean):
         return "–"
     if value.low is None:
-        return f"{value.mean:+.2f}"
+        each = f" (each: {_each(value, _signed)})" if len(value.each) > 1 else ""
+        return f"{value.mean:+.2f}{each}"
     return f"{value.mean:+.2f} ({value.low:+.2f} to {value.high:+.2f})"
 
 
@@ -39,5 +50,6 @@ def interval_percent(value: Interval) -> str:
     if math.isnan(value.mean):
         return "–"
     if value.low is None:
-        return percent(value.mean)
+        each = f" (each: {_each(value, percent)})" if len(value.each) > 1 else ""
+        return f"{percent(value.mean)}{each}"
     return f"{percent(value.mean)} ({percent(value.low)} to {percent(value.high)})"
