@@ -78,6 +78,25 @@ def test_a_study_of_the_shared_clips(page, live_server, user):
     assert bars["y"][0] > bars["y"][1]
     attention = page.evaluate("document.getElementById('chart-comparison').data[1].y")
     assert attention[0] > 0.5  # he looks into the camera
+    # Group A has two videos: no "95% interval" (it would be their range), each video's own value, named.
+    group_a = page.locator("table.groups tr", has_text="Class, week 1").first.inner_text()
+    assert "each: Class, week 1" in group_a and "Class, week 2" in group_a
+
+    # The study's table and each video's results page show the same share of face-time and valence.
+    for title in ("Class, week 1", "Class, week 3"):
+        row = page.locator("#study-videos tr", has=page.locator(f"a:text-is('{title}')"))
+        lead = row.locator(".share-lead")
+        emotion, share = lead.get_attribute("data-emotion"), lead.inner_text()
+        valence = float(row.locator("td").nth(4).inner_text())
+        with page.expect_navigation():
+            row.locator(f"a:text-is('{title}')").click()
+        figures = page.locator("#video-figures")
+        assert figures.locator(f".video-share[data-emotion='{emotion}']").inner_text() == share, title
+        assert float(figures.locator(".video-valence").inner_text().removeprefix("valence ")) == pytest.approx(
+            valence, abs=0.011
+        )
+        page.go_back()
+        page.wait_for_selector("#study-videos")
 
     # One line per condition, chosen from the page.
     with page.expect_navigation():
