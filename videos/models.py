@@ -3,12 +3,22 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 
 
 def video_upload_path(video: "Video", filename: str) -> str:
     # A random name: the user's file name never reaches the storage path.
     return f"videos/{video.owner_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class PreviewStatus(models.TextChoices):
+    """The browser preview: an H.264 copy of a source browsers cannot play (HEVC, ProRes, mkv...)."""
+
+    NOT_NEEDED = "", "Not needed: browsers play the source"
+    MAKING = "making", "Being made"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
 
 
 class Video(models.Model):
@@ -25,6 +35,12 @@ class Video(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # "Delete the video, keep the results": when the source file (and the persons' thumbnails) went.
     source_deleted_at = models.DateTimeField(null=True, blank=True)
+    # A source browsers cannot play gets a playable H.264 copy, stored beside it and deleted with it, that
+    # the player streams; analyses and downloads keep reading the source (`file`).
+    preview = models.FileField(max_length=500, blank=True)
+    preview_status = models.CharField(max_length=8, choices=PreviewStatus.choices, default="", blank=True)
+    preview_reason = models.CharField(max_length=200, blank=True, help_text="why browsers cannot play the source")
+    preview_error = models.CharField(max_length=300, blank=True, help_text="why the preview could not be made")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -38,6 +54,15 @@ class Video(models.Model):
     @property
     def latest_run(self):
         return self.runs.order_by("-created_at", "-id").first()
+
+    @property
+    def playable_file(self) -> FieldFile:
+        """What the player streams: the preview when there is one, else the source."""
+        return self.preview if self.preview else self.file
+
+    @property
+    def playable_content_type(self) -> str:
+        return "video/mp4" if self.preview else self.content_type
 
     @property
     def content_type(self) -> str:

@@ -6,6 +6,7 @@ from .models import Video
 
 @receiver(post_delete, sender=Video)
 def delete_video_file(sender, instance: Video, **kwargs) -> None:
-    # Runs for cascades and queryset deletes too, unlike Model.delete().
-    if instance.file:
-        instance.file.storage.delete(instance.file.name)
+    # Runs for cascades and queryset deletes too, unlike Model.delete(). The browser preview goes with it.
+    for stored in (instance.file, instance.preview):
+        if stored:
+            stored.storage.delete(stored.name)

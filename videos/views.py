@@ -3,6 +3,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from .access_log import Action, counts_as_playback, record
@@ -23,7 +24,12 @@ def stream(request: HttpRequest, pk: int) -> HttpResponse:
         return _gone(video)
     if counts_as_playback(request):
         record(request, video, Action.STREAM)
-    return ranged_file_response(request, video.file.storage, video.file.name, video.content_type)
+    if request.GET.get("original"):  # the source as uploaded, to download (the player may have a preview)
+        response = ranged_file_response(request, video.file.storage, video.file.name, video.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, video.original_name)
+        return response
+    playable = video.playable_file  # the browser preview of a source browsers cannot play, when made
+    return ranged_file_response(request, playable.storage, playable.name, video.playable_content_type)
 
 
 @require_POST

@@ -10,12 +10,10 @@ import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import av
 import cv2
 import numpy as np
 
-from .video_error import VideoError
-from .video_source import upright
+from .h264_copy import write_h264
 
 # Neighbouring samples further apart than this are not joined: the face may have left between them.
 MAX_GAP_S = 1.5
@@ -117,21 +115,6 @@ def blur_frame(image: np.ndarray, plan: BlurPlan, t: float) -> np.ndarray:
     return image
 
 
-def _frame_time(frame: av.VideoFrame, stream) -> float:
-    if frame.pts is None:
-        return float(frame.time or 0.0)
-    return float((frame.pts - (stream.start_time or 0)) * stream.time_base)
-
-
-def _upright_size(source: str) -> tuple[int, int]:
-    """Width and height of the upright frames, made even (yuv420p halves both for its colour)."""
-    with av.open(source, metadata_errors="replace") as container:
-        for frame in container.decode(video=0):
-            height, width = upright(frame).shape[:2]
-            return width // 2 * 2, height // 2 * 2
-    raise VideoError("The video stream has no frames that can be decoded.")
-
-
 def blur_video(
     source: str,
     target: str,
@@ -139,52 +122,10 @@ def blur_video(
     progress: Callable[[int, int], None] | None = None,
     every: int = 25,
 ) -> int:
-    """Write `target` (h264 mp4, yuv420p, AAC sound if `source` has sound), every frame blurred by `plan`.
+    """Write `target` (H.264 mp4, as h264_copy writes every copy), every frame blurred by `plan`.
 
     Frame times are the stream's, from its start, as the analysis's sample times are. `progress`
     (frames done, frames expected) is called every `every` frames and at the end. Returns the
     frames written.
     """
-    try:
-        src = av.open(source, metadata_errors="replace")
-    except (av.FFmpegError, OSError) as error:
-        raise VideoError("The video file could not be opened.") from error
-    with src:
-        if not src.streams.video:
-            raise VideoError("This file has no video stream.")
-        vin = src.streams.video[0]
-        vin.thread_type = "AUTO"
-        ain = src.streams.audio[0] if src.streams.audio else None
-        total = vin.frames or round((src.duration or 0) / av.time_base * float(vin.average_rate or 25))
-        width, height = _upright_size(source)
-        with av.open(target, "w", format="mp4") as out:
-            vout = out.add_stream("libx264", rate=vin.average_rate or 25)
-            vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
-            vout.options = {"crf": "20", "preset": "veryfast"}
-            aout = None
-            if ain is not None:
-                aout = out.add_stream("aac", rate=ain.codec_context.sample_rate or 48000)
-            streams = [vin] + ([ain] if ain is not None else [])
-            done = 0
-            for packet in src.demux(*streams):
-                for frame in packet.decode():
-                    if packet.stream is vin:
-                        t = _frame_time(frame, vin)
-                        image = upright(frame)[:height, :width]
-                        blurred = av.VideoFrame.from_ndarray(np.ascontiguousarray(blur_frame(image, plan, t)), "bgr24")
-                        blurred.pts = None  # let the encoder number frames at its constant rate
-                        out.mux(vout.encode(blurred.reformat(format="yuv420p")))
-                        done += 1
-                        if progress is not None and done % every == 0:
-                            progress(done, max(total or 0, done))
-                    elif aout is not None:
-                        frame.pts = None
-                        out.mux(aout.encode(frame))
-            out.mux(vout.encode())
-            if aout is not None:
-                out.mux(aout.encode())
-    if done == 0:
-        raise VideoError("The video stream has no frames that can be decoded.")
-    if progress is not None:
-        progress(done, done)
-    return done
+    return write_h264(source, target, lambda image, t: blur_frame(image, plan, t), progress, every)

@@ -10,6 +10,7 @@ import av
 import cv2
 import numpy as np
 
+from .browser_playback import browser_obstacle, read_format
 from .container_check import check_container
 from .video_error import VideoError
 
@@ -38,6 +39,8 @@ class VideoInfo:
     width: int
     height: int
     frame_count: int
+    # Why browsers cannot play the file as it is ("HEVC is not played by browsers"); "": they can.
+    browser_obstacle: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,14 @@ def probe(path: str) -> VideoInfo:
             if not ok:
                 raise VideoError("The video stream ends early: the file looks truncated.")
         height, width = first.shape[:2]
-        return VideoInfo(duration_s=frame_count / fps, fps=fps, width=width, height=height, frame_count=frame_count)
+        return VideoInfo(
+            duration_s=frame_count / fps,
+            fps=fps,
+            width=width,
+            height=height,
+            frame_count=frame_count,
+            browser_obstacle=browser_obstacle(read_format(path)),
+        )
     finally:
         capture.release()
 
@@ -232,7 +242,7 @@ def _upright(frame) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, quarter_turns)) if quarter_turns else image
 
 
-# Public: the blurred copy (face_blur.py) turns frames as the analysis did, so its boxes fit.
+# Public: h264_copy.py (blurred copies, browser previews) turns frames as the analysis did, so its boxes fit.
 upright = _upright
 
 

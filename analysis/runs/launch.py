@@ -18,6 +18,7 @@ from analysis.core.video_source import VideoInfo
 from analysis.models import AnalysisRun
 from analysis.runs.lifecycle import fail_run, job_timeout_s
 from analysis.runs.limits import LimitReached, UploadRefused, active_runs_refusal, free_slots, upload_refusals
+from analysis.runs.preview_launch import plan_preview, start_preview
 from videos.models import Video
 from videos.storage_quota import lock_owner
 
@@ -35,7 +36,8 @@ def store_and_start(
 
     UploadRefused when a concurrent request took the owner past a limit since the form checked them.
     The row and the queued run commit together, the job is enqueued on commit, and a failure or
-    refusal leaves no file behind.
+    refusal leaves no file behind. A source browsers cannot play gets its browser preview made
+    (analysis.runs.preview_launch), queued on commit too.
     """
     video = Video(
         owner=owner,
@@ -48,6 +50,7 @@ def store_and_start(
         height=info.height,
         frame_count=info.frame_count,
     )
+    plan_preview(video, info)
     # Stored before the transaction: the owner's row stays locked only while counting and inserting.
     video.file.save(upload.name, upload, save=False)
     try:
@@ -57,6 +60,7 @@ def store_and_start(
                 raise UploadRefused(refusals)
             video.save()
             start_analysis(video, sample_fps, wait_turn=True)
+            start_preview(video)
     except BaseException:
         video.file.delete(save=False)
         raise
