@@ -1,5 +1,8 @@
 """The room's mood: group aggregates on a time grid, the heatmap's data, and the highlights found in them."""
 
+import base64
+import json
+
 import numpy as np
 import pytest
 
@@ -12,6 +15,14 @@ from analysis.pages.group_charts import HEATMAP_COLUMNS, coarsen, group_timeline
 HAPPY = np.array([0, 0, 0, 0.8, 0, 0, 0.2])
 SAD = np.array([0, 0, 0, 0.1, 0.5, 0, 0.4])
 ANGRY = np.array([0.6, 0, 0, 0, 0.2, 0, 0.2])
+
+
+def values(array) -> np.ndarray:
+    """A figure's array as plotly.js reads it: a typed array spec ({dtype, bdata, shape}) or a list."""
+    if isinstance(array, dict):
+        flat = np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+        return flat.reshape([int(n) for n in array["shape"].split(",")]) if "shape" in array else flat
+    return np.asarray(array)
 
 
 def person(number: int, start: float, end: float, before: np.ndarray, after: np.ndarray | None = None, switch=60.0):
@@ -93,22 +104,22 @@ def test_heatmap_of_50_people_for_an_hour_stays_small():
         persons.append(PersonSeries(n, t, rng.dirichlet(np.ones(7), size=len(t)), rng.uniform(0.3, 1, len(t))))
     mood = mood_of(persons, 3600)
     figure = persons_heatmap(mood, 3600)
-    valence_trace, leading_trace = figure.data
-    assert np.asarray(valence_trace.z).shape == (50, HEATMAP_COLUMNS)
-    assert len(valence_trace.y) == 50 and leading_trace.visible is False
-    assert len(figure.to_json()) < 1_500_000
+    valence_trace, leading_trace = figure["data"]
+    assert values(valence_trace["z"]).shape == (50, HEATMAP_COLUMNS)
+    assert len(valence_trace["y"]) == 50 and leading_trace["visible"] is False
+    assert len(json.dumps(figure)) < 1_500_000
 
 
 @pytest.mark.parametrize("people", [1, 3, 50])
 def test_heatmap_toggle_is_left_to_the_page_and_one_persons_colour_bar_has_room(people):
     mood = mood_of([person(n, 0, 30, HAPPY) for n in range(1, people + 1)], 30)
-    layout = persons_heatmap(mood, 30).layout
+    layout = persons_heatmap(mood, 30)["layout"]
     # No Plotly menu (keyboards cannot reach it): the page draws the toggle's buttons (charts.js).
-    assert not layout.updatemenus
-    assert [option["label"] for option in layout.meta["toggle"]["options"]] == ["Valence", "Leading emotion"]
-    plot_px = layout.height - layout.margin.t - layout.margin.b
+    assert not layout.get("updatemenus")
+    assert [option["label"] for option in layout["meta"]["toggle"]["options"]] == ["Valence", "Leading emotion"]
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
     # One person's colour bar (seven emotions in "leading") needs the height.
-    assert layout.height >= 260 and plot_px >= 150
+    assert layout["height"] >= 260 and plot_px >= 150
 
 
 def test_no_bin_past_the_videos_end():
@@ -127,18 +138,18 @@ def test_no_bin_past_the_videos_end():
     # The charts draw each bin at its middle, on an axis from 0 to the video's end.
     group, heatmap = group_timeline(mood, duration), persons_heatmap(mood, duration)
     for figure in (group, heatmap):
-        for trace in figure.data:
-            assert max(trace.x) <= duration
-        axes = [axis for axis in figure.layout if axis.startswith("xaxis")]
+        for trace in figure["data"]:
+            assert values(trace["x"]).max() <= duration
+        axes = [axis for axis in figure["layout"] if axis.startswith("xaxis")]
         assert len(axes) == (4 if figure is group else 1)
-        assert all(list(figure.layout[axis].range) == [0, duration] for axis in axes)
+        assert all(figure["layout"][axis]["range"] == [0, duration] for axis in axes)
 
 
 def test_a_heatmap_column_of_fewer_bins_sits_at_their_middle():
     # 1001 one-second bins in columns of 4: the last column holds one bin, drawn at 1000.5 s, not 1002 s.
     mood = mood_of([person(1, 0, 1001, HAPPY)], 1001)
     assert len(mood.times) == 1001
-    x = persons_heatmap(mood, 1001).data[0].x
+    x = values(persons_heatmap(mood, 1001)["data"][0]["x"])
     assert len(x) == 251 and x[0] == 2.0 and x[-1] == 1000.5
 
 

@@ -81,7 +81,10 @@ def test_results_page_has_plotly_a_chart_per_person_and_chart_data(alice, analys
     assert 'id="chart-group"' in content and 'id="chart-heatmap"' in content
     assert 'id="no-highlights"' in content  # two people: too few for a room's highlights
     data = charts_data(content)
-    assert set(data) == {"markers", "persons", "distribution", "group", "heatmap", "highlights"}
+    assert set(data) == {"markers", "persons", "distribution", "group", "heatmap", "highlights", "template"}
+    # plotly_white comes once, for charts.js to apply to every figure, not a copy in each figure.
+    assert data["template"]["layout"]["plot_bgcolor"] == "white"
+    assert not any("template" in data[key]["layout"] for key in ("distribution", "group", "heatmap"))
     assert data["highlights"] == []
     heatmap_rows = data["heatmap"]["data"][0]["y"]
     assert list(heatmap_rows) == ["Person 1", "Person 2"]  # person 1 is on screen longer

@@ -1,14 +1,12 @@
-"""Plotly figures for the results page, as JSON for plotly.js.
+"""Plotly figures for the results page, as the plain JSON plotly.js draws (chart_style.py says why not go.Figure).
 
 Charts stay light for long videos: at most MAX_POINTS points per trace are
 drawn; the exports keep every sample.
 """
 
-import json
 from dataclasses import asdict
 
 import numpy as np
-import plotly.graph_objects as go
 from django.db.models import Max
 
 from analysis.core.emotions import EMOTIONS
@@ -16,8 +14,9 @@ from analysis.core.highlights import find_highlights
 from analysis.core.markers import after_marker, describe
 from analysis.core.series import downsample, smooth
 from analysis.models import AnalysisRun, Person
-from analysis.pages.chart_style import COLORS, LAYOUT, add_toggle, time_axis
+from analysis.pages.chart_style import COLORS, page_layout, page_template, time_axis, toggle, typed
 from analysis.pages.group_charts import group_timeline, persons_heatmap
+from analysis.results.chart_samples import Series, samples_by_person
 from analysis.results.timeline_store import run_mood, sample_arrays
 
 MAX_POINTS = 600
@@ -27,18 +26,23 @@ INLINE_PERSONS = 6
 INLINE_SAMPLES = 20_000
 
 
-def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray, span_s: float) -> go.Figure:
+def _scatter(x, y, **settings) -> dict:
+    return {"type": "scatter", "x": typed(x), "y": typed(y), **settings}
+
+
+def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray, span_s: float) -> dict:
     """The 7 probabilities over time: smoothed lines (series.smooth, quality-weighted), raw values one click away
     (a toggle); x from 0 to `span_s` (time_span)."""
     t_smooth, p_smooth = _compact(*downsample(t, smooth(t, p, quality), MAX_POINTS))
     t_raw, p_raw = _compact(*downsample(t, p, MAX_POINTS))
-    figure = go.Figure()
-    for i, name in enumerate(EMOTIONS):
-        figure.add_scatter(x=t_smooth, y=p_smooth[:, i], name=name, line=dict(color=COLORS[name]), legendgroup=name)
-    for i, name in enumerate(EMOTIONS):
-        figure.add_scatter(
-            x=t_raw,
-            y=p_raw[:, i],
+    smoothed = [
+        _scatter(t_smooth, p_smooth[:, i], name=name, line=dict(color=COLORS[name]), legendgroup=name)
+        for i, name in enumerate(EMOTIONS)
+    ]
+    raw = [
+        _scatter(
+            t_raw,
+            p_raw[:, i],
             name=f"{name} (raw)",
             mode="lines+markers",
             marker=dict(size=3),
@@ -46,51 +50,52 @@ def emotion_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray, span_s: 
             legendgroup=name,
             visible=False,
         )
+        for i, name in enumerate(EMOTIONS)
+    ]
     n = len(EMOTIONS)
-    figure.update_layout(**LAYOUT, height=320, xaxis=time_axis(span_s), yaxis=dict(title="probability", range=[0, 1]))
-    add_toggle(figure, "Lines", {"Smoothed": [True] * n + [False] * n, "Raw": [False] * n + [True] * n})
-    return figure
+    layout = page_layout(
+        height=320,
+        xaxis=time_axis(span_s),
+        yaxis=dict(title=dict(text="probability"), range=[0, 1]),
+        meta=toggle("Lines", {"Smoothed": [True] * n + [False] * n, "Raw": [False] * n + [True] * n}),
+    )
+    return {"data": smoothed + raw, "layout": layout}
 
 
-def dominant_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray, span_s: float) -> go.Figure:
+def dominant_timeline(t: np.ndarray, p: np.ndarray, quality: np.ndarray, span_s: float) -> dict:
     """Which emotion leads at each moment, on the same smoothed signal as the lines and the summaries."""
     t_d, p_d = _compact(*downsample(t, smooth(t, p, quality), MAX_POINTS))
     names = [EMOTIONS[i] for i in p_d.argmax(axis=1)] if len(p_d) else []
-    figure = go.Figure(
-        go.Scatter(
-            x=t_d,
-            y=names,
-            mode="markers",
-            marker=dict(color=[COLORS[n] for n in names], size=7, symbol="square"),
-            hovertemplate="%{x:.1f} s: %{y}<extra></extra>",
-        )
+    trace = {
+        "type": "scatter",
+        "x": typed(t_d),
+        "y": names,
+        "mode": "markers",
+        "marker": dict(color=[COLORS[n] for n in names], size=7, symbol="square"),
+        "hovertemplate": "%{x:.1f} s: %{y}<extra></extra>",
+    }
+    layout = page_layout(
+        height=220, xaxis=time_axis(span_s), yaxis=dict(categoryorder="array", categoryarray=list(EMOTIONS))
     )
-    figure.update_layout(
-        **LAYOUT,
-        height=220,
-        xaxis=time_axis(span_s),
-        yaxis=dict(categoryorder="array", categoryarray=list(EMOTIONS)),
-    )
-    return figure
+    return {"data": [trace], "layout": layout}
 
 
-def distribution(run: AnalysisRun) -> go.Figure:
+def distribution(run: AnalysisRun) -> dict:
     """Per person, the share of their time each emotion leads the smoothed signal (core/emotion_summary.py)."""
-    figure = go.Figure()
-    for person in run.persons.filter(hidden=False).order_by("number"):
-        figure.add_bar(x=list(EMOTIONS), y=[person.shares.get(n, 0) for n in EMOTIONS], name=person.label)
-    figure.update_layout(
-        **LAYOUT, height=300, barmode="group", yaxis=dict(title="share of time leading", range=[0, 1], tickformat=".0%")
+    bars = [
+        {"type": "bar", "x": list(EMOTIONS), "y": [person.shares.get(n, 0) for n in EMOTIONS], "name": person.label}
+        for person in run.persons.filter(hidden=False).order_by("number").defer("thumbnail_jpeg", "encoding")
+    ]
+    layout = page_layout(
+        height=300,
+        barmode="group",
+        yaxis=dict(title=dict(text="share of time leading"), range=[0, 1], tickformat=".0%"),
     )
-    return figure
-
-
-def to_json(figure: go.Figure) -> dict:
-    return json.loads(figure.to_json())
+    return {"data": bars, "layout": layout}
 
 
 def _compact(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """float32 halves the charts' JSON (plotly writes numpy arrays as base64) at no visible cost."""
+    """float32 halves the charts' JSON (typed arrays are base64) at no visible cost."""
     return t.astype(np.float32), values.astype(np.float32)
 
 
@@ -101,13 +106,14 @@ def time_span(run: AnalysisRun) -> float:
     return max(run.video.duration_s or 0.0, last or 0.0) or 1.0
 
 
-def person_charts(person: Person, span_s: float | None = None) -> dict:
-    """A person's two charts, on the page's time axis (`span_s`: time_span of their run, found when not given)."""
+def person_charts(person: Person, span_s: float | None = None, series: Series | None = None) -> dict:
+    """A person's two charts, on the page's time axis (`span_s`: time_span of their run, found when not given),
+    from `series` (chart_samples.samples_by_person) or their samples read here."""
     span_s = time_span(person.run) if span_s is None else span_s
-    t, p, quality = sample_arrays(person.pk)
+    t, p, quality = sample_arrays(person.pk) if series is None else series
     return {
-        "emotions": to_json(emotion_timeline(t, p, quality, span_s)),
-        "dominant": to_json(dominant_timeline(t, p, quality, span_s)),
+        "emotions": emotion_timeline(t, p, quality, span_s),
+        "dominant": dominant_timeline(t, p, quality, span_s),
     }
 
 
@@ -123,9 +129,9 @@ def marker_rows(run: AnalysisRun, mood) -> list[dict]:
 def room_charts(run: AnalysisRun, mood, span_s: float) -> dict:
     """The charts of the whole room and its highlights: what every identity edit changes."""
     return {
-        "distribution": to_json(distribution(run)),
-        "group": to_json(group_timeline(mood, span_s)),
-        "heatmap": to_json(persons_heatmap(mood, span_s)),
+        "distribution": distribution(run),
+        "group": group_timeline(mood, span_s),
+        "heatmap": persons_heatmap(mood, span_s),
         "highlights": [
             {"kind": h.kind, "start_s": h.start_s, "end_s": h.end_s, "text": h.text, "person": h.person_number}
             for h in find_highlights(mood)
@@ -138,10 +144,15 @@ def run_charts(run: AnalysisRun) -> dict:
     INLINE_PERSONS); the others' load as they scroll into view (views.person_charts_json)."""
     mood = run_mood(run)
     span_s = time_span(run)
-    persons, samples = {}, 0
-    for person in run.persons.filter(hidden=False).order_by("number")[:INLINE_PERSONS]:
+    inline, samples = [], 0
+    for person in (
+        run.persons.filter(hidden=False).order_by("number").defer("thumbnail_jpeg", "encoding")[:INLINE_PERSONS]
+    ):
         samples += person.sample_count
-        if persons and samples > INLINE_SAMPLES:
+        if inline and samples > INLINE_SAMPLES:
             break
-        persons[person.pk] = person_charts(person, span_s)
-    return {"markers": marker_rows(run, mood), "persons": persons, **room_charts(run, mood, span_s)}
+        inline.append(person)
+    series = samples_by_person(person.pk for person in inline)
+    persons = {person.pk: person_charts(person, span_s, series[person.pk]) for person in inline}
+    charts = {"markers": marker_rows(run, mood), "persons": persons, **room_charts(run, mood, span_s)}
+    return {**charts, "template": page_template()}  # once: charts.js applies it to every figure

@@ -7,12 +7,15 @@
 // A figure whose layout.meta.toggle lists options ({name, options: [{label, visible}]}, chart_style.py)
 // gets them as <button aria-pressed> above the chart: keyboards and screen readers reach those, not
 // Plotly's own menus.
+// The figures come without a template: data.template (plotly_white, sent once) is applied as each is drawn.
 // When a person's emotions chart is drawn, its element fires a bubbling "person-chart-drawn"
 // CustomEvent, detail {personId, figure}: the figure as drawn, which baselines.js keeps; listeners
 // must be registered before this file runs (it draws the persons that come with the page at once).
 (function () {
   const data = JSON.parse(document.getElementById("charts-data").textContent);
   const config = { responsive: true, displaylogo: false };
+  // The figures come without their template (plotly_white): the page sends it once (data.template).
+  const template = data.template;
   const player = document.getElementById("player");
 
   // Event markers: a dashed line and its label on every chart with time on the x axis.
@@ -100,6 +103,7 @@
     const element = document.getElementById(id);
     if (!element || !figure) return null;
     const layout = Object.assign({}, figure.layout);
+    if (template && !layout.template) layout.template = template;
     if (timed) {
       layout.shapes = (figure.layout.shapes || []).concat(markerShapes, [playheadShape(playerTime())]);
       layout.annotations = (figure.layout.annotations || []).concat(markerLabels);
