@@ -65,6 +65,20 @@ def test_merge_moves_the_samples_and_recomputes_summaries_charts_and_timeline(al
     assert run.persons_count == 1
 
 
+def test_the_merge_form_lists_its_choices_without_javascript(alice, reviewed):
+    video, run, (first, second) = reviewed
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    # Each person's merge <select> holds the other persons, as the server wrote it (no merge_choices.js).
+    for person, other in ((first, second), (second, first)):
+        form = page[page.index(reverse("analysis:merge_person", args=[video.pk, person.pk])) :]
+        select = form[form.index("<select") : form.index("</select>")]
+        assert f'<option value="{other.pk}">{other.label}</option>' in select
+        assert f'value="{person.pk}"' not in select
+    # What a browser without JavaScript sends from it: the chosen option's value.
+    assert post(alice, "merge_person", video, second, into=str(first.pk)).status_code == 302
+    assert not Person.objects.filter(pk=second.pk).exists()
+
+
 def test_two_people_seen_at_once_cannot_be_merged(alice, reviewed):
     video, run, (first, second) = reviewed
     third = add_person(run, 3, EMOTIONS.index("angry"), [0.4, 0.6, 0.8])
