@@ -5,6 +5,10 @@ working tree), a child process makes the room in a throwaway PostgreSQL database
 rows), then, as its owner, times:
 
 - the results page (server time: the Django test client's request, nothing drawn), `--rounds` times;
+- in Chromium (Playwright, Debian's chromium, 1280x800, served by Django's live server thread in the same
+  process), from navigation start: **interactive** = the first frame in which the charts on screen are drawn
+  and the player's script is ready (window.resultsPlayer); **all drawn** = every chart that comes with the
+  page drawn; `--rounds` times;
 - each edit as a browser without JavaScript makes it: the POST and the page it redirects to;
 - each edit as the page's script makes it (`Accept: application/json`: the POST answers the parts of
   the page that changed), where the tree has it.
@@ -50,6 +54,75 @@ def _timed(call) -> tuple[float, object]:
     return time.perf_counter() - began, response
 
 
+# Runs in the page before its own scripts. Notes (performance.now(), ms since navigation start) the first
+# frame in which the charts on screen and the player's seek script (window.resultsPlayer) are ready:
+# "interactive"; and the first in which every chart that comes with the page is drawn: "all drawn".
+INTERACTIVE_PROBE = """
+(() => {
+  const drawn = (e) => e.querySelector('.main-svg');
+  const onScreen = (e) => { const b = e.getBoundingClientRect(); return b.bottom > 0 && b.top < innerHeight; };
+  function check() {
+    const data = document.getElementById('charts-data');
+    if (data && window.resultsPlayer && document.getElementById('player')) {
+      const persons = Object.keys(JSON.parse(data.textContent).persons);
+      const ids = ['chart-distribution', 'chart-group', 'chart-heatmap'];
+      for (const id of persons) ids.push(`chart-emotions-${id}`, `chart-dominant-${id}`);
+      const charts = ids.map((id) => document.getElementById(id)).filter(Boolean);
+      if (window.__interactive_ms === undefined && charts.filter(onScreen).every(drawn)) {
+        window.__interactive_ms = performance.now();
+      }
+      if (charts.every(drawn)) { window.__all_drawn_ms = performance.now(); return; }
+    }
+    requestAnimationFrame(check);
+  }
+  requestAnimationFrame(check);
+})();
+"""
+CHROMIUM = "/usr/bin/chromium"
+
+
+def time_to_interactive(page_url: str, session_cookie: str, rounds: int) -> dict | None:
+    """The page's time to interactive and to all its charts drawn in Chromium, served by Django's
+    live server thread (threaded WSGI, static files through StaticFilesHandler) in this process."""
+    if not Path(CHROMIUM).exists():
+        return None
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+    from playwright.sync_api import sync_playwright
+
+    server = LiveServerThread("localhost", StaticFilesHandler, connections_override={})
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    base = f"http://localhost:{server.port}"
+    interactive, all_drawn = [], []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            # The probe is injected before the page's scripts; the page's Content-Security-Policy would refuse it.
+            context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
+            context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": base}])
+            context.add_init_script(INTERACTIVE_PROBE)
+            page = context.new_page()
+            for round_number in range(rounds + 1):  # the first warms the server's threads and the cache
+                page.goto(base + page_url, wait_until="load")
+                deadline = time.monotonic() + 60
+                while page.evaluate("window.__all_drawn_ms") is None:
+                    assert time.monotonic() < deadline, "the page's charts were never all drawn"
+                    page.wait_for_timeout(20)
+                if round_number:
+                    interactive.append(page.evaluate("window.__interactive_ms") / 1000)
+                    all_drawn.append(page.evaluate("window.__all_drawn_ms") / 1000)
+            browser.close()
+    finally:
+        server.terminate()
+        connections.close_all()
+    return {"interactive": _ms(interactive), "all drawn": _ms(all_drawn)}
+
+
 def measure_here(server: str, persons: int, minutes: float, rounds: int) -> dict:
     """Runs inside the tree being measured (its code first on sys.path): the figures as a dict."""
     import psycopg
@@ -87,6 +160,7 @@ def measure_here(server: str, persons: int, minutes: float, rounds: int) -> dict
     figures: dict = {"samples": samples, "page_bytes": len(response.content), "page_queries": len(captured)}
     page_times = [_timed(lambda: client.get(page_url))[0] for _ in range(rounds)]
     figures["page"] = _ms(page_times)
+    figures["browser"] = time_to_interactive(page_url, client.cookies["sessionid"].value, rounds)
 
     first = Person.objects.get(run=run, number=1)
     url = lambda name, *args: reverse(f"analysis:{name}", args=[video.pk, *args])  # noqa: E731
@@ -149,6 +223,9 @@ def report(results: dict[str, dict]) -> None:
     print(f"{'results page, server ms':<32}" + "".join(cell(r["page"]) for r in results.values()))
     sizes = (f"{r['page_bytes']:>20,} / {r['page_queries']:<3}" for r in results.values())
     print(f"{'page bytes / queries':<32}" + "".join(sizes))
+    for figure in ("interactive", "all drawn"):
+        ready = (cell(r["browser"][figure]) if r.get("browser") else f"{'no chromium':>26}" for r in results.values())
+        print(f"{f'Chromium: {figure}, ms':<32}" + "".join(ready))
     for way in ("reload", "partial"):
         for edit in results[names[-1]]["reload"]:
             cells = []

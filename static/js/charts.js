@@ -99,9 +99,11 @@
     element.before(group);
   }
 
+  const drawnIds = new Set(); // charts drawn at least once (an edit may draw one before its turn below)
   function draw(id, figure, timed = true) {
     const element = document.getElementById(id);
     if (!element || !figure) return null;
+    drawnIds.add(id);
     const layout = Object.assign({}, figure.layout);
     if (template && !layout.template) layout.template = template;
     if (timed) {
@@ -119,9 +121,43 @@
     return element;
   }
 
-  draw("chart-distribution", data.distribution, false);
-  draw("chart-group", data.group);
-  draw("chart-heatmap", data.heatmap);
+  // Drawing every chart at once kept the page from answering for seconds (each newPlot is 0.1-0.3 s on a
+  // slow machine). The charts on screen are drawn at once; the others one per task after, those that have
+  // scrolled into view first, so the page answers in between. A chart an edit already redrew is skipped.
+  const queued = []; // [element id, draw function]
+  function later(drawIt, ...charts) {
+    // Each waiting chart ([element id, figure]) keeps its figure's height: what is on screen is known, and
+    // nothing moves when it is drawn.
+    for (const [id, figure] of charts) {
+      const element = document.getElementById(id);
+      if (element && figure && figure.layout.height) element.style.minHeight = `${figure.layout.height}px`;
+    }
+    queued.push([charts[0][0], drawIt]);
+  }
+  const inView = (id) => {
+    const element = document.getElementById(id);
+    if (!element) return false;
+    const box = element.getBoundingClientRect();
+    return box.bottom > 0 && box.top < window.innerHeight;
+  };
+  function drawNext() {
+    if (!queued.length) return;
+    const i = Math.max(0, queued.findIndex(([id]) => inView(id)));
+    const [id, drawIt] = queued.splice(i, 1)[0];
+    if (!drawnIds.has(id)) drawIt();
+    if (queued.length) setTimeout(drawNext, 0);
+  }
+  function drawQueued() {
+    for (const [id, drawIt] of queued.filter(([id]) => inView(id))) {
+      queued.splice(queued.findIndex((item) => item[0] === id), 1);
+      drawIt();
+    }
+    if (queued.length) setTimeout(drawNext, 0);
+  }
+
+  later(() => draw("chart-distribution", data.distribution, false), ["chart-distribution", data.distribution]);
+  later(() => draw("chart-group", data.group), ["chart-group", data.group]);
+  later(() => draw("chart-heatmap", data.heatmap), ["chart-heatmap", data.heatmap]);
 
   // Persons: the first few come with the page, the others load when they scroll into view.
   const personFigures = {}; // person id -> figures as drawn, to draw again with new markers
@@ -136,7 +172,14 @@
       element.dataset.drawn = "1";
     }
   }
-  for (const [personId, figures] of Object.entries(data.persons)) drawPerson(personId, figures);
+  for (const [personId, figures] of Object.entries(data.persons)) {
+    personFigures[personId] = figures;
+    later(
+      () => drawPerson(personId, personFigures[personId]),
+      [`chart-emotions-${personId}`, figures.emotions],
+      [`chart-dominant-${personId}`, figures.dominant],
+    );
+  }
   const lazyWatch = new IntersectionObserver((entries) => {
     for (const entry of entries) {
       if (!entry.isIntersecting) continue;
@@ -154,6 +197,7 @@
     }
   }
   watchUndrawn();
+  drawQueued();
 
   // An edit answered in place (edit_in_place.js) brings the chart data it changed, keyed as in
   // #charts-data: new markers redraw every time chart; new room charts and persons' figures replace
