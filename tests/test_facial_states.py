@@ -242,3 +242,24 @@ def test_real_posed_faces_surprise_opens_the_mouth_and_happy_smiles(real_landmar
     assert fs.mouth_openness(surprise) > fs.MOUTH_OPEN
     assert fs.mouth_openness(surprise) > max(fs.mouth_openness(happy), fs.mouth_openness(angry))
     assert fs.smile(happy) > max(fs.smile(surprise), fs.smile(angry)) + fs.SMILING
+
+
+# --- the FER+ AUC command's arithmetic ---
+
+
+def test_auc_is_the_chance_a_positive_outscores_a_negative_ties_counting_half():
+    from emotion_training.facial_state_auc import auc
+
+    assert auc(np.array([3.0, 4.0]), np.array([1.0, 2.0])) == 1.0
+    assert auc(np.array([1.0, 2.0]), np.array([3.0, 4.0])) == 0.0
+    assert auc(np.array([1.0, 3.0]), np.array([2.0, 2.0])) == 0.5
+    assert auc(np.array([2.0]), np.array([2.0, 1.0])) == 0.75
+
+
+def test_the_command_rewrites_only_its_block_of_the_document(tmp_path):
+    from emotion_training.facial_state_auc import BLOCK_BEGIN, BLOCK_END, write_block
+
+    document = tmp_path / "facial-states.md"
+    document.write_text(f"# Title\n\nbefore\n\n{BLOCK_BEGIN}\nold table\n{BLOCK_END}\n\nafter\n")
+    write_block(document, "| new | table |")
+    assert document.read_text() == f"# Title\n\nbefore\n\n{BLOCK_BEGIN}\n| new | table |\n{BLOCK_END}\n\nafter\n"
