@@ -65,6 +65,9 @@ def found_closures(t, ear):
 def test_eye_aspect_ratio_reads_an_open_eye_high_and_a_closed_one_low():
     assert fs.eye_aspect_ratios(synthetic_face(eye_half_height=6)) == pytest.approx((0.30, 0.30))
     assert fs.eye_aspect_ratios(synthetic_face(eye_half_height=1)) == pytest.approx((0.05, 0.05))
+    uneven = synthetic_face()
+    uneven[38, 1] -= 4  # point 39 (p3) up: only the |p3-p5| gap widens, to 16 px
+    assert fs.eye_aspect_ratios(uneven)[0] == pytest.approx((12 + 16) / (2 * 40))
 
 
 def test_each_eye_is_read_from_its_own_points():
