@@ -238,6 +238,17 @@ def test_the_68_points_of_a_real_face_lie_on_its_box_and_read_open_eyes(real_lan
     assert all(0.2 < ear < 0.45 for ear in fs.eye_aspect_ratios(points))
 
 
+def test_five_of_the_68_points_are_where_the_5_point_predictor_puts_its_own(real_landmarks):
+    from analysis.core.face_landmarks import five_points
+    from analysis.core.face_models import FaceEncoder
+
+    image = cv2.cvtColor(cv2.imread(str(DATA_DIR / "obama.jpg")), cv2.COLOR_BGR2RGB)
+    box, points = real_landmarks("obama.jpg")
+    encoder = FaceEncoder()
+    own = encoder.points(encoder.landmarks(image, box))
+    assert np.linalg.norm(five_points(points) - own, axis=1).max() < 0.03 * box[2]
+
+
 def test_real_posed_faces_surprise_opens_the_mouth_and_happy_smiles(real_landmarks):
     surprise = real_landmarks("surprise_white.jpg")[1]
     happy = real_landmarks("happy_black.jpg")[1]
