@@ -217,8 +217,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
     "maintenance": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
-    # Blurred copies (analysis/runs/blur_launch.py), with a worker of their own: a user's copies never
-    # wait in front of anyone's analysis.
+    # Blurred copies (analysis/runs/blur_launch.py) and browser previews (preview_launch.py), with a worker
+    # of their own: they never wait in front of anyone's analysis.
     "copies": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
 }
 RQ_SHOW_ADMIN_LINK = True

@@ -7,7 +7,7 @@
   rq-worker  the rq worker running the analyses (one process, one Ray connection, job after job)
   rq-cron    rq's cron: enqueues the lost-run reaper every ANALYSIS_REAP_INTERVAL_S
   reaper     the rq worker of the "maintenance" queue, which runs the reaper
-  copy-worker  the rq worker of the "copies" queue: blurred copies, beside the analyses, never before them
+  copy-worker  the rq worker of the "copies" queue: blurred copies and browser previews, never before the analyses
   web        gunicorn
 
 A dead rq-worker, rq-cron, reaper or copy-worker is restarted (at most 5 times a minute; a run it was analysing

@@ -17,11 +17,12 @@ from rq import SimpleWorker
 from analysis.core.browser_playback import SourceFormat, browser_obstacle
 from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun
+from analysis.runs.reaper import PREVIEW_STUCK, reap_lost_runs
 from analysis.runs.retention import apply_retention
 from videos.models import PreviewStatus, RetentionPolicy, Video
 
 from .conftest import VIDEOS
-from .factories import add_person, make_run, post_upload
+from .factories import add_person, make_run, make_video, post_upload
 from .test_browser import wait_until, watch_for_errors
 from .video_factory import encode, real_frames
 
@@ -155,6 +156,22 @@ def test_a_failed_preview_says_why(alice, hevc_clip):
     page = page_of(alice, video)
     assert "No playable copy of this video could be made for the browser (HEVC is not played by browsers)" in page
     assert "The video file could not be opened." in page
+
+
+def test_a_preview_whose_worker_died_is_failed_by_the_reaper(alice, user, settings):
+    video = make_video(user)
+    reason = {"preview_status": PreviewStatus.MAKING, "preview_reason": "HEVC is not played by browsers"}
+    Video.objects.filter(pk=video.pk).update(**reason)
+    reap_lost_runs()
+    video.refresh_from_db()
+    assert video.preview_status == PreviewStatus.MAKING  # within its time limit: left alone
+    limit_s = settings.ANALYSIS_TIMEOUT_BASE_S + 2.4 * settings.ANALYSIS_TIMEOUT_PER_VIDEO_S
+    long_ago = video.created_at - timedelta(seconds=limit_s + settings.ANALYSIS_STALE_AFTER_S + 1)
+    Video.objects.filter(pk=video.pk).update(created_at=long_ago)
+    assert reap_lost_runs().endswith("1 stuck previews failed")
+    video.refresh_from_db()
+    assert video.preview_status == PreviewStatus.FAILED and video.preview_error == PREVIEW_STUCK
+    assert PREVIEW_STUCK in page_of(alice, video)
 
 
 def test_the_preview_goes_with_the_source(alice, hevc_clip):

@@ -26,6 +26,8 @@ from analysis.models import AnalysisRun, BlurredCopy
 from analysis.runs.blur_launch import blur_timeout_s, fail_copy
 from analysis.runs.launch import start_waiting_runs
 from analysis.runs.lifecycle import fail_run
+from analysis.runs.preview_launch import fail_preview
+from videos.models import PreviewStatus, Video
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ JOB_GONE = "The analysis job disappeared from the queue."
 NEVER_QUEUED = "The analysis was never queued; try reprocessing."
 SILENT = "The worker processing this video stopped responding."
 BLUR_STUCK = "Making the blurred copy stopped before finishing."
+PREVIEW_STUCK = "Making it stopped before finishing."
 
 
 def _rq_job_lost(run: AnalysisRun) -> str | None:
@@ -82,7 +85,11 @@ def reap_lost_runs() -> str:
     failed = fail_lost_runs(AnalysisRun.objects.filter(status__in=AnalysisRun.IN_FLIGHT))
     started = start_waiting_runs()
     blurs = fail_stuck_blurs()
-    return f"{failed} lost runs failed, {started} waiting runs queued, {blurs} stuck blurred copies failed"
+    previews = fail_stuck_previews()
+    return (
+        f"{failed} lost runs failed, {started} waiting runs queued, {blurs} stuck blurred copies failed, "
+        f"{previews} stuck previews failed"
+    )
 
 
 def fail_stuck_blurs() -> int:
@@ -96,5 +103,17 @@ def fail_stuck_blurs() -> int:
     for copy in active:
         limit = timedelta(seconds=blur_timeout_s(copy.video) + settings.ANALYSIS_STALE_AFTER_S)
         if copy.created_at < now - limit and fail_copy(copy.pk, BLUR_STUCK):
+            failed += 1
+    return failed
+
+
+def fail_stuck_previews() -> int:
+    """Fail the browser previews still being made well past their job's time limit, as fail_stuck_blurs
+    does for copies (the same queue, the same limit, counted from the upload)."""
+    now = timezone.now()
+    failed = 0
+    for video in Video.objects.filter(preview_status=PreviewStatus.MAKING):
+        limit = timedelta(seconds=blur_timeout_s(video) + settings.ANALYSIS_STALE_AFTER_S)
+        if video.created_at < now - limit and fail_preview(video.pk, PREVIEW_STUCK):
             failed += 1
     return failed
