@@ -1,4 +1,4 @@
-""""My videos": a face, the persons and the studies of each video; bulk actions on the ticked
+"""My videos: a face, the persons and the studies of each video; bulk actions on the ticked
 videos; the notice on every page that an analysis ended since its owner last looked."""
 
 import pytest
