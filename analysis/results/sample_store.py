@@ -4,14 +4,15 @@ Rows of a run that has not succeeded are never shown: the results page reads
 only succeeded runs, and a failed or cancelled run's rows are deleted.
 """
 
+import time
+
 import numpy as np
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
 from analysis.core.person_linker import LinkedFace, PersonSummary
+from analysis.core.time_left import ProgressReport, measured_speed
 from analysis.models import AnalysisRun, Person, RunCancelled, Sample
 from analysis.results.timeline_store import build_timeline, summary_fields
 
@@ -20,6 +21,7 @@ class DatabaseSink:
     def __init__(self, run: AnalysisRun):
         self.run_id = run.pk
         self.person_ids: dict[int, int] = {}
+        self.reports: list[ProgressReport] = []  # this job's progress reports: the measured speed
 
     def _person_id(self, track_key: int) -> int:
         if track_key not in self.person_ids:
@@ -49,15 +51,12 @@ class DatabaseSink:
         Sample.objects.bulk_create(rows, batch_size=1000)
 
     def progress(self, done: int, total: int, elapsed_s: float) -> None:
+        self.reports.append(ProgressReport(time.monotonic(), done))
+        # With one report only, the speed since the analysis started (its start-up included).
+        speed = measured_speed(self.reports) or (done / elapsed_s if elapsed_s > 0 else None)
         now = timezone.now()
         updated = AnalysisRun.objects.filter(pk=self.run_id, status=AnalysisRun.Status.RUNNING).update(
-            frames_done=done,
-            frames_total=total,
-            heartbeat_at=now,
-            progress_at=now,
-            # The first report stays: the time left is measured from it (core/time_left.py).
-            first_progress_at=Coalesce("first_progress_at", Value(now)),
-            first_progress_done=Coalesce("first_progress_done", Value(done)),
+            frames_done=done, frames_total=total, heartbeat_at=now, progress_at=now, progress_speed=speed
         )
         if not updated:
             raise RunCancelled()

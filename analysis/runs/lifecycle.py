@@ -47,9 +47,8 @@ def claim(run_id: int) -> AnalysisRun | None:
         heartbeat_at=now,
         frames_done=0,
         frames_total=frames_total,
-        first_progress_at=None,
-        first_progress_done=None,
         progress_at=None,
+        progress_speed=None,
     )
     return AnalysisRun.objects.select_related("video").get(pk=run_id) if claimed else None
 
