@@ -77,14 +77,26 @@ def render(name: str, card: dict) -> str:
     return "\n".join(lines)
 
 
+def replace_block(document: Path, begin: str, end: str, body: str, append: bool = True) -> None:
+    """Put `body` between the `begin` and `end` marker lines of `document`: the generated part of a
+    doc a command rewrites. A document without the markers gets the block at its end, or, with
+    `append=False`, a ValueError."""
+    block = f"{begin}\n{body}\n{end}"
+    text = document.read_text() if document.exists() else ""
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    elif append:
+        text = text.rstrip("\n") + f"\n\n{block}\n"
+    else:
+        raise ValueError(f"{document} has no block {begin} ... {end}")
+    document.write_text(text)
+
+
 def rewrite(document: Path, name: str, card: dict) -> None:
     """Replace the block between `name`'s markers (appended at the end when missing)."""
     begin, end = markers(name)
-    block = f"{begin}\n{render(name, card)}\n{end}"
-    text = document.read_text() if document.exists() else ""
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip("\n") + f"\n\n{block}\n"
-    document.write_text(text)
+    replace_block(document, begin, end, render(name, card))
 
 
 def generated_block(document: Path, name: str) -> str | None:

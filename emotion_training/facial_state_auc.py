@@ -21,7 +21,6 @@ were chosen on PublicTest; no other split is read.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from analysis.core.emotions import EMOTIONS
 from analysis.core.face_landmarks import DlibLandmarks68
 from analysis.core.face_models import FaceLocator
 
+from .card_document import replace_block
 from .cli import run, say
 from .ferplus import load_voted_split
 from .paths import FER2013_PATH, FERPLUS_VOTES_PATH, REPO_DIR
@@ -135,11 +135,7 @@ def markdown_table(rows: list[dict], split: str, framed: int, total: int) -> str
 
 def write_block(document: Path, table: str) -> None:
     """Replace the text between the command's markers in `document` (appended at the end when missing)."""
-    text = document.read_text() if document.exists() else ""
-    block = f"{BLOCK_BEGIN}\n{table}\n{BLOCK_END}"
-    pattern = re.compile(re.escape(BLOCK_BEGIN) + r".*?" + re.escape(BLOCK_END), re.DOTALL)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block + "\n"
-    document.write_text(text)
+    replace_block(document, BLOCK_BEGIN, BLOCK_END, table)
 
 
 def handle(options: argparse.Namespace) -> None:

@@ -15,7 +15,6 @@ Clips: every labelled stretch's valence as the app computes it (each person agai
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from analysis.core.result_formats import CollectingSink
 from analysis.core.segment_analyzer import AnalyzerConfig
 from analysis.core.video_source import probe
 
+from .card_document import replace_block
 from .cli import UsageError, run, say
 from .clip_valence import EXPECTED, StretchReading, read_labels, read_stretch
 from .evaluation import predict_batched, resize_faces
@@ -132,12 +132,10 @@ def report(split: str, faces: dict[str, dict], count: int, stretches: list[Stret
 
 
 def write_block(document: Path, text: str) -> None:
-    block = f"{BEGIN}\n{text}\n{END}"
-    content = document.read_text()
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(content):
-        raise UsageError(f"{document} has no valence agreement block ({BEGIN} ... {END})")
-    document.write_text(pattern.sub(lambda _: block, content))
+    try:
+        replace_block(document, BEGIN, END, text, append=False)
+    except ValueError as missing:
+        raise UsageError(f"{missing} (the valence agreement block)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,13 +44,18 @@ def wait_until(page, expression: str, timeout: int = 30000) -> None:
         page.wait_for_timeout(100)
 
 
-def log_in_and_open(page, live_server, video) -> None:
-    """Alice's results page of `video`, its charts drawn and its player's metadata loaded."""
+def log_in(page, live_server) -> None:
+    """Alice logged in, on her videos."""
     page.goto(f"{live_server.url}{reverse('login')}")
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", "a-long-pass-phrase-1")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/videos/")
+
+
+def log_in_and_open(page, live_server, video) -> None:
+    """Alice's results page of `video`, its charts drawn and its player's metadata loaded."""
+    log_in(page, live_server)
     page.goto(f"{live_server.url}{reverse('analysis:results', args=[video.pk])}")
     page.wait_for_selector("#chart-heatmap.js-plotly-plot")
     wait_until(page, "document.getElementById('player').readyState >= 1")

@@ -23,7 +23,7 @@ from videos.models import PreviewStatus, RetentionPolicy, Video
 
 from .conftest import VIDEOS
 from .factories import add_person, make_run, make_video, post_upload
-from .test_browser import wait_until, watch_for_errors
+from .test_browser import log_in, wait_until, watch_for_errors
 from .video_factory import encode, real_frames
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -240,11 +240,7 @@ def test_the_results_page_of_an_hevc_upload_plays_a_picture_with_the_overlay(pag
     run = AnalysisRun.shown_for(video)
     add_person(run, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], box=(250, 80, 120, 120))
     errors = watch_for_errors(page)
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", "a-long-pass-phrase-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/videos/")
+    log_in(page, live_server)
     page.goto(f"{live_server.url}{reverse('analysis:results', args=[video.pk])}")
     assert "The player shows a playable H.264 copy" in page.inner_text("#preview-state")
 

@@ -13,6 +13,7 @@ from analysis.core.face_blur import BlurPlan, blur_video
 from analysis.core.video_error import VideoError
 from analysis.models import BlurredCopy, Sample
 from analysis.runs.blur_launch import fail_copy
+from analysis.runs.copy_failures import describe_copy_failure
 from analysis.runs.video_files import local_video_path
 
 log = logging.getLogger(__name__)
@@ -31,16 +32,6 @@ def blur_plan(copy: BlurredCopy) -> BlurPlan:
     for person_id, *track in rows:
         persons[person_id].append(tuple(track))
     return BlurPlan.from_samples(list(persons.values()))
-
-
-def describe_failure(error: BaseException) -> str:
-    if isinstance(error, VideoError):
-        return str(error)
-    if isinstance(error, FileNotFoundError):
-        return "The video file is missing from storage."
-    if isinstance(error, JobTimeoutException):
-        return "Making the blurred copy took longer than its time limit and was stopped."
-    return f"The blurred copy failed: {type(error).__name__}: {error}"
 
 
 def _claim(copy_id: int) -> BlurredCopy | None:
@@ -81,7 +72,7 @@ def make_blurred_copy(copy_id: int) -> str:
         return f"{frames} frames blurred"
     except BaseException as error:  # a timeout too: the copy must never stay "running"
         log.exception("Blurred copy %s failed", copy_id)
-        fail_copy(copy_id, describe_failure(error))
+        fail_copy(copy_id, describe_copy_failure(error, "The blurred copy"))
         if isinstance(error, JobTimeoutException | KeyboardInterrupt | SystemExit):
             raise
         return "failed"

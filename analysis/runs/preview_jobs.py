@@ -9,7 +9,7 @@ from django.db import close_old_connections
 from rq.timeouts import JobTimeoutException
 
 from analysis.core.h264_copy import write_h264
-from analysis.core.video_error import VideoError
+from analysis.runs.copy_failures import describe_copy_failure
 from analysis.runs.preview_launch import fail_preview
 from analysis.runs.video_files import local_video_path
 from videos.models import PreviewStatus, Video
@@ -21,16 +21,6 @@ def preview_name(source_name: str) -> str:
     """Beside the source, named after it: videos/7/3f2a....mov -> videos/7/3f2a...-preview.mp4."""
     source = PurePosixPath(source_name)
     return str(source.with_name(f"{source.stem}-preview.mp4"))
-
-
-def describe_failure(error: BaseException) -> str:
-    if isinstance(error, VideoError):
-        return str(error)
-    if isinstance(error, FileNotFoundError):
-        return "The video file is missing from storage."
-    if isinstance(error, JobTimeoutException):
-        return "Making it took longer than its time limit and was stopped."
-    return f"{type(error).__name__}: {error}"
 
 
 def _being_made(video_id: int):
@@ -55,7 +45,7 @@ def make_preview(video_id: int) -> str:
         return f"{frames} frames written"
     except BaseException as error:  # a timeout too: the preview must never stay "being made"
         log.exception("The preview of video %s failed", video_id)
-        fail_preview(video_id, describe_failure(error))
+        fail_preview(video_id, describe_copy_failure(error, "The playable copy"))
         if isinstance(error, JobTimeoutException | KeyboardInterrupt | SystemExit):
             raise
         return "failed"
