@@ -211,6 +211,8 @@ def test_detail_of_a_running_analysis_has_progress_and_eta(api, user):
         frames_total=12,
         started_at=now - timedelta(seconds=8),
         heartbeat_at=now,
+        progress_at=now,
+        progress_speed=0.75,  # samples a second: 6 left is 8 s
     )
     response = api.get(reverse("api:video-detail", args=[video.pk]))
     assert response.status_code == 200
@@ -218,7 +220,9 @@ def test_detail_of_a_running_analysis_has_progress_and_eta(api, user):
     assert body["id"] == video.pk
     assert body["status"] == "running"
     assert body["status_label"] == "Processing"
-    assert body["progress"] == {"frames_done": 6, "frames_total": 12, "percent": 50, "eta_s": 8.0, "sample_fps": 5.0}
+    progress = body["progress"]
+    assert progress == {**progress, "frames_done": 6, "frames_total": 12, "percent": 50, "sample_fps": 5.0}
+    assert progress["eta_s"] == pytest.approx(8.0, abs=0.5)
     assert body["has_results"] is False
 
 
