@@ -50,9 +50,21 @@ def _round(value: float) -> float:
     return round(float(value), 4)
 
 
-def video_figures(persons: Sequence[EmotionSummary], facing: Sequence[np.ndarray | None] = ()) -> VideoFigures:
+def facing_count(facing: np.ndarray | None) -> tuple[float, int]:
+    """Of a person's samples' facing values (1 facing, 0 turned away, NaN unknown; None: none known): how
+    many face the camera, and how many have a known pose."""
+    known = np.empty(0) if facing is None else facing[~np.isnan(facing)]
+    return float(known.sum()), len(known)
+
+
+def video_figures(
+    persons: Sequence[EmotionSummary],
+    facing: Sequence[np.ndarray | None] = (),
+    facing_counts: Sequence[tuple[float, int]] | None = None,
+) -> VideoFigures:
     """The figures of a video from its persons' summaries (their `weight`, `shares`, `valence`) and, for
-    attention, each person's samples' facing values (1 facing, 0 turned away, NaN unknown; None: none known)."""
+    attention, each person's samples' facing values (1 facing, 0 turned away, NaN unknown; None: none known),
+    or their counts as facing_count gives them."""
     weights = np.array([p.weight for p in persons], dtype=float)
     total = float(weights.sum())
     shares = dict.fromkeys(EMOTIONS, 0.0)
@@ -61,9 +73,9 @@ def video_figures(persons: Sequence[EmotionSummary], facing: Sequence[np.ndarray
             shares[name] = _round(sum(w * p.shares.get(name, 0.0) for w, p in zip(weights, persons)) / total)
     rated = [(w, p.valence) for w, p in zip(weights, persons) if p.valence is not None and w > 0]
     valence = _round(sum(w * v for w, v in rated) / sum(w for w, _ in rated)) if rated else None
-    known = [f[~np.isnan(f)] for f in facing if f is not None]
-    posed = sum(len(f) for f in known)
-    attention = _round(sum(float(f.sum()) for f in known) / posed) if posed else None
+    counts = [facing_count(f) for f in facing] if facing_counts is None else facing_counts
+    posed = sum(known for _, known in counts)
+    attention = _round(sum(toward for toward, _ in counts) / posed) if posed else None
     return VideoFigures(shares=shares, valence=valence, attention=attention, weight=_round(total))
 
 

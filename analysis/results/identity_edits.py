@@ -3,7 +3,8 @@ and choose a person's calm stretch (their valence's zero, core/valence.py).
 
 Every edit keeps the raw samples (they move between persons, or stay with a hidden one) and
 recomputes what is derived from them: each affected person's summary (emotions, valence, attention)
-and the run's timeline, so charts, highlights and exports follow. Identity encodings are not kept per
+and the run's timeline, so charts, highlights and exports follow (timeline_update.py: only the affected
+persons' samples are read). Identity encodings are not kept per
 sample: a merge averages both persons' mean encodings by their samples, a split gives the new person a
 copy of the old one's. A reprocess starts a new run from the video, without
 these edits.
@@ -11,31 +12,15 @@ these edits.
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Max
 
-from analysis.models import AnalysisRun, Person, Sample
+from analysis.models import Person, Sample
 from analysis.results.sample_store import encoding_array, encoding_bytes
-from analysis.results.timeline_store import build_timeline, summary_fields
+from analysis.results.timeline_update import refresh_persons
 
 
 class IdentityError(ValueError):
     """An edit that cannot be made; the message is for the user."""
-
-
-def _refresh(person: Person) -> None:
-    samples = Sample.objects.filter(person=person)
-    span = samples.aggregate(first=Min("t"), last=Max("t"))
-    Person.objects.filter(pk=person.pk).update(
-        first_s=span["first"] or 0.0,
-        last_s=span["last"] or 0.0,
-        sample_count=samples.count(),
-        **summary_fields(person.pk),
-    )
-
-
-def _rebuild(run: AnalysisRun) -> None:
-    AnalysisRun.objects.filter(pk=run.pk).update(persons_count=run.persons.filter(hidden=False).count())
-    build_timeline(run)
 
 
 def _merged_encoding(keep: Person, absorbed: Person) -> bytes:
@@ -68,8 +53,7 @@ def merge(keep: Person, absorbed: Person) -> None:
     if len(absorbed.thumbnail_jpeg or b"") > len(keep.thumbnail_jpeg or b""):
         Person.objects.filter(pk=keep.pk).update(thumbnail_jpeg=absorbed.thumbnail_jpeg)
     absorbed.delete()
-    _refresh(keep)
-    _rebuild(keep.run)
+    refresh_persons(keep.run, [keep])
 
 
 @transaction.atomic
@@ -86,16 +70,14 @@ def split(person: Person, at_s: float) -> Person:
         run=run, track_key=track_key, number=number, thumbnail_jpeg=person.thumbnail_jpeg, encoding=encoding or b""
     )
     later.update(person=other)
-    _refresh(person)
-    _refresh(other)
-    _rebuild(run)
+    refresh_persons(run, [person, other])
     return other
 
 
 @transaction.atomic
 def set_hidden(person: Person, hidden: bool) -> None:
     Person.objects.filter(pk=person.pk).update(hidden=hidden)
-    _rebuild(person.run)
+    refresh_persons(person.run, [] if hidden else [person])  # a hidden person's row is left out
 
 
 @transaction.atomic
@@ -106,5 +88,4 @@ def set_calm_stretch(person: Person, stretch: tuple[float, float] | None) -> Non
     if stretch is not None and not Sample.objects.filter(person=person, t__gte=start, t__lte=end).exists():
         raise IdentityError(f"{person.label} has no samples between {start:g} and {end:g} s.")
     Person.objects.filter(pk=person.pk).update(calm_from_s=start, calm_to_s=end)
-    _refresh(person)
-    _rebuild(person.run)
+    refresh_persons(person.run, [person])

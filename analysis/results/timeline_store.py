@@ -4,24 +4,13 @@ shares, valence and attention every page and export shows), computed once; and e
 fields (models.Person), from the same samples."""
 
 import numpy as np
-from django.conf import settings
 
-from analysis.core.emotion_summary import summarize, summarize_weighted
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import TIME_GRID, GroupMood, PersonSeries, facing_bins, group_mood, person_bins
-from analysis.core.head_pose import attention_share, facing
-from analysis.core.valence import SCALE, mood_weights, person_calm
+from analysis.core.group_mood import TIME_GRID, GroupMood, bin_count, bin_seconds, group_mood
+from analysis.core.valence import SCALE
 from analysis.core.video_figures import DEFINITION, VideoFigures, video_figures
-from analysis.models import AnalysisRun, Person, RunTimeline, Sample
-
-
-def sample_table(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Times, probabilities (N, 7), face qualities, yaws and pitches (NaN where not measured) of a person's
-    samples, in time order."""
-    rows = Sample.objects.filter(person_id=person_id).order_by("t")
-    rows = rows.values_list("t", "quality", "yaw", "pitch", *EMOTIONS)
-    rows = np.array(rows, dtype=float).reshape(-1, 4 + len(EMOTIONS))  # None (no pose) becomes NaN
-    return rows[:, 0], rows[:, 4:], rows[:, 1], rows[:, 2], rows[:, 3]
+from analysis.models import AnalysisRun, Person, RunTimeline
+from analysis.results.person_parts import PersonPart, PersonTable, sample_table
 
 
 def sample_arrays(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -29,45 +18,23 @@ def sample_arrays(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return sample_table(person_id)[:3]
 
 
-def facing_samples(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
-    """Per sample 1.0 facing the camera, 0.0 turned away, NaN unknown, at the site's ATTENTION_MAX_DEG."""
-    return facing(yaw, pitch, settings.ATTENTION_MAX_DEG)
-
-
-def person_series(run: AnalysisRun) -> list[PersonSeries]:
-    series = []
-    for person in run.persons.filter(hidden=False).order_by("number"):
-        t, probabilities, quality, yaw, pitch = sample_table(person.pk)
-        weights = mood_weights(quality, pitch)
-        calm = person_calm(probabilities, weights, t, person.calm_stretch)
-        series.append(PersonSeries(person.number, t, probabilities, weights, facing_samples(yaw, pitch), calm))
-    return series
-
-
 def summary_fields(person_id: int) -> dict:
     """The person's dominant emotion, shares, mean, valence, looking-down share and attention, from their
     samples as stored."""
-    t, probabilities, quality, yaw, pitch = sample_table(person_id)
-    calm_stretch = Person.objects.only("calm_from_s", "calm_to_s").get(pk=person_id).calm_stretch
-    summary = summarize(t, probabilities, quality, pitch, calm_stretch)
-    return {
-        "dominant": summary.dominant,
-        "shares": summary.shares,
-        "mean": summary.mean,
-        "valence": summary.valence,
-        "looking_down": summary.looking_down,
-        "attention": attention_share(yaw, pitch, settings.ATTENTION_MAX_DEG),
-    }
+    person = Person.objects.only("pk", "number", "calm_from_s", "calm_to_s").get(pk=person_id)
+    fields = PersonTable.read(person).person_fields()
+    return {name: fields[name] for name in ("dominant", "shares", "mean", "valence", "looking_down", "attention")}
 
 
-def figures_summary(series: list[PersonSeries], mood: GroupMood) -> dict:
+def figures_summary(parts: list[PersonPart], mood: GroupMood) -> dict:
     """The run's totals, for the study page and the exports: plain floats (JSON), rounded to 4 places.
 
     `shares`, `valence` and `attention` are the video's figures (core/video_figures.py: the persons'
     samples pooled, weighted as in each person's own figures); `weights`: each person's weight in them, by
-    person number. `valence_scale` and `figures` name the definitions they were made with."""
-    summaries = [summarize_weighted(s.t, s.probabilities, s.quality, s.calm) for s in series]
-    figures = video_figures(summaries, [s.facing for s in series])
+    person number; `person_figures`: what each person adds to them, so that an edit of a few persons
+    recomputes them without reading the others' samples (timeline_update.py). `valence_scale` and
+    `figures` name the definitions they were made with."""
+    figures = video_figures([part.summary for part in parts], facing_counts=[part.facing_counts for part in parts])
     return {
         "persons": len(mood.numbers),
         "seen_s": round(float((mood.visible > 0).sum() * mood.bin_s), 4),
@@ -75,7 +42,8 @@ def figures_summary(series: list[PersonSeries], mood: GroupMood) -> dict:
         "attention": figures.attention,
         "shares": figures.shares,
         "weight": figures.weight,
-        "weights": {str(s.number): summary.weight for s, summary in zip(series, summaries)},
+        "weights": {str(part.number): part.summary.weight for part in parts},
+        "person_figures": {str(part.number): part.stored_figures() for part in parts},
         "valence_scale": SCALE,
         "figures": DEFINITION,
     }
@@ -95,27 +63,45 @@ def _float16(values: np.ndarray) -> bytes:
     return values.astype(np.float16).tobytes()
 
 
-def build_timeline(run: AnalysisRun) -> RunTimeline:
-    """(Re)make the run's timeline from its samples: when it completes, and after persons change."""
-    series = person_series(run)
-    bin_s, per_person = person_bins(series, run.video.duration_s or 0.0)
-    per_person_facing = facing_bins(series, bin_s, per_person.shape[1])
-    calm = [s.calm for s in series]
-    mood = group_mood([s.number for s in series], per_person, bin_s, per_person_facing, np.array(calm))
+def grid(run: AnalysisRun, last_sample_s: float) -> tuple[float, int]:
+    """The bin length and count of `run`'s timeline, whose shown persons' last sample is at `last_sample_s`
+    (the grid ends at the video's end, or at the last sample where samples run past the stated duration)."""
+    duration = run.video.duration_s or 0.0
+    bin_s = bin_seconds(duration)
+    return bin_s, bin_count(max(duration, last_sample_s), bin_s)
+
+
+def store_timeline(run: AnalysisRun, bin_s: float, bins: int, parts: list[PersonPart]) -> RunTimeline:
+    """Write the run's timeline from its shown persons' parts (in person-number order): their rows as they
+    are, and the room's series and figures computed from those rows, so a timeline made from a few new
+    parts and the others' stored rows (timeline_update.py) is the one a full build makes."""
+    per_person = np.array([part.probabilities for part in parts]).reshape(len(parts), bins, len(EMOTIONS))
+    per_person_facing = np.array([part.facing for part in parts]).reshape(len(parts), bins)
+    numbers = [part.number for part in parts]
+    calm = [part.calm for part in parts]
+    mood = group_mood(numbers, per_person, bin_s, per_person_facing, np.array(calm))
     timeline, _ = RunTimeline.objects.update_or_create(
         run=run,
         defaults={
             "bin_s": bin_s,
-            "numbers": [s.number for s in series],
-            "bins": per_person.shape[1],
+            "numbers": numbers,
+            "bins": bins,
             "probabilities": _float16(per_person),
             "facing": _float16(per_person_facing),
             "room_valence": _float16(mood.valence),
             "room_attention": _float16(mood.attention),
-            "summary": {**figures_summary(series, mood), "calm": [round(c, 4) for c in calm], "time_grid": TIME_GRID},
+            "summary": {**figures_summary(parts, mood), "calm": calm, "time_grid": TIME_GRID},
         },
     )
     return timeline
+
+
+def build_timeline(run: AnalysisRun) -> RunTimeline:
+    """(Re)make the run's timeline from its samples: when it completes, and after persons change."""
+    persons = list(run.persons.filter(hidden=False).order_by("number").only("pk", "number", "calm_from_s", "calm_to_s"))
+    tables = [PersonTable.read(person) for person in persons]
+    bin_s, bins = grid(run, max((table.last_s for table in tables), default=0.0))
+    return store_timeline(run, bin_s, bins, [table.part(bin_s, bins) for table in tables])
 
 
 def run_timeline(run: AnalysisRun) -> RunTimeline:
