@@ -219,6 +219,24 @@ def test_hide_and_show_again_in_place(alice, reviewed):
     assert list(update["charts"]["persons"]) == [str(second.pk)]  # back on the page: drawn with it
 
 
+def test_an_edit_in_place_answers_the_count_the_video_figures_and_the_blur_names_as_a_reload_shows_them(
+    alice, reviewed
+):
+    video, run, (first, second) = reviewed
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert '<span id="persons-count">2 persons</span>' in page and 'data-emotion="sad"' in page
+    update = post_in_place(alice, "hide_person", video, second, hidden="1").json()
+    html = update["html"]
+    assert html["persons-count"].strip() == '<span id="persons-count">1 person</span>'
+    assert 'data-emotion="happy"' in html["video-figures"] and 'data-emotion="sad"' not in html["video-figures"]
+    assert 'value="1"' in html["keep-visible"] and 'value="2"' not in html["keep-visible"]
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    for part in ("persons-count", "video-figures", "keep-visible"):
+        assert html[part].strip() in page, part  # what a reload shows
+    renamed = post_in_place(alice, "rename_person", video, first, name="Ada").json()
+    assert "> Ada (person 1)</label>" in renamed["html"]["keep-visible"]
+
+
 def test_an_edit_in_place_needs_the_csrf_token(reviewed, user):
     from django.test import Client
 
@@ -238,3 +256,28 @@ def test_another_users_person_is_404_in_place_too(client, other_user, reviewed, 
     assert response.status_code == 404 and b"Person" not in response.content
     first.refresh_from_db()
     assert first.name == "" and first.sample_count == 6 and first.calm_from_s is None
+
+
+def test_a_big_rooms_merge_form_takes_a_person_number_without_javascript(alice, user):
+    """Over 12 persons the merge lists are filled by merge_choices.js; the form's number field works without it."""
+    from .factories import make_video
+    from .factories import make_run as make_analysis
+
+    video = make_video(user)
+    run = make_analysis(video, persons_count=13)
+    persons = [add_person(run, n, n % 7, [n * 2.0, n * 2.0 + 0.2, n * 2.0 + 0.4]) for n in range(1, 14)]
+    build_timeline(run)
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert page.count('name="into_number"') == 13  # one per person's merge form
+    unknown = post(alice, "merge_person", video, persons[12], into_number="40")
+    assert unknown.status_code == 302 and Person.objects.filter(run=run).count() == 13
+    page = alice.get(unknown["Location"]).content.decode()
+    assert "There is no other shown person 40 to merge Person 13 with." in page
+    itself = post_in_place(alice, "merge_person", video, persons[12], into_number="13").json()
+    assert itself["messages"][0]["level"] == "error" and Person.objects.filter(run=run).count() == 13
+    empty = post_in_place(alice, "merge_person", video, persons[12], into_number="").json()
+    assert empty["messages"] == [{"level": "error", "text": "Choose the person to merge with."}]
+    merged = post(alice, "merge_person", video, persons[12], into_number="3")
+    assert merged.status_code == 302 and merged["Location"].endswith("#person-3")
+    assert not Person.objects.filter(pk=persons[12].pk).exists()
+    assert Person.objects.get(pk=persons[2].pk).sample_count == 6

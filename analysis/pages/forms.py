@@ -14,12 +14,30 @@ class RenameForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    into = forms.ModelChoiceField(queryset=Person.objects.none(), label="Merge into", empty_label=None)
+    """The person to merge into: chosen in the list (`into`), or by their number (`into_number`), which a big
+    room's form offers without JavaScript (its list is filled by merge_choices.js); a number given wins."""
+
+    into = forms.ModelChoiceField(queryset=Person.objects.none(), label="Merge into", empty_label=None, required=False)
+    into_number = forms.IntegerField(min_value=1, required=False, label="Person number")
 
     def __init__(self, *args, person: Person, **kwargs):
         super().__init__(*args, **kwargs)
+        self.person = person
         self.fields["into"].queryset = person.run.persons.filter(hidden=False).exclude(pk=person.pk)
         self.fields["into"].label_from_instance = lambda other: other.label
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        number = cleaned.get("into_number")
+        if number is not None:
+            cleaned["into"] = self.fields["into"].queryset.filter(number=number).first()
+            if cleaned["into"] is None:
+                raise forms.ValidationError(
+                    f"There is no other shown person {number} to merge {self.person.label} with."
+                )
+        elif cleaned.get("into") is None and not self.errors:
+            raise forms.ValidationError("Choose the person to merge with.")
+        return cleaned
 
 
 class SplitForm(forms.Form):

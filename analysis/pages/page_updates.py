@@ -4,7 +4,8 @@ An edit form POSTs as always; without JavaScript the view redirects back to the 
 asks with `Accept: application/json`, and the view answers the parts of the page the edit changed instead:
 
     {"messages": [{"level": "success", "text": ...}],
-     "html": {element id: its new HTML},       # person sections (their data-swap parts), marker list, ...
+     "html": {element id: its new HTML},       # person sections (their data-swap parts), marker list, the
+                                               # persons' count, the video's figures, "Leave visible", ...
      "order": ["person-1", "person-3", ...],   # the shown persons' sections, in page order (identity edits)
      "charts": {...},                          # the chart data that changed, as in the page's #charts-data
      "focus": "person-3"}                      # where the messages go (None: the form's own section)
@@ -21,7 +22,7 @@ from analysis.core.highlights import MIN_FACES
 from analysis.core.valence import LOOKING_DOWN_DEG
 from analysis.models import AnalysisRun
 from analysis.pages.charts import marker_rows, person_charts, room_charts, time_span
-from analysis.results.timeline_store import run_mood
+from analysis.results.timeline_store import run_mood, run_timeline, stored_figures
 
 
 def wants_update(request: HttpRequest) -> bool:
@@ -72,6 +73,12 @@ def page_update(
         if person.pk in changed:
             html[f"person-{person.number}"] = render("_person", {**context, "person": person})
     html["hidden-persons"] = render("_hidden_persons", context)
+    # What the page shows elsewhere of the shown persons: their count, the video's figures, the blurred
+    # copy's "Leave visible" names.
+    html["persons-count"] = render("_persons_count", {"persons_count": len(persons)})
+    figures = stored_figures(run_timeline(run).summary)
+    html["video-figures"] = render("_video_figures", {**context, "figures": figures})
+    html["keep-visible"] = render("_keep_visible", context)
     html["merge-choices"] = render("_merge_choices", context)
     html["highlights-area"] = render("_highlights", context)
     update["order"] = [f"person-{person.number}" for person in persons]
