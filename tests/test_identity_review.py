@@ -260,8 +260,8 @@ def test_another_users_person_is_404_in_place_too(client, other_user, reviewed, 
 
 def test_a_big_rooms_merge_form_takes_a_person_number_without_javascript(alice, user):
     """Over 12 persons the merge lists are filled by merge_choices.js; the form's number field works without it."""
-    from .factories import make_video
     from .factories import make_run as make_analysis
+    from .factories import make_video
 
     video = make_video(user)
     run = make_analysis(video, persons_count=13)
