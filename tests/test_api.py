@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from analysis.core.emotions import EMOTIONS
 from analysis.core.markers import MAX_MARKERS
 from analysis.models import AnalysisRun, Marker, Person, RunTimeline, Sample
-from videos.models import Video
+from videos.models import PreviewStatus, Video
 
 from .conftest import ATTENTION_POSES, CSV_HEADER, EXPORT_KEYS, VIDEOS
 from .factories import add_person, make_run, make_video, queue, stored_files
@@ -224,6 +224,29 @@ def test_detail_of_a_running_analysis_has_progress_and_eta(api, user):
     assert progress == {**progress, "frames_done": 6, "frames_total": 12, "percent": 50, "sample_fps": 5.0}
     assert progress["eta_s"] == pytest.approx(8.0, abs=0.5)
     assert body["has_results"] is False
+
+
+def test_the_browser_preview_is_reported_and_in_the_schema(api, user):
+    plain = make_video(user, "Plain mp4")
+    hevc = make_video(user, "iPhone clip")
+    reason = "HEVC is not played by browsers"
+    Video.objects.filter(pk=hevc.pk).update(
+        preview_status=PreviewStatus.FAILED, preview_reason=reason, preview_error="The video file could not be opened."
+    )
+    assert api.get(reverse("api:video-detail", args=[plain.pk])).json()["preview"] is None
+    preview = api.get(reverse("api:video-detail", args=[hevc.pk])).json()["preview"]
+    assert preview == {"status": "failed", "reason": reason, "error": "The video file could not be opened."}
+    listed = {video["id"]: video["preview"] for video in api.get(reverse("api:video-list")).json()["results"]}
+    assert listed == {plain.pk: None, hevc.pk: preview}
+
+    schema = json.loads(api.get(reverse("api:schema"), {"format": "json"}).content)
+    field = schema["components"]["schemas"]["Video"]["properties"]["preview"]
+    assert field.get("nullable") is True or {"type": "null"} in field.get("oneOf", [])
+    preview_schema = schema["components"]["schemas"]["Preview"]
+    assert set(preview_schema["properties"]) == {"status", "reason", "error"}
+    status = preview_schema["properties"]["status"]
+    choices = schema["components"]["schemas"][status["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert choices == ["making", "ready", "failed"]
 
 
 def test_detail_shows_the_latest_run_and_whether_results_exist(api, analysed):

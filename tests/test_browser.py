@@ -212,6 +212,7 @@ def test_an_edit_keeps_the_identity_panel_open_and_does_not_reload(page, live_se
     assert section.locator(".message").inner_text() == "Renamed."
     assert abs(page.evaluate(PLAYER_TIME) - 1.5) < 0.1
     assert page.locator(f"#chart-emotions-{second.pk}.js-plotly-plot").count() == 1  # still drawn
+    assert "Bea (person 2)" in page.inner_text("#keep-visible")  # the blurred copy's names follow
     # The merge list follows the new names, in the panel still open.
     merge = section.locator("form.merge select[name=into]")
     assert merge.locator("option").all_inner_texts() == ["Person 1"]
@@ -224,6 +225,8 @@ def test_an_edit_keeps_the_identity_panel_open_and_does_not_reload(page, live_se
     assert kept.locator("details.review").evaluate("d => d.open")
     assert "merged into Person 1" in kept.locator(".message").inner_text()
     assert page.evaluate("document.getElementById('chart-heatmap').data[0].y") == ["Person 1"]
+    assert page.inner_text("#persons-count") == "1 person" and "Bea" not in page.inner_text("#keep-visible")
+    assert page.locator("#video-figures .video-share").count() >= 1
 
     # A marker shows on every chart at once.
     page.fill("#marker-time", "1.0")

@@ -11,12 +11,15 @@ import av
 import django_rq
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from rq import SimpleWorker
 
 from analysis.core.browser_playback import SourceFormat, browser_obstacle
 from analysis.core.emotions import EMOTIONS
 from analysis.models import AnalysisRun
+from analysis.runs.preview_launch import preview_job_id
 from analysis.runs.reaper import PREVIEW_STUCK, reap_lost_runs
 from analysis.runs.retention import apply_retention
 from videos.models import PreviewStatus, RetentionPolicy, Video
@@ -222,6 +225,124 @@ def test_another_users_preview_and_original_are_404(alice, client, other_user, h
     assert client.get(reverse("videos:stream", args=[video.pk])).status_code == 302  # to the login page
 
 
+def preview_state(client, video: Video):
+    return client.get(reverse("analysis:preview_state", args=[video.pk]))
+
+
+def test_the_preview_state_is_polled_until_ready(alice, hevc_clip):
+    video = uploaded(alice, hevc_clip)
+    state = preview_state(alice, video).json()
+    assert state["status"] == "making" and state["reason"] == "HEVC is not played by browsers"
+    assert MAKING in state["html"] and 'data-status="making"' in state["html"]
+    make_previews()
+    state = preview_state(alice, video).json()
+    assert state["status"] == "ready" and state["error"] == ""
+    assert "The player shows a playable H.264 copy" in state["html"] and MAKING not in state["html"]
+
+
+def test_the_preview_state_of_a_playable_source_is_null(alice, user):
+    state = preview_state(alice, make_video(user)).json()
+    assert state["status"] is None and state["html"].strip() == ""
+
+
+def test_another_users_preview_state_and_retry_are_404(alice, client, other_user, hevc_clip):
+    video = uploaded(alice, hevc_clip)
+    Video.objects.filter(pk=video.pk).update(preview_status=PreviewStatus.FAILED, preview_error="boom")
+    client.force_login(other_user)
+    assert preview_state(client, video).status_code == 404
+    assert client.post(reverse("analysis:make_preview_again", args=[video.pk])).status_code == 404
+    video.refresh_from_db()
+    assert video.preview_status == PreviewStatus.FAILED
+
+
+def failed_preview(client, hevc_clip) -> Video:
+    """An upload whose preview failed (its source unreadable when the job ran), the source then restored."""
+    video = uploaded(client, hevc_clip)
+    source = Path(video.file.path)
+    source.write_bytes(b"not a video any more")
+    make_previews()
+    video.refresh_from_db()
+    assert video.preview_status == PreviewStatus.FAILED
+    source.write_bytes(hevc_clip.read_bytes())
+    return video
+
+
+def test_a_failed_preview_is_made_again_from_the_page(alice, hevc_clip):
+    video = failed_preview(alice, hevc_clip)
+    again = reverse("analysis:make_preview_again", args=[video.pk])
+    assert f'action="{again}"' in page_of(alice, video)
+    assert alice.get(again).status_code == 405  # a POST only
+
+    response = alice.post(again, follow=True)
+    assert "A playable copy is being made again." in response.content.decode()
+    video.refresh_from_db()
+    assert video.preview_status == PreviewStatus.MAKING and video.preview_error == ""
+    assert django_rq.get_queue("copies").count == 1
+
+    # Refused while it is being made: no second job.
+    response = alice.post(again, follow=True)
+    assert "A playable copy is already being made." in response.content.decode()
+    assert django_rq.get_queue("copies").count == 1
+
+    make_previews()
+    video.refresh_from_db()
+    assert video.preview_status == PreviewStatus.READY, video.preview_error
+    assert f'action="{again}"' not in page_of(alice, video)
+    response = alice.post(again, follow=True)
+    assert "This video needs no new playable copy." in response.content.decode()
+
+
+def test_the_retry_needs_the_csrf_token(user, hevc_clip, alice):
+    video = failed_preview(alice, hevc_clip)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    assert browser.post(reverse("analysis:make_preview_again", args=[video.pk])).status_code == 403
+    video.refresh_from_db()
+    assert video.preview_status == PreviewStatus.FAILED
+
+
+def test_a_retried_preview_of_an_old_upload_is_not_reaped_as_stuck(alice, hevc_clip, settings):
+    video = failed_preview(alice, hevc_clip)
+    limit_s = settings.ANALYSIS_TIMEOUT_BASE_S + 2.4 * settings.ANALYSIS_TIMEOUT_PER_VIDEO_S
+    long_ago = video.created_at - timedelta(seconds=limit_s + settings.ANALYSIS_STALE_AFTER_S + 1)
+    Video.objects.filter(pk=video.pk).update(created_at=long_ago)
+    assert alice.post(reverse("analysis:make_preview_again", args=[video.pk])).status_code == 302
+    reap_lost_runs()
+    video.refresh_from_db()
+    assert video.preview_status == PreviewStatus.MAKING  # queued just now: within its time limit
+    assert django_rq.get_queue("copies").job_ids == [preview_job_id(video.pk)]
+
+
+def test_make_previews_queues_the_stored_videos_browsers_cannot_play(user, alice, hevc_clip, capsys):
+    """Videos stored before previews existed: their rows say nothing of a preview."""
+    hevc = make_video(user, "Old iPhone clip", source=hevc_clip, name="clip.mov")
+    plain = make_video(user, "Old mp4")
+    gone = make_video(user, "Source deleted", source=hevc_clip, name="gone.mov")
+    Video.objects.filter(pk=gone.pk).update(source_deleted_at=gone.created_at)
+    made = make_video(user, "Has one", source=hevc_clip, name="made.mov")
+    Video.objects.filter(pk=made.pk).update(preview_status=PreviewStatus.READY, preview="videos/x-preview.mp4")
+
+    call_command("make_previews", "--dry-run")
+    assert f"video {hevc.pk}: HEVC is not played by browsers, would be queued" in capsys.readouterr().out
+    assert not django_rq.get_queue("copies").count
+    assert Video.objects.get(pk=hevc.pk).preview_status == PreviewStatus.NOT_NEEDED
+
+    call_command("make_previews")
+    out = capsys.readouterr().out
+    assert f"video {hevc.pk}: HEVC is not played by browsers, queued" in out and "1 preview(s) queued." in out
+    assert django_rq.get_queue("copies").job_ids == [preview_job_id(hevc.pk)]
+    statuses = dict(Video.objects.values_list("pk", "preview_status"))
+    assert statuses[plain.pk] == PreviewStatus.NOT_NEEDED and statuses[gone.pk] == PreviewStatus.NOT_NEEDED
+    assert statuses[made.pk] == PreviewStatus.READY
+
+    make_previews()
+    hevc.refresh_from_db()
+    assert hevc.preview_status == PreviewStatus.READY and hevc.preview_reason == "HEVC is not played by browsers"
+    assert "The player shows a playable H.264 copy" in page_of(alice, hevc)
+    call_command("make_previews")  # again: nothing left to queue
+    assert "0 preview(s) queued." in capsys.readouterr().out
+
+
 # In the page: the player's picture, drawn into a small canvas; (its mean, its spread) of grey levels.
 PICTURE = """(() => { const v = document.getElementById('player'), c = document.createElement('canvas');
     c.width = 64; c.height = 36; const g = c.getContext('2d'); g.drawImage(v, 0, 0, 64, 36);
@@ -272,3 +393,23 @@ def test_the_results_page_of_an_hevc_upload_plays_a_picture_with_the_overlay(pag
     print(f"the HEVC original in chromium: {original}")
     assert original["width"] == 0 or original["error"] is not None
     assert errors == [] or all("original=1" in error for error in errors)
+
+
+def test_the_results_page_swaps_the_preview_in_when_it_is_made(page, live_server, alice, hevc_clip):
+    """Opened while the preview is being made: the page polls, and the player plays it without a reload."""
+    video = uploaded(alice, hevc_clip)
+    AnalysisRun.objects.filter(video=video).delete()
+    make_run(video, finished_at=video.created_at - timedelta(days=3))
+    errors = watch_for_errors(page)
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{reverse('analysis:results', args=[video.pk])}")
+    assert MAKING in page.inner_text("#preview-state")
+    page.evaluate("window.notReloaded = true")
+
+    make_previews()
+    wait_until(page, "document.getElementById('preview-state').dataset.status === 'ready'", timeout=15000)
+    assert "The player shows a playable H.264 copy" in page.inner_text("#preview-state")
+    wait_until(page, "document.getElementById('player').readyState >= 1", timeout=15000)
+    assert page.evaluate("document.getElementById('player').videoWidth") == 640
+    assert page.evaluate("window.notReloaded") is True
+    assert errors == [] or all("original=1" in error or "player=1" in error for error in errors)

@@ -9,7 +9,7 @@ from analysis.core.markers import MAX_LABEL
 from analysis.models import AnalysisRun, Marker, Person
 from analysis.pages.forms import MAX_MARKER_FILE_BYTES
 from videos.ids import MAX_ID
-from videos.models import Video
+from videos.models import PreviewStatus, Video
 
 from .uploads import DEFAULT_SAMPLE_FPS, SAMPLE_FPS_CHOICES
 
@@ -39,12 +39,24 @@ class ProgressSerializer(serializers.Serializer):
     sample_fps = serializers.FloatField(allow_null=True, help_text="Frames analysed per second; null: every frame")
 
 
+class PreviewSerializer(serializers.Serializer):
+    """The browser preview: an H.264 copy made of a source browsers cannot play (HEVC, ProRes, mkv...)."""
+
+    status = serializers.ChoiceField(
+        choices=[choice for choice in PreviewStatus.choices if choice[0]],
+        help_text="making, ready (the video's file/ streams it) or failed",
+    )
+    reason = serializers.CharField(help_text="Why browsers cannot play the source")
+    error = serializers.CharField(help_text="Why the preview could not be made; empty unless failed")
+
+
 class VideoSerializer(serializers.ModelSerializer):
     uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
     status = serializers.SerializerMethodField(help_text="The latest run's status; null before any run")
     status_label = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField(help_text="Why the latest run failed or was cancelled")
     progress = serializers.SerializerMethodField()
+    preview = serializers.SerializerMethodField(help_text="The browser preview; null when browsers play the source")
     has_results = serializers.SerializerMethodField(help_text="Whether results/ and results.csv answer (not 404)")
     url = serializers.SerializerMethodField()
     results_url = serializers.SerializerMethodField()
@@ -67,6 +79,7 @@ class VideoSerializer(serializers.ModelSerializer):
             "status_label",
             "error",
             "progress",
+            "preview",
             "has_results",
             "url",
             "results_url",
@@ -101,6 +114,14 @@ class VideoSerializer(serializers.ModelSerializer):
                 "eta_s": run.eta_s,
                 "sample_fps": run.sample_fps,
             }
+        ).data
+
+    @extend_schema_field(PreviewSerializer(allow_null=True))
+    def get_preview(self, video: Video) -> dict | None:
+        if not video.preview_status:
+            return None
+        return PreviewSerializer(
+            {"status": video.preview_status, "reason": video.preview_reason, "error": video.preview_error}
         ).data
 
     def get_has_results(self, video: Video) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from analysis.pages import blur_views, identity_views, marker_views, privacy_views
+from analysis.pages import blur_views, identity_views, marker_views, preview_views, privacy_views
 from analysis.pages import result_views as views
 
 app_name = "analysis"
@@ -19,6 +19,8 @@ urlpatterns = [
     path("<id:pk>/blurred/stream.mp4", blur_views.stream_copy, name="blurred_stream"),
     path("<id:pk>/blurred/played/", blur_views.copy_played, name="blurred_played"),
     path("<id:pk>/blurred/download.mp4", blur_views.download_copy, name="blurred_download"),
+    path("<id:pk>/preview/state.json", preview_views.preview_state, name="preview_state"),
+    path("<id:pk>/preview/again/", preview_views.make_preview_again, name="make_preview_again"),
     path("<id:pk>/reprocess/", views.reprocess_video, name="reprocess"),
     path("<id:pk>/persons/<id:person_id>/rename/", identity_views.rename_person, name="rename_person"),
     path("<id:pk>/persons/<id:person_id>/merge/", identity_views.merge_person, name="merge_person"),

@@ -26,7 +26,7 @@ from analysis.models import AnalysisRun, BlurredCopy
 from analysis.runs.blur_launch import blur_timeout_s, fail_copy
 from analysis.runs.launch import start_waiting_runs
 from analysis.runs.lifecycle import fail_run
-from analysis.runs.preview_launch import fail_preview
+from analysis.runs.preview_launch import fail_preview, preview_queued_at
 from videos.models import PreviewStatus, Video
 
 log = logging.getLogger(__name__)
@@ -109,11 +109,15 @@ def fail_stuck_blurs() -> int:
 
 def fail_stuck_previews() -> int:
     """Fail the browser previews still being made well past their job's time limit, as fail_stuck_blurs
-    does for copies (the same queue, the same limit, counted from the upload)."""
+    does for copies (the same queue, the same limit, counted from the upload, or from a retry's queueing:
+    a preview made again long after the upload is not stuck)."""
     now = timezone.now()
     failed = 0
     for video in Video.objects.filter(preview_status=PreviewStatus.MAKING):
         limit = timedelta(seconds=blur_timeout_s(video) + settings.ANALYSIS_STALE_AFTER_S)
-        if video.created_at < now - limit and fail_preview(video.pk, PREVIEW_STUCK):
+        if video.created_at >= now - limit:
+            continue
+        queued_at = preview_queued_at(video.pk)
+        if (queued_at is None or queued_at < now - limit) and fail_preview(video.pk, PREVIEW_STUCK):
             failed += 1
     return failed
