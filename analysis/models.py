@@ -172,6 +172,14 @@ class Sample(models.Model):
     # up. Empty for samples from before poses were measured.
     yaw = models.FloatField(null=True, blank=True)
     pitch = models.FloatField(null=True, blank=True)
+    # The facial measures (core/face_measures.py, docs/facial-states.md), from the 68 landmarks. Empty for a
+    # face too small for landmarks and for samples from before they were measured.
+    ear_left = models.FloatField(null=True, blank=True, help_text="the person's left eye's aspect ratio")
+    ear_right = models.FloatField(null=True, blank=True, help_text="the person's right eye's aspect ratio")
+    mouth_open = models.FloatField(null=True, blank=True, help_text="inner-lip gap / inner-mouth width")
+    brow_height = models.FloatField(null=True, blank=True, help_text="brows above the eye line, in eye distances")
+    brow_inner = models.FloatField(null=True, blank=True, help_text="inner brow ends apart, in eye distances")
+    smile = models.FloatField(null=True, blank=True, help_text="lip-corner stretch + lift, in eye distances")
 
     class Meta:
         ordering = ["person", "t"]

@@ -20,15 +20,19 @@ IMAGES = DATA_DIR / "images"
 # The export document's shape, shared by the command's and the download's tests.
 CSV_HEADER = (
     "person_id,person_name,t,frame,x,y,w,h,angry,disgust,fear,happy,sad,surprise,neutral,quality,dominant,marker,"
-    "yaw,pitch"
+    "yaw,pitch,ear_left,ear_right,mouth_open,brow_height,brow_inner,smile"
 )
 EXPORT_KEYS = {"contents", "valence_scale", "video", "analysis", "emotions", "markers", "persons"}
 EXPORT_ANALYSIS_KEYS = {"status", "sample_fps", "frames_analyzed", "detector", "model", "started_at", "finished_at"}
 EXPORT_PERSON_KEYS = {"id", "name", "first_s", "last_s", "dominant", "shares", "mean", "valence", "attention"}
 EXPORT_PERSON_KEYS |= {"looking_down", "samples"}
 EXPORT_SAMPLE_KEYS = {"t", "frame", "box", "p", "q", "yaw", "pitch"}
+EXPORT_SAMPLE_KEYS |= {"ear_left", "ear_right", "mouth_open", "brow_height", "brow_inner", "smile"}
 # Person 1's head poses in `analysed`: the third sample is turned away (yaw 40 > ATTENTION_MAX_DEG's 30).
 ATTENTION_POSES = [(0.0, 0.0), (5.0, -3.0), (40.0, 0.0), (2.0, 2.0), (-3.0, 1.0), (0.0, 5.0)]
+# Person 1's facial measures (ear_left ... smile); the fourth face was too small for landmarks.
+FACE_MEASURES = [(0.3, 0.29, 0.05 * i, 0.35, 0.42, 0.9 + 0.1 * i) for i in range(6)]
+FACE_MEASURES[3] = None
 
 
 def pytest_configure(config):
@@ -170,7 +174,8 @@ def analysed(user):
     """A video with a succeeded run: person 1 (happy, 6 samples) and person 2 (sad, 5 samples).
 
     Each has at least as many samples as the 1 s smoothing window (5 at 5 fps). Person 1's samples have
-    head poses (ATTENTION_POSES: 5 of 6 facing the camera); person 2's have none, as in older runs.
+    head poses (ATTENTION_POSES: 5 of 6 facing the camera) and facial measures (FACE_MEASURES); person 2's
+    have neither, as in older runs.
     """
     from analysis.core.emotions import EMOTIONS
 
@@ -180,5 +185,6 @@ def analysed(user):
     run = make_run(video, persons_count=2, faces_count=7)
     # Person 2 is created first: everything must follow the person numbers, not row ids.
     second = add_person(run, 2, EMOTIONS.index("sad"), [1.2, 1.4, 1.6, 1.8, 2.0], box=(300, 40, 60, 60))
-    first = add_person(run, 1, EMOTIONS.index("happy"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], poses=ATTENTION_POSES)
+    times = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    first = add_person(run, 1, EMOTIONS.index("happy"), times, poses=ATTENTION_POSES, measures=FACE_MEASURES)
     return video, run, [first, second]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from rq import SimpleWorker
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.face_measures import MEASURE_NAMES
 from analysis.models import AnalysisRun, Person, Sample
 from analysis.results.timeline_store import summary_fields
 from videos.models import Video
@@ -69,10 +70,13 @@ def add_person(
     times: list[float],
     box=(10, 20, 30, 40),
     poses: list[tuple[float, float]] | None = None,
+    measures: list[tuple[float, ...] | None] | None = None,
 ) -> Person:
-    """A person and their samples; `poses`: each sample's (yaw, pitch), or none measured (older runs)."""
+    """A person and their samples; `poses`: each sample's (yaw, pitch), or none measured (older runs);
+    `measures`: each sample's six facial measures (face_measures.MEASURE_NAMES' order) or None."""
     rows = [probabilities(i, favourite) for i in range(len(times))]
     poses = poses or [(None, None)] * len(times)
+    measures = measures or [None] * len(times)
     person = Person.objects.create(
         run=run,
         track_key=number * 10,
@@ -96,8 +100,9 @@ def add_person(
                 yaw=yaw,
                 pitch=pitch,
                 **dict(zip(EMOTIONS, p)),
+                **dict(zip(MEASURE_NAMES, m or (None,) * len(MEASURE_NAMES))),
             )
-            for i, (t, p, (yaw, pitch)) in enumerate(zip(times, rows, poses, strict=True))
+            for i, (t, p, (yaw, pitch), m) in enumerate(zip(times, rows, poses, measures, strict=True))
         ],
         batch_size=1000,
     )

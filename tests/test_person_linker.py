@@ -3,6 +3,7 @@
 import numpy as np
 
 from analysis.core.face_detection import iou
+from analysis.core.face_measures import FaceMeasures
 from analysis.core.person_linker import PersonLinker
 from analysis.core.segment_analyzer import SegmentResult, Tracklet
 from analysis.core.video_source import Segment
@@ -12,6 +13,7 @@ ALICE = rng.normal(size=128)
 ALICE /= np.linalg.norm(ALICE)
 BOB = rng.normal(size=128)
 BOB /= np.linalg.norm(BOB)
+MEASURES = FaceMeasures(ear_left=0.3, ear_right=0.28, mouth_open=0.1, brow_height=0.35, brow_inner=0.4, smile=0.9)
 HAPPY = np.array([0, 0, 0, 1, 0, 0, 0], dtype=np.float32)
 SAD = np.array([0, 0, 0, 0, 1, 0, 0], dtype=np.float32)
 STEP = 0.2
@@ -27,6 +29,7 @@ def tracklet(local_id, start, count, box=(100, 100, 80, 80), encoding=ALICE, pro
         probabilities=[probabilities] * count,
         qualities=[0.8] * count,
         poses=[(5.0, -3.0)] * count,
+        measures=[MEASURES] * (count - 1) + [None],  # the last one too small for landmarks
         encodings=[encoding + rng.normal(scale=0.02, size=128) for _ in range(encodings)],
         thumbnail_jpeg=b"jpg",
         thumbnail_area=box[2] * box[3],
@@ -110,6 +113,7 @@ def test_linked_faces_carry_probabilities_and_quality():
     faces = PersonLinker().add_segment(segment(0, 0, 2, tracklet(1, 0.0, 3, probabilities=SAD)))
     assert len(faces) == 3
     assert all(face.face.quality == 0.8 and face.face.probabilities[4] == 1.0 for face in faces)
+    assert [face.face.measures for face in faces] == [MEASURES, MEASURES, None]
 
 
 def test_faces_carry_their_head_pose_and_persons_their_mean_encoding():

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
+from analysis.core import face_measures
 from analysis.core.emotions import EMOTIONS
 from analysis.core.executors import LocalExecutor
+from analysis.core.face_measures import MEASURE_NAMES
 from analysis.core.head_pose import head_pose
 from analysis.core.pipeline import analyze_video
 from analysis.core.result_formats import CollectingSink
@@ -75,6 +77,49 @@ def test_yunet_faces_take_their_pose_from_the_five_points_on_ray_as_in_one_proce
     (on_ray,) = results["single_face.mp4"].persons
     local_poses = [(s["yaw"], s["pitch"]) for s in local["samples"]]
     assert local_poses == [(s["yaw"], s["pitch"]) for s in on_ray["samples"]]
+
+
+# docs/clip-labels.csv: single_face.mp4's man is calm over 0.0-0.6 s and smiles broadly over 0.8-2.2 s.
+CALM_S, SMILING_S = (0.0, 0.6), (0.8, 2.2)
+
+
+def measure_between(person: dict, name: str, stretch: tuple[float, float]) -> np.ndarray:
+    return np.array([s[name] for s in person["samples"] if stretch[0] <= s["t"] <= stretch[1]], dtype=float)
+
+
+def test_every_face_sample_has_its_six_facial_measures(results):
+    for clip in ("single_face.mp4", "WolfgangLanger_Pexels.mp4"):
+        (person,) = results[clip].persons
+        assert all(s[name] is not None for s in person["samples"] for name in MEASURE_NAMES), clip
+    (man,) = results["single_face.mp4"].persons
+    values = {name: np.array([s[name] for s in man["samples"]]) for name in MEASURE_NAMES}
+    # He looks into the camera with his eyes open throughout (docs/facial-states.md's typical ranges).
+    assert 0.2 < values["ear_left"].min() and values["ear_left"].max() < 0.5
+    assert 0.2 < values["ear_right"].min() and values["ear_right"].max() < 0.5
+    assert 0.0 <= values["mouth_open"].min() and values["mouth_open"].max() < 0.6
+    assert 0.25 < values["brow_height"].min() and values["brow_height"].max() < 0.6
+    assert 0.25 < values["brow_inner"].min() and values["brow_inner"].max() < 0.6
+    assert 0.6 < values["smile"].min() and values["smile"].max() < 1.6
+
+
+def test_the_smile_measure_is_higher_in_the_labelled_smiling_stretch_than_in_the_calm_one(results):
+    (man,) = results["single_face.mp4"].persons
+    calm, smiling = measure_between(man, "smile", CALM_S), measure_between(man, "smile", SMILING_S)
+    assert len(calm) >= 3 and len(smiling) >= 6
+    assert smiling.min() > calm.max()
+    assert np.median(smiling) - np.median(calm) > 0.15  # facial_states.SMILING: the smiling state's margin
+    # His broad smile shows his teeth: the lips part.
+    assert np.median(measure_between(man, "mouth_open", SMILING_S)) > np.median(
+        measure_between(man, "mouth_open", CALM_S)
+    )
+
+
+def test_a_face_smaller_than_the_landmarks_minimum_gets_no_measures(monkeypatch):
+    monkeypatch.setattr(face_measures, "MIN_FACE_PX", 10_000)  # every face of the clip is smaller
+    (person,) = run(LocalExecutor(AnalyzerConfig(threads=1)), "single_face.mp4").persons
+    assert len(person["samples"]) == 12
+    assert all(s[name] is None for s in person["samples"] for name in MEASURE_NAMES)
+    assert all(s["yaw"] is not None for s in person["samples"])  # the rest of the sample is still there
 
 
 def test_no_face_completes_with_zero_persons(results):

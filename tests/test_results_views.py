@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.face_measures import MEASURE_NAMES
 from analysis.core.group_mood import TIME_GRID
 from analysis.core.valence import SCALE as VALENCE_SCALE
 from analysis.core.video_figures import DEFINITION as FIGURES
@@ -30,6 +31,7 @@ from .conftest import (
     EXPORT_KEYS,
     EXPORT_PERSON_KEYS,
     EXPORT_SAMPLE_KEYS,
+    FACE_MEASURES,
     VIDEOS,
 )
 from .factories import add_person, charts_data, make_run, make_video
@@ -510,6 +512,21 @@ def test_exports_carry_each_samples_head_pose_and_each_persons_attention_and_val
     rows = [dict(zip(table[0], row)) for row in table[1:]]
     assert [(float(r["yaw"]), float(r["pitch"])) for r in rows if r["person_id"] == "1"] == ATTENTION_POSES
     assert {(r["yaw"], r["pitch"]) for r in rows if r["person_id"] == "2"} == {("", "")}
+
+
+def test_exports_carry_each_samples_facial_measures_and_nulls_where_not_measured(alice, analysed):
+    video, _run, _persons = analysed
+    one, two = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)["persons"]
+    assert [None if s["smile"] is None else tuple(s[name] for name in MEASURE_NAMES) for s in one["samples"]] == [
+        None if m is None else tuple(round(v, 4) for v in m) for m in FACE_MEASURES
+    ]
+    assert all(s[name] is None for s in two["samples"] for name in MEASURE_NAMES)
+    table = csv_table(alice.get(reverse("analysis:export_csv", args=[video.pk])))
+    assert table[0][-6:] == list(MEASURE_NAMES)
+    rows = [dict(zip(table[0], row)) for row in table[1:]]
+    first = [tuple(row[name] for name in MEASURE_NAMES) for row in rows if row["person_id"] == "1"]
+    assert first == [("",) * 6 if m is None else tuple(str(round(v, 4)) for v in m) for m in FACE_MEASURES]
+    assert {row["smile"] for row in rows if row["person_id"] == "2"} == {""}
 
 
 def test_the_person_card_and_the_room_chart_show_attention(alice, analysed):

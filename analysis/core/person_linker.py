@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .face_detection import Box, iou
+from .face_measures import FaceMeasures
 from .segment_analyzer import SegmentResult, Tracklet
 
 
@@ -74,6 +75,7 @@ class FaceSample:
     quality: float = 1.0  # face_quality.py
     yaw: float | None = None  # head_pose.py, degrees; None where not measured
     pitch: float | None = None
+    measures: FaceMeasures | None = None  # face_measures.py; None: too small, or not measured
 
 
 @dataclass
@@ -151,15 +153,16 @@ class PersonLinker:
                     track_key=key,
                     t=t,
                     frame=frame,
-                    face=FaceSample(box=box, probabilities=p, quality=q, yaw=pose[0], pitch=pose[1]),
+                    face=FaceSample(box=box, probabilities=p, quality=q, yaw=pose[0], pitch=pose[1], measures=m),
                 )
-                for t, frame, box, p, q, pose in zip(
+                for t, frame, box, p, q, pose, m in zip(
                     tracklet.times,
                     tracklet.frames,
                     tracklet.boxes,
                     tracklet.probabilities,
                     tracklet.qualities,
                     tracklet.poses,
+                    tracklet.measures,
                     strict=True,
                 )
             ]

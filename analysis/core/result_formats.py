@@ -8,14 +8,16 @@ import numpy as np
 
 from .emotion_summary import summarize
 from .emotions import EMOTIONS, dominant
+from .face_measures import MEASURE_NAMES, rounded
 from .head_pose import DEFAULT_MAX_DEG, attention_share
 from .person_linker import LinkedFace, PersonSummary
 from .valence import SCALE as VALENCE_SCALE
 
 # Each row is one raw sample of a person (their number and the name given to them, "" if none): its own
 # probabilities, its face quality, its own top emotion, the label of the last event marker at or before it,
-# and its head pose in degrees (head_pose.py; empty where not measured). The pose came last, so it is
-# appended: readers that count columns still find the others where they were.
+# and its head pose in degrees (head_pose.py; empty where not measured), then its six facial measures
+# (face_measures.py; empty for a face too small for landmarks and in runs from before them). New columns
+# are appended: readers that count columns still find the others where they were.
 CSV_HEADER = [
     "person_id",
     "person_name",
@@ -31,6 +33,7 @@ CSV_HEADER = [
     "marker",
     "yaw",
     "pitch",
+    *MEASURE_NAMES,
 ]
 
 
@@ -55,7 +58,9 @@ def sample_dict(
     quality: float,
     yaw: float | None = None,
     pitch: float | None = None,
+    measures: Sequence[float | None] | None = None,
 ) -> dict:
+    """One sample of the export; the facial measures' keys are always there (null: not measured)."""
     sample = {
         "t": round(float(t), 4),
         "frame": int(frame),
@@ -64,6 +69,7 @@ def sample_dict(
         "q": round(float(quality), 3),
         "yaw": _angle(yaw),
         "pitch": _angle(pitch),
+        **rounded(measures),
     }
     if box is None:  # an export without boxes: the key is absent, not null
         del sample["box"]
@@ -145,6 +151,7 @@ def csv_rows(persons: Iterable[dict], markers: Sequence[dict] = (), boxes: bool 
                 label,
                 "" if s["yaw"] is None else s["yaw"],
                 "" if s["pitch"] is None else s["pitch"],
+                *("" if s[name] is None else s[name] for name in MEASURE_NAMES),
             ]
 
 
@@ -161,7 +168,16 @@ class CollectingSink:
         for linked in faces:
             face = linked.face
             self._by_track[linked.track_key].append(
-                sample_dict(linked.t, linked.frame, face.box, face.probabilities, face.quality, face.yaw, face.pitch)
+                sample_dict(
+                    linked.t,
+                    linked.frame,
+                    face.box,
+                    face.probabilities,
+                    face.quality,
+                    face.yaw,
+                    face.pitch,
+                    face.measures,
+                )
             )
 
     def progress(self, done: int, total: int, elapsed_s: float) -> None:

@@ -12,6 +12,8 @@ import numpy as np
 
 from .emotion_classifier import DEFAULT_MODEL, EmotionClassifier, crop_face, model_spec
 from .face_detection import DetectorConfig, FaceDetector, affinity, iou, motion_reach, whole_frame_is_cheaper
+from .face_landmarks import DlibLandmarks68
+from .face_measures import FaceMeasures, face_measures, measurable
 from .face_models import Box, Detection, FaceEncoder
 from .face_quality import face_quality
 from .face_tracking import FaceTracker, TrackedFace, TrackingConfig
@@ -56,6 +58,7 @@ class Tracklet:
     probabilities: list[np.ndarray] = field(default_factory=list)  # (7,) float32 each, EMOTIONS order
     qualities: list[float] = field(default_factory=list)  # face_quality.py, one per sample
     poses: list[tuple[float, float]] = field(default_factory=list)  # yaw, pitch (head_pose.py), one per sample
+    measures: list[FaceMeasures | None] = field(default_factory=list)  # face_measures.py; None: face too small
     encodings: list[np.ndarray] = field(default_factory=list)  # (128,) float32 each
     thumbnail_jpeg: bytes = field(default=b"", repr=False)
     thumbnail_area: int = 0
@@ -140,8 +143,15 @@ class SegmentAnalyzer:
         self.detector = FaceDetector(config.detector)
         self.encoder = FaceEncoder(threads=config.threads)
         self.classifier = EmotionClassifier(model_spec(config.emotion_model), threads=config.threads)
+        self._landmarks68: DlibLandmarks68 | None = None
         if config.threads is not None:
             cv2.setNumThreads(config.threads)  # for the whole process: an analyser owns its process
+
+    def landmarks68(self, image: np.ndarray, box: Box) -> np.ndarray:
+        # Loaded at the first face (reading its 100 MB takes ~2 s): a video without faces never pays for it.
+        if self._landmarks68 is None:
+            self._landmarks68 = DlibLandmarks68()
+        return self._landmarks68(image, box)
 
     def analyze(self, request: SegmentRequest) -> SegmentResult:
         segment = request.segment
@@ -241,6 +251,9 @@ class _SegmentRun:
         tracklet.qualities.append(face_quality(crop[0], box[3], points))
         # From the same points, while they are at hand; YuNet's five read a bowed head right (head_pose.py).
         tracklet.poses.append(head_pose(points, landmarks5))
+        # The 68 landmarks on every face-sample's own box (a carried box included: moving last sample's
+        # points would hide a blink); the predictor reads intensities, so the gray frame serves.
+        tracklet.measures.append(face_measures(self.analyzer.landmarks68(gray, box)) if measurable(box) else None)
         self.pending_tracklets.append(tracklet)
         self.pending_crops.append(crop)
 
@@ -301,3 +314,4 @@ def _sort_by_time(tracklet: Tracklet) -> None:
     tracklet.probabilities = [tracklet.probabilities[i] for i in order]
     tracklet.qualities = [tracklet.qualities[i] for i in order]
     tracklet.poses = [tracklet.poses[i] for i in order]
+    tracklet.measures = [tracklet.measures[i] for i in order]

@@ -3,6 +3,7 @@
 from collections.abc import Iterator, Mapping
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.face_measures import MEASURE_NAMES
 from analysis.core.result_formats import csv_rows, export_document, person_dict, sample_dict
 from analysis.models import AnalysisRun, Person
 from videos.models import Video
@@ -45,11 +46,21 @@ def wants_boxes(query: Mapping[str, str]) -> bool:
 
 def person_samples(person: Person, boxes: bool = True) -> Iterator[dict]:
     # Without boxes, x, y, w, h are not even read.
-    fields = ("t", "frame", "quality", "yaw", "pitch", *EMOTIONS, *(("x", "y", "w", "h") if boxes else ()))
+    fields = (
+        "t",
+        "frame",
+        "quality",
+        "yaw",
+        "pitch",
+        *EMOTIONS,
+        *MEASURE_NAMES,
+        *(("x", "y", "w", "h") if boxes else ()),
+    )
     rows = person.samples.order_by("t").values_list(*fields)
+    measured = len(EMOTIONS) + len(MEASURE_NAMES)
     for t, frame, quality, yaw, pitch, *rest in rows.iterator(chunk_size=2000):
-        probabilities, box = rest[: len(EMOTIONS)], rest[len(EMOTIONS) :]
-        yield sample_dict(t, frame, box if boxes else None, probabilities, quality, yaw, pitch)
+        probabilities, measures, box = rest[: len(EMOTIONS)], rest[len(EMOTIONS) : measured], rest[measured:]
+        yield sample_dict(t, frame, box if boxes else None, probabilities, quality, yaw, pitch, measures)
 
 
 def persons_dicts(run: AnalysisRun, boxes: bool = True) -> Iterator[dict]:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.face_measures import MEASURE_NAMES
 from analysis.core.person_linker import LinkedFace, PersonSummary
 from analysis.core.time_left import ProgressReport, measured_speed
 from analysis.models import AnalysisRun, Person, RunCancelled, Sample
@@ -33,6 +34,8 @@ class DatabaseSink:
         for linked in faces:
             x, y, w, h = linked.face.box
             probabilities = {name: float(p) for name, p in zip(EMOTIONS, linked.face.probabilities)}
+            measures = linked.face.measures
+            facial = dict.fromkeys(MEASURE_NAMES) if measures is None else measures._asdict()
             rows.append(
                 Sample(
                     person_id=self._person_id(linked.track_key),
@@ -46,6 +49,7 @@ class DatabaseSink:
                     yaw=linked.face.yaw,
                     pitch=linked.face.pitch,
                     **probabilities,
+                    **facial,
                 )
             )
         Sample.objects.bulk_create(rows, batch_size=1000)
