@@ -128,6 +128,9 @@ class Person(models.Model):
     calm_from_s = models.FloatField(null=True, blank=True)
     calm_to_s = models.FloatField(null=True, blank=True)
     attention = models.FloatField(null=True, blank=True)
+    # Their facial states summed up (core/facial_summary.py: eyes closed, blinks, talking, smiling, brows);
+    # null where not measured (runs from before the facial measures, or faces too small).
+    facial = models.JSONField(null=True, blank=True)
     # The mean identity encoding (128 float32): studies suggest the same participant across videos.
     encoding = models.BinaryField(blank=True, default=b"")
 

@@ -25,7 +25,7 @@ CSV_HEADER = (
 EXPORT_KEYS = {"contents", "valence_scale", "video", "analysis", "emotions", "markers", "persons"}
 EXPORT_ANALYSIS_KEYS = {"status", "sample_fps", "frames_analyzed", "detector", "model", "started_at", "finished_at"}
 EXPORT_PERSON_KEYS = {"id", "name", "first_s", "last_s", "dominant", "shares", "mean", "valence", "attention"}
-EXPORT_PERSON_KEYS |= {"looking_down", "samples"}
+EXPORT_PERSON_KEYS |= {"looking_down", "facial", "samples"}
 EXPORT_SAMPLE_KEYS = {"t", "frame", "box", "p", "q", "yaw", "pitch"}
 EXPORT_SAMPLE_KEYS |= {"ear_left", "ear_right", "mouth_open", "brow_height", "brow_inner", "smile"}
 # Person 1's head poses in `analysed`: the third sample is turned away (yaw 40 > ATTENTION_MAX_DEG's 30).

@@ -654,7 +654,7 @@ def test_marker_writes_with_the_session_need_csrf(user, analysed):
 
 
 PERSON_KEYS = {"number", "name", "label", "hidden", "first_s", "last_s", "sample_count", "dominant", "shares", "mean"}
-PERSON_KEYS |= {"valence", "calm_from_s", "calm_to_s", "looking_down", "attention"}
+PERSON_KEYS |= {"valence", "calm_from_s", "calm_to_s", "looking_down", "attention", "facial"}
 
 
 def test_persons_of_the_shown_results(api, analysed):
@@ -680,6 +680,7 @@ def test_persons_of_the_shown_results(api, analysed):
         "calm_to_s": None,
         "looking_down": one.looking_down,
         "attention": pytest.approx(5 / 6, abs=1e-4),  # the third of ATTENTION_POSES is turned away
+        "facial": None,  # these samples have no facial measures (tests/test_facial_summary.py has some)
     }
     assert set(first["shares"]) == set(first["mean"]) == set(EMOTIONS)
     assert (second["number"], second["dominant"], second["sample_count"]) == (2, "sad", 5)
@@ -694,6 +695,7 @@ def test_persons_of_the_shown_results(api, analysed):
         )
         assert (person["first_s"], person["last_s"]) == (exported["first_s"], exported["last_s"])
         assert (person["valence"], person["attention"]) == (exported["valence"], exported["attention"])
+        assert person["facial"] == exported["facial"]
     assert [(s["yaw"], s["pitch"]) for s in document["persons"][0]["samples"]] == ATTENTION_POSES
 
 

@@ -17,7 +17,7 @@ def test_an_old_database_with_stored_runs_migrates_forward(user):
     add_person(run, 1, 3, [0.0, 0.2, 0.4, 0.6, 0.8])
     run_timeline(run)  # stored, then made stale: a run from before the current scales
     RunTimeline.objects.filter(run=run).update(summary={})
-    call_command("migrate", "analysis", "0009", verbosity=0)  # the columns of 0010 and 0011 go
+    call_command("migrate", "analysis", "0009", verbosity=0)  # the columns of 0010-0012 go
     try:
         call_command("migrate", verbosity=0)
     finally:

@@ -201,6 +201,21 @@ class MarkerImportSerializer(serializers.Serializer):
 # Persons of the shown results (identity review)
 
 
+class FacialStatesSerializer(serializers.Serializer):
+    """A person's facial states over the video (docs/facial-states.md), each against their own usual face."""
+
+    measured = serializers.FloatField(help_text="Share of samples with facial measures (others: face under 40 px)")
+    eyes_closed = serializers.FloatField(help_text="Share of measured samples with both eyes closed")
+    long_closures = serializers.IntegerField(help_text="Eye closures of 1 s or more")
+    blink_rate = serializers.FloatField(
+        allow_null=True, help_text="Blinks a minute while the face was seen; null: sampled under 10 fps"
+    )
+    talking = serializers.FloatField(help_text="Share of measured samples whose mouth moved like speech")
+    smiling = serializers.FloatField(help_text="Share with the smile measure 0.15 over their median")
+    brows_raised = serializers.FloatField(help_text="Share with the brows raised against their median")
+    brows_lowered = serializers.FloatField(help_text="Share with the brows lowered or pulled together")
+
+
 class PersonSerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True, help_text='"Ada (person 1)", or "Person 1" without a name')
     dominant = serializers.CharField(read_only=True, help_text="The emotion leading most samples")
@@ -229,6 +244,9 @@ class PersonSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Share of samples facing the camera (yaw and pitch within ATTENTION_MAX_DEG); null: no pose",
     )
+    facial = FacialStatesSerializer(
+        read_only=True, allow_null=True, help_text="The facial states summed up; null: not measured"
+    )
 
     class Meta:
         model = Person
@@ -248,6 +266,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "calm_to_s",
             "looking_down",
             "attention",
+            "facial",
         ]
         read_only_fields = fields
 

@@ -9,6 +9,7 @@ import numpy as np
 from .emotion_summary import summarize
 from .emotions import EMOTIONS, dominant
 from .face_measures import MEASURE_NAMES, rounded
+from .facial_summary import summary_of_samples
 from .head_pose import DEFAULT_MAX_DEG, attention_share
 from .person_linker import LinkedFace, PersonSummary
 from .valence import SCALE as VALENCE_SCALE
@@ -86,8 +87,9 @@ def person_dict(
     calm_stretch: tuple[float, float] | None = None,
 ) -> dict:
     """A person with their summary (emotion_summary.py, from the smoothed, quality-weighted samples), their
-    mean valence (against `calm_stretch` when the user chose one), and `attention`: their share of samples
-    facing the camera (None: no pose known)."""
+    mean valence (against `calm_stretch` when the user chose one), `attention`: their share of samples
+    facing the camera (None: no pose known), and `facial`: their facial states summed up (facial_summary.py;
+    None: not measured)."""
     summary = summarize(
         np.array([s["t"] for s in samples]),
         np.array([s["p"] for s in samples]).reshape(-1, len(EMOTIONS)),
@@ -106,6 +108,7 @@ def person_dict(
         "valence": summary.valence,
         "looking_down": summary.looking_down,
         "attention": None if attention is None else round(float(attention), 4),
+        "facial": summary_of_samples(samples),
         "samples": samples,
     }
 

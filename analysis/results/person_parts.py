@@ -15,6 +15,8 @@ from django.conf import settings
 
 from analysis.core.emotion_summary import EmotionSummary, summarize
 from analysis.core.emotions import EMOTIONS
+from analysis.core.face_measures import MEASURE_NAMES
+from analysis.core.facial_summary import facial_summary
 from analysis.core.group_mood import PersonSeries, binned, binned_facing
 from analysis.core.head_pose import attention_share, facing
 from analysis.core.valence import mood_weights
@@ -22,13 +24,14 @@ from analysis.core.video_figures import facing_count
 from analysis.models import Person, RunTimeline, Sample
 
 
-def sample_table(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Times, probabilities (N, 7), face qualities, yaws and pitches (NaN where not measured) of a person's
-    samples, in time order."""
+def sample_table(person_id: int) -> tuple[np.ndarray, ...]:
+    """Times, probabilities (N, 7), face qualities, yaws, pitches and facial measures (N, 6) of a person's
+    samples, in time order; NaN where not measured."""
     rows = Sample.objects.filter(person_id=person_id).order_by("t")
-    rows = rows.values_list("t", "quality", "yaw", "pitch", *EMOTIONS)
-    rows = np.array(rows, dtype=float).reshape(-1, 4 + len(EMOTIONS))  # None (no pose) becomes NaN
-    return rows[:, 0], rows[:, 4:], rows[:, 1], rows[:, 2], rows[:, 3]
+    rows = rows.values_list("t", "quality", "yaw", "pitch", *EMOTIONS, *MEASURE_NAMES)
+    rows = np.array(rows, dtype=float).reshape(-1, 4 + len(EMOTIONS) + len(MEASURE_NAMES))  # None: NaN
+    measured = 4 + len(EMOTIONS)
+    return rows[:, 0], rows[:, 4:measured], rows[:, 1], rows[:, 2], rows[:, 3], rows[:, measured:]
 
 
 def facing_samples(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
@@ -88,13 +91,14 @@ class PersonTable:
     quality: np.ndarray
     yaw: np.ndarray
     pitch: np.ndarray
+    measures: np.ndarray  # (N, 6) face_measures.MEASURE_NAMES' order
     summary: EmotionSummary
 
     @classmethod
     def read(cls, person: Person) -> "PersonTable":
-        t, probabilities, quality, yaw, pitch = sample_table(person.pk)
+        t, probabilities, quality, yaw, pitch, measures = sample_table(person.pk)
         summary = summarize(t, probabilities, quality, pitch, person.calm_stretch)
-        return cls(person, t, probabilities, quality, yaw, pitch, summary)
+        return cls(person, t, probabilities, quality, yaw, pitch, measures, summary)
 
     @property
     def last_s(self) -> float:
@@ -125,4 +129,5 @@ class PersonTable:
             "valence": self.summary.valence,
             "looking_down": self.summary.looking_down,
             "attention": attention_share(self.yaw, self.pitch, settings.ATTENTION_MAX_DEG),
+            "facial": facial_summary(self.t, self.measures),
         }

@@ -19,11 +19,13 @@ def sample_arrays(person_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def summary_fields(person_id: int) -> dict:
-    """The person's dominant emotion, shares, mean, valence, looking-down share and attention, from their
-    samples as stored."""
+    """The person's dominant emotion, shares, mean, valence, looking-down share, attention and facial
+    states, from their samples as stored."""
     person = Person.objects.only("pk", "number", "calm_from_s", "calm_to_s").get(pk=person_id)
     fields = PersonTable.read(person).person_fields()
-    return {name: fields[name] for name in ("dominant", "shares", "mean", "valence", "looking_down", "attention")}
+    return {
+        name: fields[name] for name in ("dominant", "shares", "mean", "valence", "looking_down", "attention", "facial")
+    }
 
 
 def figures_summary(parts: list[PersonPart], mood: GroupMood) -> dict:

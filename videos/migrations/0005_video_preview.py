@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
         ("videos", "0004_accessevent_owner"),
     ]
     # analysis 0012 recomputes stored runs with the app's own models, which select their videos' columns.
-    run_before = [("analysis", "0012_recompute_stored_runs")]
+    run_before = [("analysis", "0013_recompute_stored_runs")]
 
     operations = [
         migrations.AddField(

@@ -5,10 +5,15 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analysis", "0012_recompute_stored_runs"),
+        ("analysis", "0011_run_progress_and_finish_notice"),
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="person",
+            name="facial",
+            field=models.JSONField(blank=True, null=True),
+        ),
         migrations.AddField(
             model_name="sample",
             name="brow_height",

@@ -3,7 +3,7 @@
 
 It uses the app's own code, not historical models: the figures must be the ones the app computes now.
 So it runs last, when the tables have every column the app's models select; a later migration that
-adds a column to AnalysisRun, Person or Video must come before a step like this one, not after it."""
+adds a column to AnalysisRun, Person, Sample or Video must come before a step like this one, not after it."""
 
 from django.db import migrations
 
@@ -19,7 +19,7 @@ def recompute_stored_runs(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analysis", "0011_run_progress_and_finish_notice"),
+        ("analysis", "0012_facial_measures"),
     ]
 
     operations = [migrations.RunPython(recompute_stored_runs, migrations.RunPython.noop)]

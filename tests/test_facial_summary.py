@@ -1,0 +1,108 @@
+"""A person's facial states summed up (core/facial_summary.py): on synthetic series whose states are known,
+then as the person card, the exports and the API give them."""
+
+import json
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from analysis.core.face_measures import MEASURE_NAMES
+from analysis.core.facial_summary import SUMMARY_KEYS, facial_summary, summary_of_samples
+from analysis.models import Person
+
+OPEN_EAR, CLOSED_EAR = 0.30, 0.08
+CALM = {"mouth_open": 0.03, "brow_height": 0.40, "brow_inner": 0.45, "smile": 0.90}
+
+
+def series(fps: float, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """A calm face with open eyes, `fps` samples a second: times and (N, 6) measures."""
+    t = np.arange(0.0, seconds, 1.0 / fps)
+    measures = np.empty((len(t), len(MEASURE_NAMES)))
+    for column, name in enumerate(MEASURE_NAMES):
+        measures[:, column] = OPEN_EAR if name.startswith("ear") else CALM[name]
+    return t, measures
+
+
+def set_between(t, measures, start, end, name, value):
+    during = (t >= start - 1e-9) & (t < end - 1e-9)
+    measures[during, MEASURE_NAMES.index(name)] = value(t[during]) if callable(value) else value
+    return during
+
+
+def close_eyes(t, measures, start, end):
+    for eye in ("ear_left", "ear_right"):
+        during = set_between(t, measures, start, end, eye, CLOSED_EAR)
+    return during
+
+
+def test_blinks_a_long_closure_talking_smiling_and_brows_at_30_fps():
+    t, measures = series(30, 60.0)
+    for start in (5.0, 20.0, 40.0):  # three blinks of 0.2 s
+        close_eyes(t, measures, start, start + 0.2)
+    closed_long = close_eyes(t, measures, 50.0, 51.5)  # eyes shut for 1.5 s
+    # Speech: the mouth opens and closes 4 times a second for 12 s.
+    set_between(t, measures, 10.0, 22.0, "mouth_open", lambda s: 0.2 + 0.15 * np.sin(2 * np.pi * 4 * s))
+    set_between(t, measures, 30.0, 39.0, "smile", 1.30)  # a smile for 9 s of 60
+    set_between(t, measures, 25.0, 28.0, "brow_height", 0.50)  # brows up for 3 s
+    set_between(t, measures, 42.0, 48.0, "brow_inner", 0.35)  # a frown for 6 s
+
+    summary = facial_summary(t, measures)
+    assert tuple(summary) == SUMMARY_KEYS
+    assert summary["measured"] == 1.0
+    assert summary["blink_rate"] == pytest.approx(3.0, abs=0.05)  # the 1.5 s closure is no blink
+    assert summary["long_closures"] == 1
+    assert summary["eyes_closed"] == pytest.approx((3 * 6 + closed_long.sum()) / len(t), abs=1e-3)
+    assert summary["talking"] == pytest.approx(12 / 60, abs=0.02)  # the window's edges blur by half a second
+    assert summary["smiling"] == pytest.approx(9 / 60, abs=0.005)
+    assert summary["brows_raised"] == pytest.approx(3 / 60, abs=0.005)
+    assert summary["brows_lowered"] == pytest.approx(6 / 60, abs=0.005)
+
+
+def test_a_held_open_mouth_is_not_talking_and_a_calm_face_has_no_states():
+    t, measures = series(5, 30.0)
+    set_between(t, measures, 10.0, 20.0, "mouth_open", 0.6)  # a yawn held open: no movement within a window
+    summary = facial_summary(t, measures)
+    assert summary["talking"] <= 8 / 150  # only the windows across its two edges (4 samples each) move
+    assert summary["eyes_closed"] == summary["smiling"] == summary["brows_raised"] == summary["brows_lowered"] == 0
+
+
+def test_blinks_are_not_counted_below_10_fps_but_long_closures_are():
+    t, measures = series(5, 60.0)
+    close_eyes(t, measures, 30.0, 32.0)
+    summary = facial_summary(t, measures)
+    assert summary["blink_rate"] is None
+    assert summary["long_closures"] == 1 and summary["eyes_closed"] == pytest.approx(10 / 300, abs=1e-4)
+
+
+def test_unmeasured_samples_are_left_out_and_too_few_give_no_summary():
+    t, measures = series(10, 10.0)
+    measures[::4] = np.nan  # a quarter of the faces too small for landmarks
+    assert facial_summary(t, measures)["measured"] == 0.75
+    assert facial_summary(t[:2], measures[:2]) is None
+    samples = [{"t": 0.0, **dict.fromkeys(MEASURE_NAMES)}, {"t": 0.2, **dict.fromkeys(MEASURE_NAMES)}]
+    assert summary_of_samples(samples) is None  # older runs' samples: null measures
+
+
+def expected_first_person(persons: list[Person]) -> dict:
+    first = next(person for person in persons if person.number == 1)
+    return Person.objects.get(pk=first.pk).facial
+
+
+def test_the_person_card_the_exports_and_the_api_give_the_same_summary(alice, analysed):
+    video, _run, persons = analysed
+    stored = expected_first_person(persons)  # FACE_MEASURES: 5 of person 1's 6 samples measured
+    assert stored["measured"] == pytest.approx(5 / 6, abs=1e-4) and stored["blink_rate"] is None
+
+    exported = json.loads(alice.get(reverse("analysis:export_json", args=[video.pk])).content)["persons"]
+    assert [person["facial"] for person in exported] == [stored, None]
+
+    api = alice.get(reverse("api:video-persons", args=[video.pk])).json()
+    assert [person["facial"] for person in api] == [stored, None]
+
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    first, second = page.split('id="person-1"')[1], page.split('id="person-2"')[1]
+    row = first.split('class="facial-states')[1].split("</p>")[0]
+    assert f"talking {round(stored['talking'] * 100)}%" in row and "eyes closed 0%" in row
+    assert "blinks not counted" in row and f"measured on {round(stored['measured'] * 100)}%" in row
+    assert "not measured" in second.split('class="facial-states')[1].split("</p>")[0]
