@@ -29,7 +29,7 @@ def test_analyze_video_prints_a_summary_and_writes_the_export_shape(tmp_path, ca
     assert set(person) == EXPORT_PERSON_KEYS
     assert person["dominant"] == "happy" and len(person["samples"]) == 12
     assert set(person["samples"][0]) == EXPORT_SAMPLE_KEYS
-    assert "facing the camera" in printed and person["attention"] >= 0.9
+    assert "attending" in printed and person["attention"] >= 0.9
     assert all(sample["yaw"] is not None and sample["pitch"] is not None for sample in person["samples"])
     assert all(sample["ear_left"] is not None and sample["smile"] is not None for sample in person["samples"])
 

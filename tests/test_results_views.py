@@ -532,7 +532,7 @@ def test_exports_carry_each_samples_facial_measures_and_nulls_where_not_measured
 def test_the_person_card_and_the_room_chart_show_attention(alice, analysed):
     video, run, _ = analysed
     content = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
-    assert content.count("facing the camera 83%") == 1  # person 1; person 2 has no pose
+    assert content.count("attending 83%") == 1  # person 1 (eyes measured); person 2 has no pose
     group = charts_data(content)["group"]
     (attention,) = [trace for trace in group["data"] if trace.get("name") == "attention"]
     # 1 s bins, the last one to the video's end (2.4 s): person 1 faces in 4 of their 5 samples in 0-1 s and

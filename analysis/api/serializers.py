@@ -242,7 +242,11 @@ class PersonSerializer(serializers.ModelSerializer):
     attention = serializers.FloatField(
         read_only=True,
         allow_null=True,
-        help_text="Share of samples facing the camera (yaw and pitch within ATTENTION_MAX_DEG); null: no pose",
+        help_text=(
+            "Share of samples attending: facing the camera (yaw and pitch within ATTENTION_MAX_DEG) with the "
+            "eyes open (a closure longer than a blink counts against it); head pose only where `facial` is "
+            "null; null: no pose"
+        ),
     )
     facial = FacialStatesSerializer(
         read_only=True, allow_null=True, help_text="The facial states summed up; null: not measured"

@@ -137,10 +137,3 @@ def facing(yaw: np.ndarray, pitch: np.ndarray, max_deg: float) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         turned = (np.abs(yaw) <= max_deg) & (np.abs(pitch) <= max_deg)
     return np.where(known, turned.astype(float), np.nan)
-
-
-def attention_share(yaw: np.ndarray, pitch: np.ndarray, max_deg: float) -> float | None:
-    """The share of samples facing the camera among those with a pose; None when none has one."""
-    turned = facing(yaw, pitch, max_deg)
-    known = ~np.isnan(turned)
-    return round(float(turned[known].mean()), 4) if known.any() else None

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .attention import attending, attention_share
 from .emotion_summary import summarize
 from .emotions import EMOTIONS, dominant
 from .face_measures import MEASURE_NAMES, rounded
 from .facial_summary import summary_of_samples
-from .head_pose import DEFAULT_MAX_DEG, attention_share
+from .head_pose import DEFAULT_MAX_DEG
 from .person_linker import LinkedFace, PersonSummary
 from .valence import SCALE as VALENCE_SCALE
 
@@ -189,8 +190,11 @@ class CollectingSink:
     def finish(self, persons: list[PersonSummary]) -> None:
         for person in persons:
             samples = sorted((s for key in person.track_keys for s in self._by_track[key]), key=lambda s: s["t"])
+            table = np.array(
+                [(s["t"], s["yaw"], s["pitch"], *(s[name] for name in MEASURE_NAMES)) for s in samples], dtype=float
+            ).reshape(-1, 3 + len(MEASURE_NAMES))  # None: NaN
             attention = attention_share(
-                [s["yaw"] for s in samples], [s["pitch"] for s in samples], self.attention_max_deg
+                attending(table[:, 0], table[:, 1], table[:, 2], table[:, 3:], self.attention_max_deg)
             )
             self.persons.append(person_dict(person.number, person.first_s, person.last_s, samples, "", attention))
         self._by_track.clear()

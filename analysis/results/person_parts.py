@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from analysis.core.attention import attending, attention_share
 from analysis.core.emotion_summary import EmotionSummary, summarize
 from analysis.core.emotions import EMOTIONS
 from analysis.core.face_measures import MEASURE_NAMES
 from analysis.core.facial_summary import facial_summary
 from analysis.core.group_mood import PersonSeries, binned, binned_facing
-from analysis.core.head_pose import attention_share, facing
 from analysis.core.valence import mood_weights
 from analysis.core.video_figures import facing_count
 from analysis.models import Person, RunTimeline, Sample
@@ -32,11 +32,6 @@ def sample_table(person_id: int) -> tuple[np.ndarray, ...]:
     rows = np.array(rows, dtype=float).reshape(-1, 4 + len(EMOTIONS) + len(MEASURE_NAMES))  # None: NaN
     measured = 4 + len(EMOTIONS)
     return rows[:, 0], rows[:, 4:measured], rows[:, 1], rows[:, 2], rows[:, 3], rows[:, measured:]
-
-
-def facing_samples(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
-    """Per sample 1.0 facing the camera, 0.0 turned away, NaN unknown, at the site's ATTENTION_MAX_DEG."""
-    return facing(yaw, pitch, settings.ATTENTION_MAX_DEG)
 
 
 def _as_stored(values: np.ndarray) -> np.ndarray:
@@ -104,8 +99,13 @@ class PersonTable:
     def last_s(self) -> float:
         return float(self.t[-1]) if len(self.t) else 0.0
 
+    def attending(self) -> np.ndarray:
+        """Per sample 1.0 attending (facing the camera, eyes open), 0.0 not, NaN unknown (core/attention.py),
+        at the site's ATTENTION_MAX_DEG."""
+        return attending(self.t, self.yaw, self.pitch, self.measures, settings.ATTENTION_MAX_DEG)
+
     def part(self, bin_s: float, bins: int) -> PersonPart:
-        facing_values = facing_samples(self.yaw, self.pitch)
+        facing_values = self.attending()
         weights = mood_weights(self.quality, self.pitch)
         series = PersonSeries(self.person.number, self.t, self.probabilities, weights, facing_values)
         return PersonPart(
@@ -128,6 +128,6 @@ class PersonTable:
             "mean": self.summary.mean,
             "valence": self.summary.valence,
             "looking_down": self.summary.looking_down,
-            "attention": attention_share(self.yaw, self.pitch, settings.ATTENTION_MAX_DEG),
+            "attention": attention_share(self.attending()),
             "facial": facial_summary(self.t, self.measures),
         }

@@ -102,7 +102,8 @@ class Command(BaseCommand):
         for person in sink.persons:
             top = sorted(zip(EMOTIONS, person["mean"].values()), key=lambda item: -item[1])[:3]
             shares = ", ".join(f"{name} {p:.0%}" for name, p in top)
-            facing = "" if person["attention"] is None else f"; facing the camera {person['attention']:.0%}"
+            basis = "attending" if person["facial"] else "facing the camera (head pose only)"
+            facing = "" if person["attention"] is None else f"; {basis} {person['attention']:.0%}"
             self.stdout.write(
                 f"  person {person['id']}: {person['first_s']:.1f}-{person['last_s']:.1f} s, "
                 f"{len(person['samples'])} samples, dominant {person['dominant']} ({shares}){facing}"
