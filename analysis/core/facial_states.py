@@ -142,7 +142,13 @@ def smile(points: Landmarks) -> float:
 MOUTH_OPEN = 0.2  # mouth_openness at or above: the lips apart (FER+ neutral faces: median 0.07)
 OPEN_EYE_PERCENTILE = 90.0  # the person's open-eye EAR: this percentile of their own series
 CLOSED_FRACTION = 0.6  # eyes closed below this fraction of the open-eye EAR (untuned: labels first)
-BLINK_SHORTEST_S, BLINK_LONGEST_S = 0.1, 0.5  # a blink: a closure this long
+BLINK_LONGEST_S = 0.5  # a blink closes the eye for at most this long; a longer closure is no blink
+# A blink's dip, tuned on the labelled clips (docs/clip-labels.md; "Blinks" in docs/facial-states.md): the
+# EAR under BLINK_FRACTION of the open-eye level, and at least BLINK_REOPEN of it within BLINK_CONTEXT_S
+# both before and after (an open eye closing and opening again, not a squint that hovers low).
+BLINK_FRACTION = 0.7
+BLINK_REOPEN = 0.8
+BLINK_CONTEXT_S = 0.4
 LONG_CLOSURE_S = 1.0  # "eyes closed >= 1 s": a closure at least this long
 GAP_STEPS = 2.5  # samples further apart than this many median intervals: the face was not seen between
 TALKING_WINDOW_S = 1.0
@@ -229,16 +235,32 @@ def closures(t: np.ndarray, closed: np.ndarray, gap_steps: float = GAP_STEPS) ->
     return found
 
 
-def blinks(
-    found: list[Closure], shortest_s: float = BLINK_SHORTEST_S, longest_s: float = BLINK_LONGEST_S
-) -> list[Closure]:
-    """The closures of a blink's length, 0.1-0.5 s by default.
+def blinks(t: np.ndarray, ear: np.ndarray, open_level: float | None = None) -> list[Closure]:
+    """The blinks in an EAR series (`t` increasing): dips of at most BLINK_LONGEST_S under BLINK_FRACTION of
+    the open-eye level (open_eye_level by default), from an eye open (BLINK_REOPEN of it) within
+    BLINK_CONTEXT_S before, to one open within BLINK_CONTEXT_S after.
 
-    Needs samples at 20 fps or more (25-30 best): a closure's length is known to one sample interval,
-    so at 10 fps a 0.1-0.2 s blink is one or two samples, and at 5 fps most blinks fall between samples.
+    A blink's whole movement takes 0.1-0.4 s, but the eye is near shut for only part of it: 1-4 frames at
+    24 fps in the labelled clips, so no shortest length is asked. Needs samples at 10 fps or more (20+
+    best): at 5 fps most blinks fall between samples. A squint (crying, laughing) hovers low without
+    reopening, so its dips are not blinks.
     """
-    slack = 1e-6  # k samples of 1/f s must count as k/f s whatever the float rounding
-    return [c for c in found if shortest_s - slack <= c.duration <= longest_s + slack]
+    t = np.asarray(t, dtype=np.float64)
+    ear = np.asarray(ear, dtype=np.float64)
+    level = open_eye_level(ear) if open_level is None else open_level
+    found = []
+    for closure in closures(t, eyes_closed(ear, BLINK_FRACTION, level)):
+        if closure.duration > BLINK_LONGEST_S + 1e-6:
+            continue
+        before = ear[(t >= closure.start - BLINK_CONTEXT_S) & (t < closure.start)]
+        after = ear[(t > closure.end) & (t <= closure.end + BLINK_CONTEXT_S)]
+        with np.errstate(invalid="ignore"):
+            reopened = [
+                len(side) and np.nanmax(side, initial=-np.inf) >= BLINK_REOPEN * level for side in (before, after)
+            ]
+        if all(reopened):
+            found.append(closure)
+    return found
 
 
 def long_closures(found: list[Closure], shortest_s: float = LONG_CLOSURE_S) -> list[Closure]:

@@ -50,7 +50,7 @@ def facial_summary(t: np.ndarray, measures: np.ndarray) -> dict | None:
     fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     blink_rate = None
     if fps >= BLINK_MIN_FPS - 1e-6:
-        rate = states.blink_rate_per_minute(states.blinks(found), states.observed_seconds(t))
+        rate = states.blink_rate_per_minute(states.blinks(t, ear), states.observed_seconds(t))
         blink_rate = round(rate, 1) if np.isfinite(rate) else None
     brows = states.brow_states(columns["brow_height"], columns["brow_inner"])
     return {
