@@ -129,6 +129,12 @@ def test_upload_watch_progress_and_see_charts(page, live_server, user, settings)
     assert page.evaluate("window.__sameDocument") is None
     assert page.locator(".person").count() == 1
     assert page.locator("#chart-distribution.js-plotly-plot").count() == 1
+    # Under her charts, her facial states; every frame was analysed, so her blinks are counted, and her
+    # attention is judged with her eyes.
+    row = page.locator(".person .facial-states")
+    assert row.is_visible() and row.inner_text().startswith("Facial states:")
+    assert re.search(r"eyes closed \d+%.*\d+\.\d blinks a minute.*talking \d+%", row.inner_text()), row.inner_text()
+    assert page.locator(".person header .attention").inner_text().startswith("attending ")
     # Every widget's script is on the results page and loads; nothing failed or threw on the way.
     scripts = assert_scripts_resolve(page)
     widgets = {
