@@ -5,18 +5,14 @@ iBUG 300-W's order (1-based in the literature: 1-17 jaw, 18-27 brows, 28-36 nose
 mouth), so that the detector, the landmarks and the measures can each be swapped alone, as py-feat
 splits its detector, landmark and classifier models.
 
-The shipped one (analysis/weights/face_landmarks68_distilled.dat) is a small dlib shape predictor
-taught by dlib's own 68-point predictor (the teacher, from the `face_recognition_models` package the
-identity encoder already uses): ~5 MB instead of ~100 MB, about 7x cheaper a face
-(emotion_training.landmark_distill says how it was made and how close it is). The teacher's
-training data, iBUG 300-W, is licensed for research use only, and the student learned from its
-output: docs/model-card.md and the README say so.
+The shipped one is dlib's 68-point shape predictor, from the `face_recognition_models` package the
+identity encoder already uses (face_models.dlib_models). Its training data, iBUG 300-W, is licensed
+for research use only: docs/model-card.md and the README say so.
 """
 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -24,7 +20,6 @@ import numpy as np
 from .face_models import Box, _dlib, dlib_models
 
 LANDMARK_COUNT = 68
-DISTILLED_MODEL_PATH = Path(__file__).resolve().parents[1] / "weights" / "face_landmarks68_distilled.dat"
 # dlib's 5-point order (the identity encoder's landmarks) as points of the 68: the person's left eye's
 # outer and inner corner (46, 43), their right eye's outer and inner corner (37, 40), the nose's base
 # (34). On the shared portraits (13 faces) these lie within 0.3-1.4% of the box's side of the 5-point
@@ -40,17 +35,17 @@ class LandmarkModel(Protocol):
 
 
 class DlibLandmarks68:
-    """A dlib 68-point shape predictor (an ensemble of regression trees): the shipped distilled one, or the
-    file at `model_path` (dlib_teacher: the original).
+    """dlib's 68-point shape predictor (an ensemble of regression trees, ~100 MB; 1.5-4 ms of one core a face
+    here, bench/README.md).
 
     It reads intensities only, so a BGR image gives the same points as RGB. The box is dlib's framing
     (its HOG detector's); other detectors' boxes work when they frame the face about the same way.
     """
 
-    def __init__(self, model_path: Path | str | None = None) -> None:
+    def __init__(self) -> None:
         dlib = _dlib()
         self._rectangle = dlib.rectangle
-        self._predict = _shape_predictor(str(model_path or dlib_models().pose_predictor_model_location()))
+        self._predict = _shape_predictor()
 
     def __call__(self, image: np.ndarray, box: Box) -> np.ndarray:
         x, y, w, h = (int(round(v)) for v in box)
@@ -63,12 +58,7 @@ def five_points(points: np.ndarray) -> np.ndarray:
     return points[list(FIVE_POINT_INDICES)]
 
 
-def dlib_teacher() -> DlibLandmarks68:
-    """dlib's original 68-point predictor (~100 MB): the distilled model's teacher, for its training and checks."""
-    return DlibLandmarks68(dlib_models().pose_predictor_model_location())
-
-
 @functools.cache
-def _shape_predictor(model_path: str):
-    # Loaded once a process (the teacher's 100 MB take about a second to read).
-    return _dlib().shape_predictor(model_path)
+def _shape_predictor():
+    # Loaded once a process: reading the 100 MB file takes about a second.
+    return _dlib().shape_predictor(dlib_models().pose_predictor_model_location())
