@@ -210,6 +210,10 @@ class RunTimeline(models.Model):
     facing = models.BinaryField(
         default=b"", help_text="float16 (persons, bins): share of samples facing the camera; NaN where unknown"
     )
+    states = models.BinaryField(
+        default=b"",
+        help_text="float16 (persons, bins, 2): share of samples talking, with the eyes closed; NaN where not measured",
+    )
     # The room's series and totals (core/group_mood.py), so that a study reads a few KB per video.
     room_valence = models.BinaryField(default=b"", help_text="float16 (bins,); NaN where nobody was seen")
     room_attention = models.BinaryField(default=b"", help_text="float16 (bins,); NaN where unknown")
@@ -234,6 +238,13 @@ class RunTimeline(models.Model):
         if not self.facing:
             return np.full(shape, np.nan)
         return np.frombuffer(bytes(self.facing), dtype=np.float16).reshape(shape).astype(np.float64)
+
+    def states_array(self) -> np.ndarray:
+        """(persons, bins, 2): talking and eyes-closed shares; all NaN for timelines made before they were kept."""
+        shape = (len(self.numbers), self.bins, 2)
+        if not self.states:
+            return np.full(shape, np.nan)
+        return np.frombuffer(bytes(self.states), dtype=np.float16).reshape(shape).astype(np.float64)
 
 
 class Marker(models.Model):

@@ -106,3 +106,21 @@ def test_the_person_card_the_exports_and_the_api_give_the_same_summary(alice, an
     assert f"talking {round(stored['talking'] * 100)}%" in row and "eyes closed 0%" in row
     assert "blinks not counted" in row and f"measured on {round(stored['measured'] * 100)}%" in row
     assert "not measured" in second.split('class="facial-states')[1].split("</p>")[0]
+
+
+def test_the_stored_timeline_keeps_each_persons_states_for_the_rooms_counts(alice, analysed):
+    from analysis.results.timeline_store import run_mood, run_timeline
+
+    from .factories import charts_data
+
+    video, run, persons = analysed
+    timeline = run_timeline(run)
+    states = timeline.states_array()
+    row = {number: index for index, number in enumerate(timeline.numbers)}
+    assert np.isfinite(states[row[1], 0]).all()  # person 1's measured samples: talking and closed shares
+    assert np.isnan(states[row[2]]).all()  # person 2's samples have no measures
+    mood = run_mood(run)
+    assert mood.states_known.max() == 1 and mood.eyes_closed.max() == 0  # person 1's eyes stay open
+    page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    names = [trace.get("name") for trace in charts_data(page)["group"]["data"]]
+    assert "talking now" in names and "eyes closed" in names

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from analysis.core.emotions import EMOTIONS
-from analysis.core.group_mood import PersonSeries, bin_count, bin_seconds, facing_bins, group_mood, person_bins
+from analysis.core.group_mood import (
+    PersonSeries,
+    bin_count,
+    bin_seconds,
+    binned_states,
+    facing_bins,
+    group_mood,
+    person_bins,
+)
 from analysis.core.highlights import MIN_FACES, clock, find_highlights
 from analysis.core.valence import from_raw
 from analysis.pages.group_charts import HEATMAP_COLUMNS, coarsen, group_timeline, persons_heatmap
@@ -169,3 +177,43 @@ def test_attention_is_the_mean_facing_share_of_the_people_seen_with_a_known_pose
     assert mood.attention == pytest.approx([0.7, 0.8, 0.2, 0.3])  # person 3, seen in 0-2 s, does not count
     assert mood.person_attention.shape == (3, 4) and np.isnan(mood.person_attention[2]).all()
     assert np.isnan(group_mood([1, 2, 3], per_person, bin_s).attention).all()  # no poses at all
+
+
+def states_mood(closed_faces: int, faces: int = 6, seconds: float = 20.0, closed_from=5.0, closed_to=12.0):
+    """`faces` people talking in 0-5 s (the first two only) whose first `closed_faces` shut their eyes from
+    `closed_from` to `closed_to` s; one more person seen without facial measures (an older run's)."""
+    t = np.arange(0, seconds, 0.2)
+    persons = []
+    for n in range(1, faces + 1):
+        talking = np.where((t < 5.0) & (n <= 2), 1.0, 0.0)
+        closed = np.where((t >= closed_from) & (t < closed_to) & (n <= closed_faces), 1.0, 0.0)
+        persons.append(
+            PersonSeries(n, t, np.tile(HAPPY, (len(t), 1)), np.ones(len(t)), None, talking=talking, eyes_closed=closed)
+        )
+    persons.append(PersonSeries(faces + 1, t, np.tile(SAD, (len(t), 1)), np.ones(len(t))))
+    bin_s, per_person = person_bins(persons, seconds)
+    states = np.array([binned_states(p, bin_s, per_person.shape[1]) for p in persons])
+    return group_mood([p.number for p in persons], per_person, bin_s, None, None, states)
+
+
+def test_the_room_counts_faces_talking_and_with_their_eyes_closed_among_those_measured():
+    mood = states_mood(closed_faces=3)
+    assert mood.states_known.tolist() == [6] * 20  # the seventh face has no measures
+    assert mood.talking.tolist() == [2] * 5 + [0] * 15
+    assert mood.eyes_closed.tolist() == [0] * 5 + [3] * 7 + [0] * 8
+    chart = group_timeline(mood, 20.0)
+    names = [trace.get("name") for trace in chart["data"]]
+    assert "talking now" in names and "eyes closed" in names
+    assert "talking now" not in [
+        trace.get("name") for trace in group_timeline(mood_of([person(1, 0, 5, HAPPY)], 5), 5)["data"]
+    ]
+
+
+def test_a_stretch_of_closed_eyes_is_a_highlight_with_its_count():
+    (closed,) = [h for h in find_highlights(states_mood(closed_faces=3)) if h.kind == "eyes-closed"]
+    assert (closed.start_s, closed.end_s) == (5.0, 12.0)
+    assert closed.text == "0:05-0:12: 3 of 7 faces had their eyes closed"
+    # One face of six, or a stretch shorter than 3 s, is no highlight.
+    assert not [h for h in find_highlights(states_mood(closed_faces=1)) if h.kind == "eyes-closed"]
+    short = states_mood(closed_faces=3, closed_from=5.0, closed_to=7.0)
+    assert not [h for h in find_highlights(short) if h.kind == "eyes-closed"]

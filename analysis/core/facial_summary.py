@@ -65,6 +65,21 @@ def facial_summary(t: np.ndarray, measures: np.ndarray) -> dict | None:
     }
 
 
+def state_flags(t: np.ndarray, measures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample 1.0 or 0.0: talking, and eyes closed (as facial_summary judges them); NaN where not
+    measured, and everywhere with fewer than MIN_MEASURED measured samples. The room's counts bin these."""
+    t = np.asarray(t, dtype=np.float64)
+    measures = np.asarray(measures, dtype=np.float64).reshape(len(t), len(MEASURE_NAMES))
+    talking, closed = np.full(len(t), np.nan), np.full(len(t), np.nan)
+    measured = np.isfinite(measures).all(axis=1)
+    if measured.sum() < MIN_MEASURED:
+        return talking, closed
+    columns = dict(zip(MEASURE_NAMES, measures[measured].T, strict=True))
+    talking[measured] = states.talking(t[measured], columns["mouth_open"])
+    closed[measured] = states.eyes_closed((columns["ear_left"] + columns["ear_right"]) / 2.0)
+    return talking, closed
+
+
 def summary_of_samples(samples: Iterable[Mapping]) -> dict | None:
     """facial_summary of export samples (result_formats.sample_dict: "t" and the measures' keys, None where
     not measured), in time order."""

@@ -11,7 +11,11 @@ signal of the charts and summaries, series.smooth). Across the people seen in a 
   calm level, `PersonSeries.calm`);
 - `spread`: the standard deviation of those valences (0 when one person is seen);
 - `attention`: the mean, over the people seen whose head pose is known, of their share of samples
-  in the bin facing the camera (head_pose.facing; each person counts once, however many samples).
+  in the bin attending (attention.py: facing the camera with the eyes open; each person counts once,
+  however many samples);
+- `talking` and `eyes_closed`: how many of the people seen were talking, or had their eyes closed,
+  for at least half of their samples in the bin (facial_states.talking and eyes_closed, each against
+  the person's own series), out of `states_known`, those seen whose facial states were measured.
 """
 
 from dataclasses import dataclass
@@ -37,6 +41,8 @@ class PersonSeries:
     quality: np.ndarray  # (N,) each sample's weight (valence.mood_weights)
     facing: np.ndarray | None = None  # (N,) 1.0 facing the camera, 0.0 turned away, NaN unknown; None: all unknown
     calm: float = CALM_RAW  # the person's calm level on the raw valence scale (valence.person_calm)
+    talking: np.ndarray | None = None  # (N,) 1.0 talking, 0.0 not, NaN not measured; None: none measured
+    eyes_closed: np.ndarray | None = None  # (N,) 1.0 eyes closed, 0.0 open, NaN not measured
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class GroupMood:
     person_valence: np.ndarray  # (P, B); NaN where the person was not seen
     attention: np.ndarray  # (B,) mean facing share of the people seen with a known pose; NaN where none
     person_attention: np.ndarray  # (P, B) share of the person's samples facing; NaN where unseen or unknown
+    talking: np.ndarray  # (B,) people seen talking for at least half of their samples in the bin
+    eyes_closed: np.ndarray  # (B,) people seen with their eyes closed for at least half of their samples
+    states_known: np.ndarray  # (B,) people seen whose facial states were measured in the bin
 
 
 def bin_seconds(duration_s: float, max_bins: int = MAX_BINS) -> float:
@@ -75,18 +84,29 @@ def binned(series: PersonSeries, bin_s: float, bins: int) -> np.ndarray:
     return out
 
 
-def binned_facing(series: PersonSeries, bin_s: float, bins: int) -> np.ndarray:
-    """(bins,): the share of the person's samples with a known pose that face the camera; NaN where none."""
+def binned_share(t: np.ndarray, flags: np.ndarray | None, bin_s: float, bins: int) -> np.ndarray:
+    """(bins,): the mean of the known `flags` (1.0/0.0, NaN unknown; None: all unknown) of the samples at
+    times `t` in each bin; NaN where none is known."""
     out = np.full(bins, np.nan)
-    if series.facing is None or len(series.t) == 0:
+    if flags is None or len(t) == 0:
         return out
-    known = ~np.isnan(series.facing)
-    index = np.minimum((series.t[known] // bin_s).astype(int), bins - 1)
-    facing = np.bincount(index, weights=series.facing[known], minlength=bins)
+    known = ~np.isnan(flags)
+    index = np.minimum((t[known] // bin_s).astype(int), bins - 1)
+    total = np.bincount(index, weights=flags[known], minlength=bins)
     counted = np.bincount(index, minlength=bins)
     seen = counted > 0
-    out[seen] = facing[seen] / counted[seen]
+    out[seen] = total[seen] / counted[seen]
     return out
+
+
+def binned_facing(series: PersonSeries, bin_s: float, bins: int) -> np.ndarray:
+    """(bins,): the share of the person's samples with a known pose that face the camera; NaN where none."""
+    return binned_share(series.t, series.facing, bin_s, bins)
+
+
+def binned_states(series: PersonSeries, bin_s: float, bins: int) -> np.ndarray:
+    """(bins, 2): the person's share of measured samples talking, and with the eyes closed; NaN where none."""
+    return np.stack([binned_share(series.t, flags, bin_s, bins) for flags in (series.talking, series.eyes_closed)], 1)
 
 
 def facing_bins(persons: list[PersonSeries], bin_s: float, bins: int) -> np.ndarray:
@@ -116,10 +136,12 @@ def group_mood(
     bin_s: float,
     per_person_facing: np.ndarray | None = None,
     calm: np.ndarray | None = None,
+    per_person_states: np.ndarray | None = None,
 ) -> GroupMood:
     """The room's aggregates from each person's binned probabilities (P, B, 7), NaN where unseen, their
-    binned facing shares (P, B), NaN where unknown (None: all unknown), and their calm levels (P,) on the raw
-    valence scale (None: everyone's is valence.CALM_RAW)."""
+    binned facing shares (P, B), NaN where unknown (None: all unknown), their calm levels (P,) on the raw
+    valence scale (None: everyone's is valence.CALM_RAW), and their binned facial states (P, B, 2: talking,
+    eyes closed; binned_states), NaN where not measured (None: none measured)."""
     bins = per_person.shape[1]
     seen = ~np.isnan(per_person[:, :, 0])
     if per_person_facing is None:
@@ -128,6 +150,11 @@ def group_mood(
     per_person, seen = per_person[order], seen[order]
     calm = np.full(len(numbers), CALM_RAW) if calm is None else np.asarray(calm, dtype=float)
     person_attention = np.where(seen, per_person_facing[order], np.nan)
+    if per_person_states is None:
+        per_person_states = np.full((*seen.shape, 2), np.nan)
+    states = np.where(seen[:, :, None], per_person_states[order], np.nan)
+    with np.errstate(invalid="ignore"):
+        talking, closed = ((states[:, :, k] >= 0.5).sum(axis=0) for k in (0, 1))
     known = ~np.isnan(person_attention)
     attention_count = known.sum(axis=0)
     person_valence = np.where(seen, valence(np.nan_to_num(per_person), calm[order, None]), np.nan)
@@ -153,4 +180,7 @@ def group_mood(
         person_valence=person_valence,
         attention=attention,
         person_attention=person_attention,
+        talking=talking,
+        eyes_closed=closed,
+        states_known=(~np.isnan(states[:, :, 0])).sum(axis=0),
     )

@@ -6,6 +6,8 @@
   MIN_PEAK_SHARE; neutral is left out, being the resting state).
 - The person who differs most from the room: the largest mean gap between their valence and
   the others' mean, over at least MIN_PERSON_BINS bins shared with MIN_FACES - 1 others.
+- The longest stretch, at least MIN_CLOSED_S, in which at least MIN_CLOSED_FACES faces and a third of
+  those measured had their eyes closed (group_mood's eyes_closed: for half of their samples in a bin).
 Only moments with at least MIN_FACES faces on screen count; a video that never has that many gets
 no highlights (a "room" of one or two people has no mood to summarise).
 """
@@ -23,11 +25,13 @@ MIN_VALENCE_CHANGE = 0.25
 MIN_PEAK_SHARE = 0.4
 MIN_PERSON_BINS = 5
 MIN_PERSON_GAP = 0.2
+MIN_CLOSED_S = 3.0
+MIN_CLOSED_FACES = 2
 
 
 @dataclass(frozen=True)
 class Highlight:
-    kind: str  # "fall", "rise", "peak" or "outlier"
+    kind: str  # "fall", "rise", "peak", "outlier" or "eyes-closed"
     start_s: float
     end_s: float
     text: str
@@ -48,7 +52,8 @@ def find_highlights(mood: GroupMood) -> list[Highlight]:
     outlier = _outlier(mood, crowded)
     if outlier:
         found.append(outlier)
-    return found + _peaks(mood, crowded)
+    closed = _eyes_closed(mood, crowded)
+    return found + _peaks(mood, crowded) + ([closed] if closed else [])
 
 
 def _valence_changes(mood: GroupMood, crowded: np.ndarray) -> list[Highlight]:
@@ -118,3 +123,24 @@ def _outlier(mood: GroupMood, crowded: np.ndarray) -> Highlight | None:
         f"{others_mean:+.2f} while on screen together ({clock(start)}-{clock(end)})"
     )
     return Highlight("outlier", start, end, text, person_number=number)
+
+
+def _eyes_closed(mood: GroupMood, crowded: np.ndarray) -> Highlight | None:
+    closed = mood.eyes_closed
+    many = crowded & (closed >= MIN_CLOSED_FACES) & (closed * 3 >= mood.states_known)
+    best: tuple[int, int] | None = None
+    start = None
+    for i, flag in enumerate([*many, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if best is None or i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    if best is None or (best[1] - best[0]) * mood.bin_s < MIN_CLOSED_S - 1e-9:
+        return None
+    first, last = best
+    peak = first + int(np.argmax(closed[first:last]))
+    start_s, end_s = float(mood.times[first]), float(mood.times[last - 1] + mood.bin_s)
+    text = f"{clock(start_s)}-{clock(end_s)}: {closed[peak]} of {mood.visible[peak]} faces had their eyes closed"
+    return Highlight("eyes-closed", start_s, end_s, text)

@@ -10,6 +10,14 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="runtimeline",
+            name="states",
+            field=models.BinaryField(
+                default=b"",
+                help_text="float16 (persons, bins, 2): share of samples talking, with the eyes closed; NaN where not measured",
+            ),
+        ),
+        migrations.AddField(
             model_name="person",
             name="facial",
             field=models.JSONField(blank=True, null=True),

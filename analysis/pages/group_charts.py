@@ -132,7 +132,7 @@ def group_timeline(mood: GroupMood, span_s: float) -> dict:
             "y": typed(mood.attention.astype(np.float32)),  # NaN (no pose known) leaves a gap
             "name": "attention",
             "line": {"color": ATTENTION_COLOR},
-            "hovertemplate": "facing the camera %{y:.0%}<extra></extra>",
+            "hovertemplate": "attending %{y:.0%}<extra></extra>",
             **row(3),
         },
         {
@@ -145,6 +145,22 @@ def group_timeline(mood: GroupMood, span_s: float) -> dict:
             **row(4),
         },
     ]
+    if mood.states_known.any():  # runs from before the facial measures have none
+        traces += [
+            {
+                "type": "scatter",
+                "x": x,
+                "y": typed(counts.astype(np.int16)),
+                "name": name,
+                "line": {"color": color, "shape": "hv", "dash": "dot"},
+                "hovertemplate": f"%{{y}} {text}<extra></extra>",
+                **row(4),
+            }
+            for name, counts, color, text in (
+                ("talking now", mood.talking, "#2ca02c", "faces talking"),
+                ("eyes closed", mood.eyes_closed, "#9467bd", "faces with their eyes closed"),
+            )
+        ]
     layout = json.loads(_group_layout_json())
     for axis in ("xaxis", "xaxis2", "xaxis3", "xaxis4"):  # the four rows' x axes: one time axis
         layout[axis]["range"] = time_axis(span_s)["range"]

@@ -17,8 +17,8 @@ from analysis.core.attention import attending, attention_share
 from analysis.core.emotion_summary import EmotionSummary, summarize
 from analysis.core.emotions import EMOTIONS
 from analysis.core.face_measures import MEASURE_NAMES
-from analysis.core.facial_summary import facial_summary
-from analysis.core.group_mood import PersonSeries, binned, binned_facing
+from analysis.core.facial_summary import facial_summary, state_flags
+from analysis.core.group_mood import PersonSeries, binned, binned_facing, binned_states
 from analysis.core.valence import mood_weights
 from analysis.core.video_figures import facing_count
 from analysis.models import Person, RunTimeline, Sample
@@ -44,6 +44,7 @@ class PersonPart:
     number: int
     probabilities: np.ndarray  # (B, 7) float16 values; NaN where unseen
     facing: np.ndarray  # (B,) float16 values; NaN where unknown
+    states: np.ndarray  # (B, 2) float16 values: talking and eyes-closed shares; NaN where not measured
     calm: float  # raw valence scale, rounded to 4 places as stored
     summary: EmotionSummary  # only weight, shares and valence are kept (what the video's figures pool)
     facing_counts: tuple[float, int]  # samples facing the camera, samples with a known pose
@@ -57,9 +58,9 @@ class PersonPart:
         }
 
     @classmethod
-    def from_timeline(cls, timeline: RunTimeline, row: int, arrays: tuple[np.ndarray, np.ndarray]) -> "PersonPart":
-        """Row `row` of the stored timeline (`arrays`: its probabilities and facing arrays); its summary must
-        hold person_figures (timelines made since they are kept)."""
+    def from_timeline(cls, timeline: RunTimeline, row: int, arrays: tuple[np.ndarray, ...]) -> "PersonPart":
+        """Row `row` of the stored timeline (`arrays`: its probabilities, facing and states arrays); its summary
+        must hold person_figures (timelines made since they are kept)."""
         number = timeline.numbers[row]
         figures = timeline.summary["person_figures"][str(number)]
         summary = EmotionSummary(
@@ -70,6 +71,7 @@ class PersonPart:
             number=number,
             probabilities=arrays[0][row],
             facing=arrays[1][row],
+            states=arrays[2][row],
             calm=float(timeline.summary["calm"][row]),
             summary=summary,
             facing_counts=(float(facing_sum), int(posed)),
@@ -107,11 +109,15 @@ class PersonTable:
     def part(self, bin_s: float, bins: int) -> PersonPart:
         facing_values = self.attending()
         weights = mood_weights(self.quality, self.pitch)
-        series = PersonSeries(self.person.number, self.t, self.probabilities, weights, facing_values)
+        talking, closed = state_flags(self.t, self.measures)
+        series = PersonSeries(
+            self.person.number, self.t, self.probabilities, weights, facing_values, talking=talking, eyes_closed=closed
+        )
         return PersonPart(
             number=self.person.number,
             probabilities=_as_stored(binned(series, bin_s, bins)),
             facing=_as_stored(binned_facing(series, bin_s, bins)),
+            states=_as_stored(binned_states(series, bin_s, bins)),
             calm=round(self.summary.calm, 4),
             summary=self.summary,
             facing_counts=facing_count(facing_values),

@@ -79,9 +79,10 @@ def store_timeline(run: AnalysisRun, bin_s: float, bins: int, parts: list[Person
     parts and the others' stored rows (timeline_update.py) is the one a full build makes."""
     per_person = np.array([part.probabilities for part in parts]).reshape(len(parts), bins, len(EMOTIONS))
     per_person_facing = np.array([part.facing for part in parts]).reshape(len(parts), bins)
+    per_person_states = np.array([part.states for part in parts]).reshape(len(parts), bins, 2)
     numbers = [part.number for part in parts]
     calm = [part.calm for part in parts]
-    mood = group_mood(numbers, per_person, bin_s, per_person_facing, np.array(calm))
+    mood = group_mood(numbers, per_person, bin_s, per_person_facing, np.array(calm), per_person_states)
     timeline, _ = RunTimeline.objects.update_or_create(
         run=run,
         defaults={
@@ -90,6 +91,7 @@ def store_timeline(run: AnalysisRun, bin_s: float, bins: int, parts: list[Person
             "bins": bins,
             "probabilities": _float16(per_person),
             "facing": _float16(per_person_facing),
+            "states": _float16(per_person_states),
             "room_valence": _float16(mood.valence),
             "room_attention": _float16(mood.attention),
             "summary": {**figures_summary(parts, mood), "calm": calm, "time_grid": TIME_GRID},
@@ -145,5 +147,10 @@ def refresh_stale_runs(runs) -> int:
 def run_mood(run: AnalysisRun) -> GroupMood:
     timeline = run_timeline(run)
     return group_mood(
-        timeline.numbers, timeline.array(), timeline.bin_s, timeline.facing_array(), timeline.calm_levels()
+        timeline.numbers,
+        timeline.array(),
+        timeline.bin_s,
+        timeline.facing_array(),
+        timeline.calm_levels(),
+        timeline.states_array(),
     )

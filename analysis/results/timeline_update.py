@@ -40,7 +40,7 @@ def refresh_persons(run: AnalysisRun, changed: Iterable[Person]) -> RunTimeline:
     stored_rows = {number: row for row, number in enumerate(timeline.numbers)} if timeline else {}
     if not _reusable(timeline, bin_s, bins) or any(n not in tables and n not in stored_rows for n in numbers):
         return build_timeline(run)
-    arrays = (timeline.array(), timeline.facing_array())
+    arrays = (timeline.array(), timeline.facing_array(), timeline.states_array())
     parts = [
         tables[number].part(bin_s, bins)
         if number in tables
