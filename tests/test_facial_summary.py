@@ -124,3 +124,20 @@ def test_the_stored_timeline_keeps_each_persons_states_for_the_rooms_counts(alic
     page = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
     names = [trace.get("name") for trace in charts_data(page)["group"]["data"]]
     assert "talking now" in names and "eyes closed" in names
+
+
+def test_the_studys_tidy_export_carries_each_persons_talking_and_eyes_closed_per_bin(user, analysed):
+    from analysis.models import Study
+    from analysis.studies import membership
+    from analysis.studies.tidy_export import study_csv_rows
+
+    video, _run, _persons = analysed
+    study = Study.objects.create(owner=user, name="Facial states")
+    membership.add_videos(study, [video])
+    header, *rows = study_csv_rows(study)
+    assert header[-2:] == ["talking", "eyes_closed"]
+    by_person = {}
+    for row in rows:
+        by_person.setdefault(row[header.index("person")], []).append(row[-2:])
+    assert all(talking != "" and float(closed) == 0.0 for talking, closed in by_person["1"])  # eyes open
+    assert by_person["2"] and all(cells == ["", ""] for cells in by_person["2"])  # not measured

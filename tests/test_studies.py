@@ -208,7 +208,17 @@ def test_the_tidy_csv_has_a_row_per_person_and_bin(study):
     rows = list(study_csv_rows(study))
     header, body = rows[0], rows[1:]
     assert header[:5] == ["study", "video_id", "video_title", "condition", "week"]
-    assert header[5:] == ["person", "participant", "t_s", "bin_s", *EMOTIONS, "valence", "attention"]
+    assert header[5:] == [
+        "person",
+        "participant",
+        "t_s",
+        "bin_s",
+        *EMOTIONS,
+        "valence",
+        "attention",
+        "talking",
+        "eyes_closed",
+    ]
     # 10 s videos in 1 s bins: 10 rows per person, 5 persons.
     assert len(body) == 50
     first = dict(zip(header, body[0]))

@@ -15,7 +15,7 @@ from analysis.models import RunTimeline, Study
 from analysis.studies.comparison import VideoRow, room_lines, video_rows
 
 FIXED_COLUMNS = ["study", "video_id", "video_title"]
-MEASURE_COLUMNS = ["person", "participant", "t_s", "bin_s", *EMOTIONS, "valence", "attention"]
+MEASURE_COLUMNS = ["person", "participant", "t_s", "bin_s", *EMOTIONS, "valence", "attention", "talking", "eyes_closed"]
 
 
 def export_detail(study: Study, extension: str) -> str:
@@ -50,6 +50,7 @@ def _video_rows(study: Study, row: VideoRow, names: list[str], labels: dict) -> 
         return
     head = [study.name, str(row.video_id), row.title, *(_cell(row.values.get(name)) for name in names)]
     probabilities, facing, calm = timeline.array(), timeline.facing_array(), timeline.calm_levels()
+    states = timeline.states_array()
     for index, number in enumerate(timeline.numbers):
         seen = np.flatnonzero(~np.isnan(probabilities[index, :, 0]))
         person_valence = valence(probabilities[index, seen], calm[index])
@@ -64,6 +65,8 @@ def _video_rows(study: Study, row: VideoRow, names: list[str], labels: dict) -> 
                 *(f"{p:.4f}" for p in probabilities[index, b]),
                 f"{person_valence[k]:.4f}",
                 _rounded(facing[index, b]),
+                _rounded(states[index, b, 0]),
+                _rounded(states[index, b, 1]),
             ]
 
 
