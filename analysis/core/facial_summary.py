@@ -43,9 +43,9 @@ def facial_summary(t: np.ndarray, measures: np.ndarray) -> dict | None:
     measured = np.isfinite(measures).all(axis=1)
     if measured.sum() < MIN_MEASURED:
         return None
+    talking, closed = (flags[measured].astype(bool) for flags in state_flags(t, measures))
     t, columns = t[measured], dict(zip(MEASURE_NAMES, measures[measured].T, strict=True))
     ear = (columns["ear_left"] + columns["ear_right"]) / 2.0
-    closed = states.eyes_closed(ear)
     found = states.closures(t, closed)
     fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     blink_rate = None
@@ -58,7 +58,7 @@ def facial_summary(t: np.ndarray, measures: np.ndarray) -> dict | None:
         "eyes_closed": _share(closed),
         "long_closures": len(states.long_closures(found)),
         "blink_rate": blink_rate,
-        "talking": _share(states.talking(t, columns["mouth_open"])),
+        "talking": _share(talking),
         "smiling": _share(states.smiling(columns["smile"])),
         "brows_raised": _share(brows == 1),
         "brows_lowered": _share(brows == -1),
