@@ -141,3 +141,36 @@ def test_the_studys_tidy_export_carries_each_persons_talking_and_eyes_closed_per
         by_person.setdefault(row[header.index("person")], []).append(row[-2:])
     assert all(talking != "" and float(closed) == 0.0 for talking, closed in by_person["1"])  # eyes open
     assert by_person["2"] and all(cells == ["", ""] for cells in by_person["2"])  # not measured
+
+
+def test_the_study_table_comparison_json_and_api_carry_the_videos_talking_and_eyes_closed(alice, user, analysed):
+    """A video's talking and eyes-closed shares pool its persons' measured samples (person 2 has none, so
+    the video's are person 1's), in the study's table, comparison, JSON and API, and on the results page."""
+    from analysis.models import ParticipantLabel, Study
+    from analysis.studies import membership
+    from analysis.studies.comparison import compare, video_rows
+
+    video, run, persons = analysed
+    stored = expected_first_person(persons)
+    study = Study.objects.create(owner=user, name="Facial states")
+    membership.add_videos(study, [video])
+    (row,) = video_rows(study)
+    assert row.talking == pytest.approx(stored["talking"], abs=1e-4) and row.eyes_closed == 0.0
+    group = compare(study, None).groups[0]
+    assert group.talking.mean == pytest.approx(row.talking) and group.talking.each == ((video.title, row.talking),)
+    first = next(person for person in persons if person.number == 1)
+    ParticipantLabel.objects.create(study=study, person=first, label="P1")
+    by_participant = compare(study, None, unit="participants").groups[0]
+    assert by_participant.talking.mean == pytest.approx(stored["talking"], abs=1e-4)
+
+    page = alice.get(reverse("studies:detail", args=[study.pk])).content.decode()
+    cells = page.split('class="facial"')
+    talking = f"{round(row.talking * 100)}%"
+    assert cells[1].startswith(f">{talking} · 0%") and talking in cells[2] and "0%" in cells[3]
+    document = json.loads(alice.get(reverse("studies:export_json", args=[study.pk])).content)
+    assert document["videos"][0]["talking"] == row.talking and document["videos"][0]["eyes_closed"] == 0.0
+    api = alice.get(reverse("api:study-comparison", args=[study.pk])).json()
+    assert api["groups"][0]["talking"]["mean"] == pytest.approx(row.talking)
+    assert alice.get(reverse("api:study-detail", args=[study.pk])).json()["videos"][0]["talking"] == row.talking
+    results = alice.get(reverse("analysis:results", args=[video.pk])).content.decode()
+    assert f"talking {talking}, eyes closed 0%" in results.split('id="video-figures"')[1].split("</p>")[0]

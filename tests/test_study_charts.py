@@ -52,8 +52,11 @@ def test_comparison_bars_are_plotly_s_figures():
     def pair(first, second):  # two videos: no interval, each one's value
         return Interval((first + second) / 2, None, None, 2, (("week 1", first), ("week 2", second)))
 
+    facial = (interval(0.1, None), interval(0.02, None))  # talking, eyes closed: not drawn
     groups = [
-        Group("A", 3, 12, 3, interval(0.2, 0.1), interval(0.7, 0.05), {e: interval(0.1, 0.02) for e in EMOTIONS}),
+        Group(
+            "A", 3, 12, 3, interval(0.2, 0.1), interval(0.7, 0.05), *facial, {e: interval(0.1, 0.02) for e in EMOTIONS}
+        ),
         Group(
             "(no value)",
             1,
@@ -61,9 +64,10 @@ def test_comparison_bars_are_plotly_s_figures():
             1,
             interval(float("nan"), None),
             interval(0.5, None),
+            *facial,
             {e: interval(1 / 7, None) for e in EMOTIONS},
         ),
-        Group("B", 2, 3, 2, pair(0.25, -0.5), pair(0.5, 0.75), {e: pair(0.1, 0.3) for e in EMOTIONS}),
+        Group("B", 2, 3, 2, pair(0.25, -0.5), pair(0.5, 0.75), *facial, {e: pair(0.1, 0.3) for e in EMOTIONS}),
     ]
     ours = comparison_figures(Comparison("condition", "videos", groups, left_out=0))
     names = [g.value for g in groups]

@@ -126,6 +126,11 @@ class VideoRowSerializer(serializers.Serializer):
         "page's); null without results"
     )
     attention = NumberField(help_text="The share of the faces' samples facing the camera, 0 to 1; null when unknown")
+    talking = NumberField(
+        help_text="The share of the faces' measured samples talking, 0 to 1; null where no face was measured "
+        "(faces under 40 px, runs from before facial measures)"
+    )
+    eyes_closed = NumberField(help_text="The share of the faces' measured samples with both eyes closed, 0 to 1")
     shares = serializers.DictField(
         child=serializers.FloatField(),
         read_only=True,
@@ -256,6 +261,8 @@ class GroupSerializer(serializers.Serializer):
     units = serializers.IntegerField(read_only=True, help_text="Videos or participants, as `unit` says")
     valence = IntervalSerializer(read_only=True)
     attention = IntervalSerializer(read_only=True)
+    talking = IntervalSerializer(read_only=True, help_text="The talking share (of measured samples)")
+    eyes_closed = IntervalSerializer(read_only=True, help_text="The eyes-closed share (of measured samples)")
     shares = serializers.SerializerMethodField(help_text="Per emotion, in the order of `emotions`")
 
     @extend_schema_field(serializers.DictField(child=IntervalSerializer()))

@@ -20,7 +20,7 @@ from analysis.core.face_measures import MEASURE_NAMES
 from analysis.core.facial_summary import facial_summary, state_flags
 from analysis.core.group_mood import PersonSeries, binned, binned_facing, binned_states
 from analysis.core.valence import mood_weights
-from analysis.core.video_figures import facing_count
+from analysis.core.video_figures import facing_count, state_count
 from analysis.models import Person, RunTimeline, Sample
 
 
@@ -48,6 +48,7 @@ class PersonPart:
     calm: float  # raw valence scale, rounded to 4 places as stored
     summary: EmotionSummary  # only weight, shares and valence are kept (what the video's figures pool)
     facing_counts: tuple[float, int]  # samples facing the camera, samples with a known pose
+    state_counts: tuple[float, float, int]  # samples talking, with the eyes closed, and measured
 
     def stored_figures(self) -> dict:
         return {
@@ -55,6 +56,7 @@ class PersonPart:
             "valence": self.summary.valence,
             "weight": self.summary.weight,
             "facing": list(self.facing_counts),
+            "states": list(self.state_counts),
         }
 
     @classmethod
@@ -67,6 +69,7 @@ class PersonPart:
             dominant="", shares=figures["shares"], mean={}, valence=figures["valence"], weight=figures["weight"]
         )
         facing_sum, posed = figures["facing"]
+        talking, closed, measured = figures["states"]
         return cls(
             number=number,
             probabilities=arrays[0][row],
@@ -75,6 +78,7 @@ class PersonPart:
             calm=float(timeline.summary["calm"][row]),
             summary=summary,
             facing_counts=(float(facing_sum), int(posed)),
+            state_counts=(float(talking), float(closed), int(measured)),
         )
 
 
@@ -121,6 +125,7 @@ class PersonTable:
             calm=round(self.summary.calm, 4),
             summary=self.summary,
             facing_counts=facing_count(facing_values),
+            state_counts=state_count(talking, closed),
         )
 
     def person_fields(self) -> dict:

@@ -31,17 +31,23 @@ def summary_fields(person_id: int) -> dict:
 def figures_summary(parts: list[PersonPart], mood: GroupMood) -> dict:
     """The run's totals, for the study page and the exports: plain floats (JSON), rounded to 4 places.
 
-    `shares`, `valence` and `attention` are the video's figures (core/video_figures.py: the persons'
-    samples pooled, weighted as in each person's own figures); `weights`: each person's weight in them, by
-    person number; `person_figures`: what each person adds to them, so that an edit of a few persons
-    recomputes them without reading the others' samples (timeline_update.py). `valence_scale` and
-    `figures` name the definitions they were made with."""
-    figures = video_figures([part.summary for part in parts], facing_counts=[part.facing_counts for part in parts])
+    `shares`, `valence`, `attention`, `talking` and `eyes_closed` are the video's figures
+    (core/video_figures.py: the persons' samples pooled, weighted as in each person's own figures);
+    `weights`: each person's weight in them, by person number; `person_figures`: what each person adds to
+    them, so that an edit of a few persons recomputes them without reading the others' samples
+    (timeline_update.py). `valence_scale` and `figures` name the definitions they were made with."""
+    figures = video_figures(
+        [part.summary for part in parts],
+        facing_counts=[part.facing_counts for part in parts],
+        state_counts=[part.state_counts for part in parts],
+    )
     return {
         "persons": len(mood.numbers),
         "seen_s": round(float((mood.visible > 0).sum() * mood.bin_s), 4),
         "valence": figures.valence,
         "attention": figures.attention,
+        "talking": figures.talking,
+        "eyes_closed": figures.eyes_closed,
         "shares": figures.shares,
         "weight": figures.weight,
         "weights": {str(part.number): part.summary.weight for part in parts},
@@ -58,6 +64,8 @@ def stored_figures(summary: dict) -> VideoFigures:
         valence=summary.get("valence"),
         attention=summary.get("attention"),
         weight=summary.get("weight", 0.0),
+        talking=summary.get("talking"),
+        eyes_closed=summary.get("eyes_closed"),
     )
 
 

@@ -1,6 +1,7 @@
 """The rq job: analyse one run's video on Ray and store the results."""
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
@@ -66,15 +67,18 @@ def run_analysis(run_id: int) -> str:
         return "not queued (cancelled or already taken)"
     video = run.video
     info = video_info(video)
+    limit_s = job_timeout_s(video)
+    deadline = time.monotonic() + limit_s
     try:
         with (
             run_heartbeat(run.pk),
-            worker_video_location(video.file, valid_s=job_timeout_s(video)) as path,
+            worker_video_location(video.file, valid_s=limit_s) as path,
             RayExecutor(
                 analyzer_config(run), workers=settings.ANALYSIS_WORKERS, address=settings.RAY_ADDRESS
             ) as executor,
         ):
             stats = analyze_video(path, info, run.sample_fps, executor, DatabaseSink(run))
+        stop_if_past(deadline, limit_s)
         complete(run, stats.frames_analyzed, stats.persons, stats.faces)
     except RunCancelled:
         discard_partial_results(run.pk)
@@ -86,6 +90,13 @@ def run_analysis(run_id: int) -> str:
     finally:
         start_next_for(video.owner_id)
     return f"{stats.frames_analyzed} frames, {stats.persons} persons"
+
+
+def stop_if_past(deadline: float, limit_s: int) -> None:
+    """rq's time limit is a SIGALRM whose exception Python drops when it strikes inside a weakref callback
+    or a __del__ (the run then went on and succeeded past its limit): enforce it once more before publishing."""
+    if time.monotonic() > deadline:
+        raise JobTimeoutException(f"Task exceeded maximum timeout value ({limit_s} seconds)")
 
 
 def start_next_for(owner_id: int) -> None:

@@ -1,14 +1,15 @@
 """The numbers of a study page, from each shown run's stored timeline (no samples are read).
 
-A video's row: its duration, persons, and its figures (valence, attention, each emotion's share of
-face-time: core/video_figures.py, stored in the run's timeline summary), the same figures the results
-page and the exports show. Groups: the videos (or labelled participants) sharing a variable's value,
+A video's row: its duration, persons, and its figures (valence, attention, talking and eyes-closed shares,
+each emotion's share of face-time: core/video_figures.py, stored in the run's timeline summary), the same
+figures the results page and the exports show. Groups: the videos (or labelled participants) sharing a variable's value,
 each with bootstrap intervals from 3 units on, else each unit's value (core/study_stats.py). Lines: the room's valence
 over time per video or per group, on video time or from a marker label the videos share.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,6 +37,8 @@ class VideoRow:
     persons: int = 0
     valence: float | None = None
     attention: float | None = None
+    talking: float | None = None  # shares of the samples with facial measures (core/video_figures.py)
+    eyes_closed: float | None = None
     shares: dict = field(default_factory=dict)  # each emotion's share of face-time (core/video_figures.py)
     weights: dict = field(default_factory=dict)  # person number (text) -> their weight in the figures
 
@@ -95,6 +98,8 @@ def video_rows(study: Study) -> list[VideoRow]:
             row.persons = summary.get("persons", 0)
             row.valence = summary.get("valence")
             row.attention = summary.get("attention")
+            row.talking = summary.get("talking")
+            row.eyes_closed = summary.get("eyes_closed")
             row.shares = summary.get("shares", {})
             row.weights = summary.get("weights", {})
         rows.append(row)
@@ -122,6 +127,8 @@ class Group:
     units: int  # videos or participants, what the intervals were drawn over
     valence: Interval
     attention: Interval
+    talking: Interval
+    eyes_closed: Interval
     shares: dict[str, Interval]
 
     @property
@@ -142,16 +149,29 @@ class Comparison:
     left_out: int  # videos without results
 
 
-# One unit of a comparison: its name (a video's title, a participant's label), valence, attention and shares.
-Unit = tuple[str, float, float, list[float]]
+class Unit(NamedTuple):
+    """One unit of a comparison: a video (named by its title) or a participant (by their label); NaN unknown."""
+
+    name: str
+    valence: float
+    attention: float
+    talking: float
+    eyes_closed: float
+    shares: list[float]
+
+
+def _known(value: float | None) -> float:
+    return np.nan if value is None else value
 
 
 def _unit_rows_by_videos(rows: list[VideoRow]) -> list[Unit]:
     return [
-        (
+        Unit(
             row.title,
-            np.nan if row.valence is None else row.valence,
-            np.nan if row.attention is None else row.attention,
+            _known(row.valence),
+            _known(row.attention),
+            _known(row.talking),
+            _known(row.eyes_closed),
             [row.shares.get(name, 0.0) for name in EMOTIONS],
         )
         for row in rows
@@ -159,34 +179,46 @@ def _unit_rows_by_videos(rows: list[VideoRow]) -> list[Unit]:
 
 
 def _labelled_persons(study: Study, rows: list[VideoRow]) -> list[tuple]:
-    """The labelled persons of these videos: (label, run id, number, samples, valence, attention, shares), by
-    label.
+    """The labelled persons of these videos: (label, run id, number, samples, valence, attention, shares, facial),
+    by label.
 
     One query for the whole study: compare() splits them by group."""
     run_ids = [row.run_id for row in rows]
     labels = ParticipantLabel.objects.filter(study=study, person__run_id__in=run_ids, person__hidden=False)
-    fields = ("person__sample_count", "person__valence", "person__attention", "person__shares")
+    fields = ("person__sample_count", "person__valence", "person__attention", "person__shares", "person__facial")
     return list(labels.values_list("label", "person__run_id", "person__number", *fields))
+
+
+def _facial_share(facial: dict | None, count: int | None, key: str) -> tuple[float | None, float]:
+    """A person's facial-states share `key` and its weight in a pooled share: their measured samples."""
+    if not facial or facial.get(key) is None:
+        return None, 0.0
+    return facial[key], (facial.get("measured") or 0.0) * (count or 0)
 
 
 def _unit_rows_by_participants(labelled: list[tuple], rows: list[VideoRow]) -> list[Unit]:
     """One row per participant: their persons' figures in these videos pooled as a video's are
-    (core/video_figures.py: weighted by each person's weight in their video's figures)."""
+    (core/video_figures.py: emotions and valence weighted by each person's weight in their video's figures,
+    talking and eyes closed by their measured samples)."""
     weights_by_run = {row.run_id: row.weights for row in rows}
     per_label: dict[str, list] = defaultdict(list)
-    for label, run_id, number, count, valence, attention, shares in labelled:
+    for label, run_id, number, count, valence, attention, shares, facial in labelled:
         if run_id in weights_by_run:
             weight = weights_by_run[run_id].get(str(number), count or 0)
-            per_label[label].append((weight, valence, attention, shares or {}))
+            states = [_facial_share(facial, count, key) for key in ("talking", "eyes_closed")]
+            per_label[label].append((weight, valence, attention, shares or {}, states))
     units = []
     for label, entries in sorted(per_label.items()):
         weights = [weight for weight, *_ in entries]
-        shares = [_weighted_mean([s.get(name, 0.0) for *_, s in entries], weights) for name in EMOTIONS]
+        shares = [_weighted_mean([e[3].get(name, 0.0) for e in entries], weights) for name in EMOTIONS]
+        talking, closed = (_weighted_mean([e[4][k][0] for e in entries], [e[4][k][1] for e in entries]) for k in (0, 1))
         units.append(
-            (
+            Unit(
                 label,
                 _weighted_mean([e[1] for e in entries], weights),
                 _weighted_mean([e[2] for e in entries], weights),
+                talking,
+                closed,
                 shares,
             )
         )
@@ -208,8 +240,8 @@ def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
 
 
 def compare(study: Study, variable: str | None, unit: str = "videos", rows: list[VideoRow] | None = None) -> Comparison:
-    """Mean valence, attention and emotion shares of the groups of `variable`'s values (all videos
-    in one group when `variable` is None), over videos or over labelled participants."""
+    """Mean valence, attention, talking and eyes-closed shares, and emotion shares of the groups of `variable`'s
+    values (all videos in one group when `variable` is None), over videos or over labelled participants."""
     rows = video_rows(study) if rows is None else rows
     analysed = [row for row in rows if row.run_id is not None]
     by_value: dict = defaultdict(list)
@@ -223,18 +255,22 @@ def compare(study: Study, variable: str | None, unit: str = "videos", rows: list
             units = _unit_rows_by_participants(labelled, members)
         else:
             units = _unit_rows_by_videos(members)
-        names = [u[0] for u in units]
-        valence = np.array([u[1] for u in units], dtype=float)
-        attention = np.array([u[2] for u in units], dtype=float)
-        shares = np.array([u[3] for u in units], dtype=float).reshape(len(units), len(EMOTIONS))
+        names = [u.name for u in units]
+
+        def column(values: list, seed: int = seed, names: list[str] = names) -> Interval:
+            return bootstrap_mean(np.array(values, dtype=float), seed=seed, names=names)
+
+        shares = np.array([u.shares for u in units], dtype=float).reshape(len(units), len(EMOTIONS))
         groups.append(
             Group(
                 value=_label(value),
                 videos=len(members),
                 persons=sum(row.persons for row in members),
                 units=len(units),
-                valence=bootstrap_mean(valence, seed=seed, names=names),
-                attention=bootstrap_mean(attention, seed=seed, names=names),
+                valence=column([u.valence for u in units]),
+                attention=column([u.attention for u in units]),
+                talking=column([u.talking for u in units]),
+                eyes_closed=column([u.eyes_closed for u in units]),
                 shares=dict(zip(EMOTIONS, bootstrap_columns(shares, seed=seed, names=names))),
             )
         )

@@ -93,6 +93,8 @@ def study_document(study: Study) -> dict:
             "persons": row.persons,
             "valence": _number(row.valence),
             "attention": _number(row.attention),
+            "talking": _number(row.talking),
+            "eyes_closed": _number(row.eyes_closed),
             "shares": row.shares,
             "participants": {str(number): label for (run_id, number), label in labels.items() if run_id == row.run_id},
         }
