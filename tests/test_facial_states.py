@@ -178,11 +178,14 @@ def test_a_closure_never_spans_a_gap_in_the_samples():
     assert [(round(c.start, 3), round(c.end, 3)) for c in spans] == [(0.15, 0.35), (4.95, 5.15)]
 
 
-def test_talking_is_a_moving_mouth_not_a_still_open_one_nor_one_open_frame():
+def test_talking_is_a_moving_mouth_not_a_still_open_one_nor_one_open_frame_nor_a_laugh():
     t = np.arange(0, 6, 1 / 30)
     jitter = np.random.default_rng(1).normal(0, 0.015, len(t))
     speech = 0.2 + 0.2 * np.sin(2 * np.pi * 4 * t) + jitter  # four syllables a second
     held_open = 0.6 + jitter  # surprise or a yawn
+    laugh = 0.35 + 0.12 * np.sin(2 * np.pi * 4 * t) + jitter  # "ha-ha-ha": moving, never closing
+    assert fs.mouth_movement(t, laugh)[15:-15].min() > fs.TALKING_MOVEMENT
+    assert not fs.talking(t, laugh).any()
     closed_one_open_frame = np.abs(jitter)
     closed_one_open_frame[90] = 0.5
     assert fs.talking(t, speech)[15:-15].all()
@@ -308,6 +311,32 @@ def test_the_labelled_blinks_are_found_with_at_most_one_false_blink_a_minute():
         labelled, matched, false = labelled + len(labels), matched + len(used), false + len(found) - len(used)
     assert matched / labelled >= 0.85, f"{matched} of {labelled} labelled blinks found"
     assert false / minutes <= 1.0, f"{false} false blinks in {minutes:.2f} min"
+
+
+def test_the_speaker_among_listeners_talks_the_most(tmp_path):
+    """The talking check (docs/clip-labels.md): the singer's talking share, at the default 5 fps, is the
+    highest of the mosaic's faces by a clear margin; the laughing listener's is not."""
+    from analysis.core.executors import LocalExecutor
+    from analysis.core.pipeline import analyze_video
+    from analysis.core.result_formats import CollectingSink
+    from analysis.core.segment_analyzer import AnalyzerConfig
+    from analysis.core.video_source import probe
+    from bench.room_clip import speaker_mosaic
+
+    path = str(speaker_mosaic(DATA_DIR.parent / "videos", tmp_path / "speaker.avi"))
+    sink = CollectingSink()
+    analyze_video(path, probe(path), 5.0, LocalExecutor(AnalyzerConfig()), sink)
+    singer, listeners = [0.0, 0], []
+    for person in sink.persons:
+        x, y, w, h = person["samples"][0]["box"]
+        measured = sum(s["mouth_open"] is not None for s in person["samples"])
+        share = person["facial"]["talking"]
+        if x + w / 2 < 640 and y + h / 2 < 360:  # the singer's tile: a loop jump may split him in two
+            singer = [singer[0] + share * measured, singer[1] + measured]
+        else:
+            listeners.append(share)
+    assert singer[1] > 0 and len(listeners) >= 4, (singer, listeners)
+    assert singer[0] / singer[1] > max(listeners) + 0.1, (singer[0] / singer[1], sorted(listeners))
 
 
 # --- the FER+ AUC command's arithmetic ---

@@ -9,9 +9,9 @@ Two kinds of function:
   inner_brow_distance, smile_width, smile_lift, smile (all dimensionless: ratios of distances, the face's
   size divided out by its inter-ocular distance or by the eye's or mouth's own width);
 - per person, over a time series (t in seconds, one value per face-sample): eyes_closed, closures,
-  blinks, long_closures, blink_rate_per_minute, mouth_movement, talking, relative_to_own_median and
-  relative_state. They take the sample times, not a frame rate, so they work at any rate and with
-  gaps; each says the rate it needs.
+  blinks, long_closures, blink_rate_per_minute, mouth_window, mouth_movement, talking,
+  relative_to_own_median and relative_state. They take the sample times, not a frame rate, so they
+  work at any rate and with gaps; each says the rate it needs.
 """
 
 from __future__ import annotations
@@ -152,7 +152,10 @@ BLINK_CONTEXT_S = 0.4
 LONG_CLOSURE_S = 1.0  # "eyes closed >= 1 s": a closure at least this long
 GAP_STEPS = 2.5  # samples further apart than this many median intervals: the face was not seen between
 TALKING_WINDOW_S = 1.0
-TALKING_MOVEMENT = 0.1  # mouth_movement (openness's 10-90 percentile spread over the window) above: talking
+TALKING_MOVEMENT = 0.12  # mouth_movement (openness's 10-90 percentile spread over the window) above: talking
+# ... and the window's 10th percentile of openness below this: the lips meet, or nearly, between syllables.
+# Laughter also moves the mouth, but holds it open (docs/facial-states.md, "Talking").
+MOUTH_CLOSES = 0.10
 WINDOW_MIN_SAMPLES = 3
 BROWS_RAISED = 0.03  # brow_height above the person's median, inter-ocular distances
 BROWS_LOWERED = 0.03  # brow_height below the person's median
@@ -281,39 +284,50 @@ def blink_rate_per_minute(found_blinks: list[Closure], seen_seconds: float) -> f
     return 60.0 * len(found_blinks) / seen_seconds if seen_seconds > 0 else float("nan")
 
 
-def mouth_movement(t: np.ndarray, openness: np.ndarray, window_s: float = TALKING_WINDOW_S) -> np.ndarray:
-    """Per sample, the spread of mouth_openness over the samples within window_s around it: its 90th
-    percentile less its 10th.
-
-    Dimensionless (openness units); NaN where the window holds fewer than 3 seen samples. A mouth that
-    speaks opens and closes several times a second; one held open (surprise, a yawn) barely moves; and a
-    percentile spread, unlike a standard deviation, ignores one or two odd frames in a window.
-    """
+def mouth_window(t: np.ndarray, openness: np.ndarray, window_s: float = TALKING_WINDOW_S) -> np.ndarray:
+    """Per sample, the 10th and 90th percentiles of mouth_openness over the samples within window_s around
+    it, (N, 2); NaN where the window holds fewer than 3 seen samples. Percentiles, unlike a minimum and a
+    maximum, ignore one or two odd frames in a window."""
     t = np.asarray(t, dtype=np.float64)
     x = np.asarray(openness, dtype=np.float64)
     lo = np.searchsorted(t, t - window_s / 2.0, side="left")
     hi = np.searchsorted(t, t + window_s / 2.0, side="right")
-    spread = np.full(len(t), np.nan)
+    bounds = np.full((len(t), 2), np.nan)
     for i, (first, last) in enumerate(zip(lo, hi, strict=True)):
         window = x[first:last]
         window = window[np.isfinite(window)]
         if len(window) >= WINDOW_MIN_SAMPLES:
-            low, high = np.percentile(window, (10, 90))
-            spread[i] = high - low
-    return spread
+            bounds[i] = np.percentile(window, (10, 90))
+    return bounds
+
+
+def mouth_movement(t: np.ndarray, openness: np.ndarray, window_s: float = TALKING_WINDOW_S) -> np.ndarray:
+    """Per sample, the spread of mouth_openness over the samples within window_s around it: its 90th
+    percentile less its 10th (dimensionless, openness units; NaN where the window holds fewer than 3 seen
+    samples). A mouth that speaks opens and closes several times a second; one held open (surprise, a
+    yawn) barely moves."""
+    bounds = mouth_window(t, openness, window_s)
+    return bounds[:, 1] - bounds[:, 0]
 
 
 def talking(
-    t: np.ndarray, openness: np.ndarray, window_s: float = TALKING_WINDOW_S, threshold: float = TALKING_MOVEMENT
+    t: np.ndarray,
+    openness: np.ndarray,
+    window_s: float = TALKING_WINDOW_S,
+    threshold: float = TALKING_MOVEMENT,
+    closes_below: float = MOUTH_CLOSES,
 ) -> np.ndarray:
-    """Per sample, True where the mouth moves like speech: mouth_movement over `window_s` above `threshold`.
+    """Per sample, True where the mouth moves like speech over `window_s`: its movement (mouth_movement)
+    above `threshold`, and its low (10th percentile) below `closes_below`, the lips meeting between
+    syllables. A single open frame is not talking, nor a mouth held open, nor one that laughs: laughter
+    moves the mouth as much but keeps it open.
 
     Works from 5 fps (5 samples in a 1 s window); speech's syllables (4-5 a second) are aliased below 10
-    fps, but their spread over the window still shows. A single open frame is not talking.
+    fps, but their spread still shows.
     """
-    movement = mouth_movement(t, openness, window_s)
+    low, high = mouth_window(t, openness, window_s).T
     with np.errstate(invalid="ignore"):
-        return np.isfinite(movement) & (movement > threshold)
+        return np.isfinite(low) & (high - low > threshold) & (low < closes_below)
 
 
 def relative_to_own_median(values: np.ndarray) -> np.ndarray:
