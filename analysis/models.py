@@ -359,3 +359,74 @@ class BlurredCopy(models.Model):
 
     def __str__(self) -> str:
         return f"Blurred copy {self.pk} of video {self.video_id} ({self.status})"
+
+
+class SessionLink(models.Model):
+    """A participant session link of a study: whoever has its URL may consent, pass a camera check and be
+    recorded while the stimulus (one of the owner's videos) plays, until it is paused, revoked, full or past
+    `open_until` (docs/participant-sessions.md)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        PAUSED = "paused", "Paused"
+        REVOKED = "revoked", "Revoked"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="session_links")
+    name = models.CharField(max_length=120)
+    stimulus = models.ForeignKey("videos.Video", on_delete=models.PROTECT, related_name="+")
+    token = models.CharField(max_length=64, unique=True, help_text="the link's secret: unguessable, never reused")
+    consent_text = models.TextField()
+    consent_version = models.PositiveIntegerField(default=1, help_text="raised whenever the consent text changes")
+    max_recordings = models.PositiveIntegerField(default=50)
+    open_until = models.DateTimeField(null=True, blank=True, help_text="empty: until paused or revoked")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.study})"
+
+
+class SessionRecording(models.Model):
+    """One participant's visit of a session link: their consent as they saw it, their recording (an upload,
+    then a video of the study's owner) and where the stimulus started and ended in it."""
+
+    class State(models.TextChoices):
+        CONSENTED = "consented", "Consented, not recording yet"
+        RECORDING = "recording", "Recording"
+        UPLOADED = "uploaded", "Recorded"
+        PARTIAL = "partial", "Partial: the participant left before the end"
+        EMPTY = "empty", "Left before anything was recorded"
+        FAILED = "failed", "The recording could not be read"
+        WITHDRAWN = "withdrawn", "Withdrawn: erased"
+
+    link = models.ForeignKey(SessionLink, on_delete=models.CASCADE, related_name="recordings")
+    participant_code = models.CharField(max_length=40)
+    key = models.CharField(max_length=64, unique=True, help_text="the participant's pages' secret")
+    withdrawal_code = models.CharField(max_length=32, unique=True)
+    consent_text = models.TextField(help_text="the text the participant read and accepted")
+    consent_version = models.PositiveIntegerField()
+    consented_at = models.DateTimeField()
+    camera_checked_at = models.DateTimeField(null=True, blank=True, help_text="when the camera check passed")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CONSENTED)
+    upload = models.ForeignKey(
+        "videos.PartialUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    video = models.ForeignKey(
+        "videos.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="session_recordings"
+    )
+    stimulus_start_s = models.FloatField(null=True, blank=True, help_text="in the recording's time (the player's)")
+    stimulus_end_s = models.FloatField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["link", "consented_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "participant_code"], name="unique_participant_code_per_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_code} of {self.link}"

@@ -212,7 +212,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-# "default": the analyses. "maintenance": the lost-run reaper that `rqcron analysis.runs.schedule`
+# "default": the analyses. "maintenance": the lost-run reaper that `rqcron emotion_site.schedule`
 # enqueues, served by its own worker so that it runs while every analysis worker is busy (or dead).
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
@@ -259,6 +259,18 @@ ANALYSIS_REAP_INTERVAL_S = int(os.environ.get("ANALYSIS_REAP_INTERVAL_S", "30"))
 # rq job timeout: a floor plus a multiple of the video's duration.
 ANALYSIS_TIMEOUT_BASE_S = int(os.environ.get("ANALYSIS_TIMEOUT_BASE_S", "900"))
 ANALYSIS_TIMEOUT_PER_VIDEO_S = float(os.environ.get("ANALYSIS_TIMEOUT_PER_VIDEO_S", "10"))
+
+# Participant sessions (analysis/sessions, docs/participant-sessions.md)
+# A recording's upload may hold up to this many bytes per second of the stimulus (plus a minute): the
+# participant's page records at 1 Mbit/s, so the bound is ~1.6x what it sends.
+PARTICIPANT_BYTES_PER_S = int(os.environ.get("PARTICIPANT_BYTES_PER_S", 200_000))
+# A recording that received nothing for this long (the tab closed, the network gone) is kept as a
+# partial recording by the maintenance queue (every PARTICIPANT_IDLE_S / 2).
+PARTICIPANT_IDLE_S = int(os.environ.get("PARTICIPANT_IDLE_S", 300))
+# Per client address and link, per hour: consents, and camera checks; per link, per minute, consents.
+PARTICIPANT_CONSENTS_PER_ADDRESS_HOUR = int(os.environ.get("PARTICIPANT_CONSENTS_PER_ADDRESS_HOUR", 30))
+PARTICIPANT_CHECKS_PER_ADDRESS_HOUR = int(os.environ.get("PARTICIPANT_CHECKS_PER_ADDRESS_HOUR", 120))
+PARTICIPANT_CONSENTS_PER_LINK_MINUTE = int(os.environ.get("PARTICIPANT_CONSENTS_PER_LINK_MINUTE", 60))
 
 # HTTPS=1: the site is served over HTTPS by a reverse proxy in front of gunicorn, which sets
 # X-Forwarded-Proto (see docker-compose.yml). Then cookies are HTTPS-only, plain HTTP redirects to

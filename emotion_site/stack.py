@@ -49,7 +49,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv's: ray, gunicorn
-CRON_CONFIG = "analysis.runs.schedule"
+CRON_CONFIG = "emotion_site.schedule"
 STOP_GRACE_S = 10.0
 RESTARTS_PER_MINUTE = 5
 MiB = 1024 * 1024

@@ -18,6 +18,8 @@ urlpatterns = [
     path("videos/", include("analysis.pages.urls")),
     path("studies/", include("analysis.pages.study_urls")),
     path("api/", include("analysis.api.urls")),
+    # Participant sessions: no account; the link's token and the recording's key are the credentials.
+    path("p/", include("analysis.pages.participant_urls")),
     # django-rq's dashboard; its views require staff.
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

@@ -209,7 +209,7 @@ def test_defaults_fail_a_killed_run_within_two_minutes(settings):
     assert settings.ANALYSIS_STALE_AFTER_S + settings.ANALYSIS_REAP_INTERVAL_S <= 90
 
 
-def test_cron_config_enqueues_the_reaper_and_the_upload_cleaner_on_the_maintenance_queue(settings, redis_url):
+def test_cron_config_enqueues_the_maintenance_jobs_on_the_maintenance_queue(settings, redis_url):
     from django_rq.cron import DjangoCronScheduler
 
     settings.RQ_QUEUES = {name: {"URL": redis_url} for name in ("default", "maintenance")}
@@ -220,6 +220,7 @@ def test_cron_config_enqueues_the_reaper_and_the_upload_cleaner_on_the_maintenan
         "analysis.runs.reaper.reap_lost_runs",
         "videos.partial_uploads.remove_expired",
         "analysis.runs.retention.apply_retention",  # tests/test_source_retention.py
+        "analysis.sessions.recordings.finish_idle",  # tests/test_participant_sessions.py
     }
     assert {job.queue_name for job in jobs.values()} == {"maintenance"}
     assert jobs["analysis.runs.reaper.reap_lost_runs"].interval == settings.ANALYSIS_REAP_INTERVAL_S

@@ -123,6 +123,11 @@ class AccessEvent(models.Model):
         ERASE = "erase", "Erased a person"
         DELETE_SOURCE = "delete_source", "Deleted the source video"
         DELETE = "delete", "Deleted the video"
+        # A participant of a session link (analysis.sessions): no account, `username` empty, via "session".
+        CONSENT = "consent", "A participant consented"
+        CAMERA_CHECK = "check", "A participant's camera check"
+        RECORD = "record", "A participant's recording arrived"
+        WITHDRAW = "withdraw", "A participant withdrew"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(

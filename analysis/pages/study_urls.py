@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from analysis.pages import session_link_views as sessions
 from analysis.pages import study_views as views
 
 app_name = "studies"
@@ -22,4 +23,8 @@ urlpatterns = [
     path("<id:pk>/participants/confirm/", views.confirm_suggestion, name="confirm_suggestion"),
     path("<id:pk>/export.csv", views.export_csv, name="export_csv"),
     path("<id:pk>/export.json", views.export_json, name="export_json"),
+    path("<id:pk>/sessions/add/", sessions.create_link, name="create_session_link"),
+    path("<id:pk>/sessions/<id:link_id>/", sessions.link_detail, name="session_link"),
+    path("<id:pk>/sessions/<id:link_id>/edit/", sessions.update_link, name="update_session_link"),
+    path("<id:pk>/sessions/<id:link_id>/state/", sessions.set_link_state, name="session_link_state"),
 ]

@@ -17,6 +17,7 @@ from analysis.core.emotions import EMOTIONS
 from analysis.core.study_stats import MIN_UNITS
 from analysis.models import Person, Study, StudyVariable
 from analysis.pages.forms import report_form_errors
+from analysis.pages.session_link_views import study_sessions
 from analysis.pages.study_charts import comparison_figures, lines_figure, participants_figure
 from analysis.pages.study_forms import (
     ALL_VIDEOS,
@@ -58,11 +59,13 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     comparison = compare(study, variable, unit, rows=rows)
     by, align = view.choice("lines"), view.choice("align")
     lines, left_out = room_lines(study, by, align, rows=rows)
+    session_links, session_figures, session_form = study_sessions(request, study)
     across = participants_across_videos(study, rows=rows)
     charts = {
         **comparison_figures(comparison),
         "lines": lines_figure(lines, align),
         "participants": participants_figure(across) if across else None,
+        "sessions": session_figures,
     }
     view = ViewForm(
         initial={"variable": variable, "unit": unit, "lines": by, "align": align}, variables=names, markers=markers
@@ -84,6 +87,8 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "import_form": ValuesImportForm(),
         "kinds": StudyVariable.Kind,
         "min_units": MIN_UNITS,
+        "session_links": session_links,
+        "session_form": session_form,
     }
     return render(request, "studies/detail.html", context)
 

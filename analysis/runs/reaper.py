@@ -1,7 +1,7 @@
 """Failing runs whose worker is gone, with nobody looking.
 
 `reap_lost_runs` runs every `ANALYSIS_REAP_INTERVAL_S` on the "maintenance" queue, enqueued by
-rq's cron (`python manage.py rqcron analysis.runs.schedule`, see analysis/runs/schedule.py). A run is
+rq's cron (`python manage.py rqcron emotion_site.schedule`, see emotion_site/schedule.py). A run is
 lost when
 - it is running and its heartbeat (analysis.runs.heartbeat) is older than `ANALYSIS_STALE_AFTER_S`:
   the worker was killed, or its machine lost;
