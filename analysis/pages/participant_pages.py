@@ -50,7 +50,9 @@ def participant_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             response = render(request, "participants/limited.html", status=429)
             response["Retry-After"] = str(limited.retry_after_s)
         response["Permissions-Policy"] = PERMISSIONS_POLICY
-        response["Referrer-Policy"] = "no-referrer"  # the link's secret never leaves in a Referer
+        # The link's secret never leaves in a Referer to another site ("no-referrer" would also make the
+        # browser send "Origin: null" with the page's own forms, which CSRF protection refuses).
+        response["Referrer-Policy"] = "same-origin"
         response["Cache-Control"] = "no-store"
         return response
 

@@ -44,7 +44,7 @@ def _whole_number(request: HttpRequest, name: str) -> int | None:
 
 
 def _state_headers(recording: SessionRecording, upload: PartialUpload | None) -> dict[str, str]:
-    headers = {"Recording-State": recording.state}
+    headers = {"Recording-State": str(recording.state)}
     if upload is not None:
         headers["Upload_Offset"] = str(upload.offset)
     return headers
@@ -95,6 +95,6 @@ def _append(request: HttpRequest, recording: SessionRecording, upload: PartialUp
     if final_length is not None and upload.offset >= final_length:
         recording = recordings.finish(recording, partial=False)
         if recording.state == SessionRecording.State.FAILED:
-            return _refused(recording.error, 422, Recording_State=recording.state)
-        return _tus(HttpResponse(status=204), Upload_Offset=str(upload.offset), Recording_State=recording.state)
+            return _refused(recording.error, 422, Recording_State=str(recording.state))
+        return _tus(HttpResponse(status=204), Upload_Offset=str(upload.offset), Recording_State=str(recording.state))
     return _tus(HttpResponse(status=204), **_state_headers(recording, upload))
