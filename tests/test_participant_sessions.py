@@ -19,6 +19,7 @@ from analysis.core.emotions import EMOTIONS
 from analysis.core.stimulus_responses import ParticipantSeries, band, responses
 from analysis.models import AnalysisRun, Marker, ParticipantLabel, SessionLink, SessionRecording, Study
 from analysis.sessions import links, recordings
+from analysis.studies.tidy_export import study_csv_rows
 from videos.models import AccessEvent, PartialUpload, Video
 
 from .conftest import IMAGES, VIDEOS
@@ -202,6 +203,10 @@ def test_a_participant_consents_checks_the_camera_is_recorded_and_becomes_a_vide
     assert label.label == "P07" and label.person.run.video == video
     link_page = alice.get(reverse("studies:session_link", args=[link.study.pk, link.pk])).content.decode()
     assert 'data-code="P07"' in link_page and "1.25 s to 3.65 s" in link_page
+    header, *rows = study_csv_rows(link.study)
+    t, stimulus_t, who = (header.index(name) for name in ("t_s", "stimulus_t_s", "participant"))
+    assert rows and all(float(row[stimulus_t]) == pytest.approx(float(row[t]) - 1.25) for row in rows)
+    assert {row[who] for row in rows} == {"P07"}
 
 
 def _file(data: bytes):

@@ -218,10 +218,12 @@ def test_the_tidy_csv_has_a_row_per_person_and_bin(study):
         "attention",
         "talking",
         "eyes_closed",
+        "stimulus_t_s",
     ]
     # 10 s videos in 1 s bins: 10 rows per person, 5 persons.
     assert len(body) == 50
     first = dict(zip(header, body[0]))
+    assert first["stimulus_t_s"] == ""  # not a participant session's recording
     assert first["condition"] in {"A", "B"} and float(first["bin_s"]) == 1.0
     assert abs(sum(float(first[name]) for name in EMOTIONS) - 1) < 0.01
 

@@ -19,7 +19,7 @@ from analysis.core.emotions import EMOTIONS
 from analysis.core.valence import SCALE as VALENCE_SCALE
 from analysis.core.video_figures import DEFINITION as FIGURES
 from analysis.models import AnalysisRun, Marker, ParticipantLabel, Person, RunTimeline, Study, StudyVariable, StudyVideo
-from analysis.studies.tidy_export import FIXED_COLUMNS, MEASURE_COLUMNS
+from analysis.studies.tidy_export import FIXED_COLUMNS, MEASURE_COLUMNS, STIMULUS_COLUMN
 from videos.models import Video
 
 from .factories import add_person, make_run, make_video
@@ -534,7 +534,7 @@ def test_export_csv_is_the_tidy_long_table(api, user):
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == f'attachment; filename="lectures-2024-{study["id"]}.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0] == [*FIXED_COLUMNS, "condition", *MEASURE_COLUMNS]
+    assert rows[0] == [*FIXED_COLUMNS, "condition", *MEASURE_COLUMNS, STIMULUS_COLUMN]
     assert rows[0][:4] == ["study", "video_id", "video_title", "condition"]
     assert len(rows) == 3  # the analysed video's one person in two bins
     assert rows[1][:6] == ["Lectures 2024", str(video.pk), "a1", "A", "1", ""]

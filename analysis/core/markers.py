@@ -94,3 +94,9 @@ def describe(summary: MarkerSummary, window_s: float = WINDOW_S) -> str:
     top = sorted(summary.shares.items(), key=lambda item: -item[1])[:2]
     leading = ", ".join(f"{name} {share:.0%}" for name, share in top if share > 0)
     return f"next {window_s:g} s: {count_faces(summary.faces)}, valence {summary.valence:+.2f}; {leading}"
+
+
+# The markers a participant session puts in each recording (analysis/sessions): where the stimulus started
+# and ended by the participant's player. The study's tidy export counts stimulus time from the first.
+STIMULUS_START = "stimulus start"
+STIMULUS_END = "stimulus end"

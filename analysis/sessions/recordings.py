@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from analysis.core.markers import STIMULUS_END, STIMULUS_START
 from analysis.core.video_source import VideoError, probe
 from analysis.models import AnalysisRun, Marker, SessionLink, SessionRecording
 from analysis.runs.launch import store_and_start
@@ -41,7 +42,6 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 KEY_BYTES = 24
 WITHDRAWAL_CODE_BYTES = 10  # 80 bits: 16 base32 characters, shown in groups of four
 SAMPLE_FPS = 5.0  # the site's recommended rate: the stimulus responses need no blink counts
-STIMULUS_START, STIMULUS_END = "stimulus start", "stimulus end"
 EXTRA_SECONDS = 60  # an upload's bound: the stimulus, plus the camera's start and the last chunk
 
 

@@ -10,12 +10,15 @@ from collections.abc import Iterator
 import numpy as np
 
 from analysis.core.emotions import EMOTIONS
+from analysis.core.markers import STIMULUS_START
 from analysis.core.valence import valence
-from analysis.models import RunTimeline, Study
+from analysis.models import Marker, RunTimeline, Study
 from analysis.studies.comparison import VideoRow, room_lines, video_rows
 
 FIXED_COLUMNS = ["study", "video_id", "video_title"]
 MEASURE_COLUMNS = ["person", "participant", "t_s", "bin_s", *EMOTIONS, "valence", "attention", "talking", "eyes_closed"]
+# Seconds from the video's first "stimulus start" marker (a participant session's recording); empty without one.
+STIMULUS_COLUMN = "stimulus_t_s"
 
 
 def export_detail(study: Study, extension: str) -> str:
@@ -34,17 +37,23 @@ def _rounded(value: float) -> str:
 
 def study_csv_rows(study: Study) -> Iterator[list[str]]:
     names = list(study.variables.values_list("name", flat=True))
-    yield [*FIXED_COLUMNS, *names, *MEASURE_COLUMNS]
+    yield [*FIXED_COLUMNS, *names, *MEASURE_COLUMNS, STIMULUS_COLUMN]
     rows = [row for row in video_rows(study) if row.run_id is not None]
+    starts: dict[int, float] = {}
+    markers = Marker.objects.filter(video_id__in=[row.video_id for row in rows], label=STIMULUS_START)
+    for video_id, t in markers.order_by("t").values_list("video_id", "t"):
+        starts.setdefault(video_id, t)
     labels = {
         (run_id, number): label
         for run_id, number, label in study.participant_labels.values_list("person__run_id", "person__number", "label")
     }
     for row in rows:
-        yield from _video_rows(study, row, names, labels)
+        yield from _video_rows(study, row, names, labels, starts.get(row.video_id))
 
 
-def _video_rows(study: Study, row: VideoRow, names: list[str], labels: dict) -> Iterator[list[str]]:
+def _video_rows(
+    study: Study, row: VideoRow, names: list[str], labels: dict, stimulus_start: float | None
+) -> Iterator[list[str]]:
     timeline = RunTimeline.objects.filter(run_id=row.run_id).first()
     if timeline is None:
         return
@@ -67,6 +76,7 @@ def _video_rows(study: Study, row: VideoRow, names: list[str], labels: dict) -> 
                 _rounded(facing[index, b]),
                 _rounded(states[index, b, 0]),
                 _rounded(states[index, b, 1]),
+                "" if stimulus_start is None else f"{b * timeline.bin_s - stimulus_start:.3f}",
             ]
 
 
