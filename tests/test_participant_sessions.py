@@ -89,6 +89,16 @@ def test_the_camera_check_wants_one_lit_face_large_enough():
     assert check_frame(far).problem == "too_far"
 
 
+def test_checks_at_once_in_several_threads_read_their_own_frames():
+    """A web server's threads check frames at the same time: each must see its own picture's one face."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    face = picture("single_face.jpg")
+    with ThreadPoolExecutor(4) as pool:
+        verdicts = list(pool.map(lambda _: check_frame(face), range(16)))
+    assert [v.problem for v in verdicts] == [""] * 16
+
+
 # --- the flow with Django's client --------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ before recording, not after an hour of useless video.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -32,14 +33,15 @@ class CameraVerdict:
     brightness: float
 
 
-_detector: FaceDetector | None = None
+# One detector per thread: a web server's threads check frames at once, and OpenCV's networks are not
+# safe to share between threads (two checks at once read each other's faces).
+_local = threading.local()
 
 
 def _faces(image: np.ndarray) -> list:
-    global _detector
-    if _detector is None:
-        _detector = FaceDetector(DetectorConfig(min_face_px=24))
-    return _detector.full_frame(image)
+    if not hasattr(_local, "detector"):
+        _local.detector = FaceDetector(DetectorConfig(min_face_px=24))
+    return _local.detector.full_frame(image)
 
 
 def check_frame(image: np.ndarray) -> CameraVerdict:

@@ -162,8 +162,8 @@ def reactions(t: np.ndarray, step_s: float, valence: np.ndarray) -> list[Reactio
     """The moments the group's valence moved most from each participant's own usual level, largest first."""
     if valence.size == 0:
         return []
-    with np.errstate(all="ignore"):
-        own = valence - np.nanmedian(np.where(np.isfinite(valence), valence, np.nan), axis=1, keepdims=True)
+    medians = [np.median(row[np.isfinite(row)]) if np.isfinite(row).any() else np.nan for row in valence]
+    own = valence - np.array(medians)[:, None]
     smooth_bins = max(1, int(round(REACTION_SMOOTH_S / step_s)))
     per_participant = np.array([_smoothed(row, smooth_bins) for row in own]).reshape(own.shape)
     group = band(per_participant).mean
