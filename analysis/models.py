@@ -373,7 +373,9 @@ class SessionLink(models.Model):
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="session_links")
     name = models.CharField(max_length=120)
-    stimulus = models.ForeignKey("videos.Video", on_delete=models.PROTECT, related_name="+")
+    # The researcher may delete the stimulus video: the link then closes, its recordings and their responses stay.
+    stimulus = models.ForeignKey("videos.Video", null=True, on_delete=models.SET_NULL, related_name="+")
+    stimulus_duration_s = models.FloatField(help_text="the stimulus' duration, kept should the video be deleted")
     token = models.CharField(max_length=64, unique=True, help_text="the link's secret: unguessable, never reused")
     consent_text = models.TextField()
     consent_version = models.PositiveIntegerField(default=1, help_text="raised whenever the consent text changes")

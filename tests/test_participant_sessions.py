@@ -382,3 +382,20 @@ def test_ten_links_of_twenty_participants_lose_no_recording(study, user, recordi
     assert SessionRecording.objects.count() == 200 and kept.count() == 200
     assert Video.objects.filter(owner=user, title__contains=" · P").count() == kept.filter(state="uploaded").count()
     assert kept.filter(state="uploaded").count() == 200, list(kept.values_list("error", flat=True).distinct())
+
+
+def test_deleting_the_stimulus_closes_the_link_and_keeps_its_recordings(alice, link, recording_webm):
+    client = Client()
+    recording = consent(client, link)
+    send(client, recording, recording_webm)
+    response = alice.post(reverse("videos:delete", args=[link.stimulus.pk]))
+    assert response.status_code == 302 and not Video.objects.filter(title="The advert").exists()
+    link.refresh_from_db()
+    recording.refresh_from_db()
+    assert link.stimulus is None and link.stimulus_duration_s == pytest.approx(2.4)
+    assert recording.video is not None and recording.state == "uploaded"
+    closed = Client().get(consent_url(link)).content.decode()
+    assert "video was removed by the researcher" in closed and "I agree" not in closed
+    assert alice.get(reverse("studies:session_link", args=[link.study.pk, link.pk])).status_code == 200
+    assert alice.get(reverse("studies:detail", args=[link.study.pk])).status_code == 200
+    assert client.get(page("done", recording)).status_code == 200  # the withdrawal code is still shown

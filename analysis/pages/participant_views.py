@@ -64,7 +64,7 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
 def camera_check(request: HttpRequest, token: str, key: str) -> HttpResponse:
     recording = participant_recording(token, key)
     if request.method == "GET":
-        if recording.state != SessionRecording.State.CONSENTED:
+        if recording.state != SessionRecording.State.CONSENTED or recording.link.stimulus is None:
             return redirect(_page("done", key, token))
         return render(request, "participants/check.html", {"link": recording.link, "recording": recording})
     limits.take(
@@ -94,6 +94,8 @@ def watch(request: HttpRequest, token: str, key: str) -> HttpResponse:
         return redirect(_page("check", key, token))
     if recording.state not in (SessionRecording.State.CONSENTED, SessionRecording.State.RECORDING):
         return redirect(_page("done", key, token))
+    if recording.link.stimulus is None:
+        return redirect(_page("done", key, token))
     context = {
         "link": recording.link,
         "recording": recording,
@@ -115,7 +117,7 @@ def stimulus(request: HttpRequest, token: str, key: str) -> HttpResponse:
     if recording.state not in (SessionRecording.State.CONSENTED, SessionRecording.State.RECORDING):
         raise Http404("The session is over.")
     video = recording.link.stimulus
-    stored = video.playable_file
+    stored = video.playable_file if video is not None else None
     if not stored:
         raise Http404("The stimulus is gone.")
     return ranged_file_response(request, stored.storage, stored.name, video.playable_content_type)

@@ -44,6 +44,7 @@ def create_link(
         study=study,
         name=name,
         stimulus=stimulus,
+        stimulus_duration_s=stimulus.duration_s,
         token=new_token(),
         consent_text=consent_text,
         max_recordings=max_recordings,
@@ -81,6 +82,8 @@ def counted_recordings(link: SessionLink) -> int:
 
 def closed_reason(link: SessionLink) -> str | None:
     """Why the link takes no new participant now (their words), or None when it does."""
+    if link.stimulus is None:
+        return "This session's video was removed by the researcher: the session no longer takes participants."
     if link.state == SessionLink.State.PAUSED:
         return "This session is paused by the researcher. Try the link again later."
     if link.open_until is not None and link.open_until <= timezone.now():

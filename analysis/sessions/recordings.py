@@ -66,9 +66,11 @@ def _actor_detail(recording: SessionRecording, what: str) -> str:
     return f"participant {recording.participant_code}, {recording.link.name}: {what}"
 
 
-def log_action(recording: SessionRecording, video: Video, action: str, what: str) -> None:
-    """Every participant action in the access log of the video it touched (no account: via "session")."""
-    record(None, video, action, _actor_detail(recording, what), via="session")
+def log_action(recording: SessionRecording, video: Video | None, action: str, what: str) -> None:
+    """Every participant action in the access log of the video it touched (no account: via "session"); with
+    that video deleted (a stimulus the researcher removed) there is no log left to write to."""
+    if video is not None:
+        record(None, video, action, _actor_detail(recording, what), via="session")
 
 
 def consent(link: SessionLink, wanted_code: str) -> SessionRecording:
@@ -102,7 +104,7 @@ def recording_by_key(link: SessionLink, key: str) -> SessionRecording:
 
 
 def upload_bound(link: SessionLink) -> int:
-    return int((link.stimulus.duration_s + EXTRA_SECONDS) * settings.PARTICIPANT_BYTES_PER_S)
+    return int((link.stimulus_duration_s + EXTRA_SECONDS) * settings.PARTICIPANT_BYTES_PER_S)
 
 
 def start_upload(recording: SessionRecording) -> PartialUpload:

@@ -84,6 +84,6 @@ def link_responses(link: SessionLink) -> LinkResponses:
                 stimulus_start_s=recording.stimulus_start_s,
             )
         )
-    duration = link.stimulus.duration_s
+    duration = link.stimulus_duration_s
     result = responses(series, duration, stimulus_step(duration)) if series else None
     return LinkResponses(link, result, waiting, without_start)
