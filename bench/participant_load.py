@@ -51,19 +51,12 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from django.contrib.auth import get_user_model
-from django.core.files import File
-from analysis.core.video_source import probe
+from pathlib import Path
 from analysis.models import Study
 from analysis.sessions import links
-from videos.models import Video
+from bench.study_rows import stored_video
 owner = get_user_model().objects.create_user("researcher", password="a-long-pass-phrase-9")
-path = {str(data_file("videos/single_face.mp4"))!r}
-info = probe(path)
-stimulus = Video(owner=owner, title="Stimulus", original_name="single_face.mp4", size_bytes=1,
-                 duration_s=info.duration_s, fps=info.fps, width=info.width, height=info.height,
-                 frame_count=info.frame_count)
-with open(path, "rb") as handle:
-    stimulus.file.save("single_face.mp4", File(handle))
+stimulus = stored_video(owner, Path({str(data_file("videos/single_face.mp4"))!r}), "Stimulus")
 study = Study.objects.create(owner=owner, name="Load")
 for number in range({links}):
     print(links.create_link(study, f"Class {{number}}", stimulus, "Consent.", {participants}, None).token)

@@ -68,6 +68,29 @@ def _shares(probabilities: np.ndarray) -> dict[str, float]:
     return {name: round(float(c) / len(probabilities), 4) for name, c in zip(EMOTIONS, counts)}
 
 
+def stored_video(owner, path, title: str) -> Video:
+    """A Video row of a real clip at `path` (probed), its file saved through the storage; not analysed."""
+    from django.core.files import File
+
+    from analysis.core.video_source import probe
+
+    info = probe(str(path))
+    video = Video(
+        owner=owner,
+        title=title,
+        original_name=path.name,
+        size_bytes=path.stat().st_size,
+        duration_s=info.duration_s,
+        fps=info.fps,
+        width=info.width,
+        height=info.height,
+        frame_count=info.frame_count,
+    )
+    with open(path, "rb") as handle:
+        video.file.save(path.name, File(handle))
+    return video
+
+
 def placeholder_video(owner, title: str, duration_s: float) -> Video:
     """A 720p, 25 fps Video row of `duration_s` whose file is never read (the pages under test do not)."""
     return Video.objects.create(

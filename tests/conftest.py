@@ -1,5 +1,6 @@
 """Shared fixtures: real data, real Redis (REDIS_URL, else an embedded one), real Ray."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -151,22 +152,36 @@ class ThreadWorker(SimpleWorker):
         pass
 
 
-@pytest.fixture
-def page(live_server, monkeypatch):
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update")
+# A fake camera (and microphone), allowed without asking; add --use-file-for-fake-video-capture=F.y4m to play F.
+FAKE_CAMERA = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+
+
+@contextlib.contextmanager
+def chromium(monkeypatch, *extra_args: str):
+    """Debian's chromium driven by Playwright, with CHROMIUM_ARGS and `extra_args`; the test is skipped
+    where it is not installed."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # ORM calls made while Playwright's event loop runs get a database connection of their own
+            # (Django keeps connections per context); close it, or the test database cannot be dropped.
+            connection.close()
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    with chromium(monkeypatch) as browser:
         yield browser.new_page()
-        browser.close()
-        # ORM calls made while Playwright's event loop runs get a database connection of their own
-        # (Django keeps connections per context); close it, or the test database cannot be dropped.
-        connection.close()
 
 
 @pytest.fixture

@@ -10,16 +10,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis.core.video_source import probe
 from analysis.models import AnalysisRun, SessionRecording, Study
 from analysis.sessions import links
+from bench.study_rows import stored_video
 from videos.models import Video
 
-from .conftest import CHROMIUM, VIDEOS
+from .conftest import FAKE_CAMERA, VIDEOS, chromium
 from .factories import work
 from .test_browser import watch_for_errors
 
@@ -49,45 +48,14 @@ def media(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture
 def browser(live_server, monkeypatch, media):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={media['camera']}",
-        "--autoplay-policy=no-user-gesture-required",
-    ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    camera = f"--use-file-for-fake-video-capture={media['camera']}"
+    with chromium(monkeypatch, *FAKE_CAMERA, camera, "--autoplay-policy=no-user-gesture-required") as browser:
         yield browser
-        browser.close()
-        connection.close()
 
 
 @pytest.fixture
 def link(user, media):
-    path = media["stimulus"]
-    info = probe(str(path))
-    stimulus = Video(
-        owner=user,
-        title="Flash",
-        original_name=path.name,
-        size_bytes=path.stat().st_size,
-        duration_s=info.duration_s,
-        fps=info.fps,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-    )
-    with path.open("rb") as handle:
-        stimulus.file.save(path.name, handle)
+    stimulus = stored_video(user, media["stimulus"], "Flash")
     study = Study.objects.create(owner=user, name="Flash study")
     return links.create_link(study, "Wave 1", stimulus, "You agree to be recorded while you watch.", 10, None)
 

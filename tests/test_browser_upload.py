@@ -6,15 +6,13 @@ tab (chromium's fake camera); and the plain form without JavaScript."""
 import hashlib
 import re
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from analysis.models import AnalysisRun
 from videos.models import Video
 
-from .conftest import CHROMIUM, VIDEOS
+from .conftest import FAKE_CAMERA, VIDEOS, chromium
 from .test_browser import watch_for_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,26 +25,9 @@ STORED_UPLOADS = "Object.keys(localStorage).filter(k => k.startsWith('tus-upload
 
 @pytest.fixture
 def browser(live_server, monkeypatch):
-    """Chromium with a fake camera and microphone, allowed without asking (the `page` fixture's
-    browser, conftest.py, takes no launch arguments)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-    ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    """Chromium with a fake camera and microphone, allowed without asking."""
+    with chromium(monkeypatch, *FAKE_CAMERA) as browser:
         yield browser
-        browser.close()
-        connection.close()  # the connection ORM calls made under Playwright's event loop got
 
 
 @pytest.fixture

@@ -23,15 +23,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analysis.pages.tus_protocol import OFFSET_CONTENT_TYPE, TUS_VERSION, whole_number_header
 from videos import partial_uploads
 from videos.models import PartialUpload, Video
 
 from .uploads import form_errors, upload_form
 from .views import LoginExemptMixin
 
-TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
-OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 
 
 def parse_metadata(header: str) -> dict[str, str]:
@@ -48,15 +47,6 @@ def parse_metadata(header: str) -> dict[str, str]:
 
 def tus_headers(**extra: str) -> dict[str, str]:
     return {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **extra}
-
-
-def int_header(request: Request, name: str) -> int | None:
-    value = request.headers.get(name)
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise ValueError(f"{name} must be a whole number of bytes.")
-    return int(value)
 
 
 def version_refusal(request: Request) -> Response | None:
@@ -138,7 +128,7 @@ class UploadCreate(TusView):
         if refused := version_refusal(request):
             return refused
         try:
-            length = int_header(request, "Upload-Length")
+            length = whole_number_header(request, "Upload-Length")
             metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
         except ValueError as error:
             return refusal({"non_field_errors": [str(error)]}, status.HTTP_400_BAD_REQUEST)
@@ -225,8 +215,8 @@ class UploadDetail(TusView):
                 status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             )
         try:
-            offset = int_header(request, "Upload-Offset")
-            sent = int_header(request, "Content-Length")
+            offset = whole_number_header(request, "Upload-Offset")
+            sent = whole_number_header(request, "Content-Length")
         except ValueError as error:
             return refusal({"non_field_errors": [str(error)]}, status.HTTP_400_BAD_REQUEST)
         if offset is None:

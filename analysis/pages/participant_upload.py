@@ -17,9 +17,7 @@ from videos import partial_uploads
 from videos.models import PartialUpload
 
 from .participant_pages import participant_page, participant_recording
-
-TUS_VERSION = "1.0.0"
-OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+from .tus_protocol import OFFSET_CONTENT_TYPE, TUS_VERSION, whole_number_header
 
 
 def _tus(response: HttpResponse, **headers: str) -> HttpResponse:
@@ -32,15 +30,6 @@ def _tus(response: HttpResponse, **headers: str) -> HttpResponse:
 
 def _refused(message: str, status: int, **headers: str) -> HttpResponse:
     return _tus(JsonResponse({"detail": message}, status=status), **headers)
-
-
-def _whole_number(request: HttpRequest, name: str) -> int | None:
-    value = request.headers.get(name)
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise ValueError(f"{name} must be a whole number of bytes.")
-    return int(value)
 
 
 def _state_headers(recording: SessionRecording, upload: PartialUpload | None) -> dict[str, str]:
@@ -78,8 +67,8 @@ def _append(request: HttpRequest, recording: SessionRecording, upload: PartialUp
     if request.content_type != OFFSET_CONTENT_TYPE:
         return _refused(f"Content-Type must be {OFFSET_CONTENT_TYPE}.", 415)
     try:
-        offset, sent = _whole_number(request, "Upload-Offset"), _whole_number(request, "Content-Length")
-        final_length = _whole_number(request, "Upload-Length")
+        offset, sent = whole_number_header(request, "Upload-Offset"), whole_number_header(request, "Content-Length")
+        final_length = whole_number_header(request, "Upload-Length")
     except ValueError as error:
         return _refused(str(error), 400)
     if offset is None:

@@ -47,33 +47,17 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.core.files import File
     from django.core.management import call_command
 
-    from analysis.core.video_source import probe
     from analysis.models import AnalysisRun, SessionRecording, Study
     from analysis.runs.jobs import run_analysis
     from analysis.sessions import links
-    from videos.models import Video
+    from bench.study_rows import stored_video
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     user = get_user_model().objects.create_user("demo", password="demo-pass-phrase-1")
-    path = DATA / "videos" / "short_hamilton_clip.mp4"
-    info = probe(str(path))
-    stimulus = Video(
-        owner=user,
-        title="Trailer",
-        original_name=path.name,
-        size_bytes=path.stat().st_size,
-        duration_s=info.duration_s,
-        fps=info.fps,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-    )
-    with open(path, "rb") as handle:
-        stimulus.file.save(path.name, File(handle))
+    stimulus = stored_video(user, DATA / "videos" / "short_hamilton_clip.mp4", "Trailer")
     study = Study.objects.create(owner=user, name="Trailer test", description="Three viewers of a trailer")
     consent_text = (
         "You are invited to take part in a study of how viewers respond to a film trailer (9 seconds).\n\n"

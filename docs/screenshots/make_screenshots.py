@@ -33,10 +33,8 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.core.files import File
     from django.core.management import call_command
 
-    from analysis.core.video_source import probe
     from analysis.models import Marker, Study
     from analysis.runs.jobs import run_analysis
     from analysis.runs.launch import start_analysis
@@ -44,7 +42,7 @@ def main() -> None:
     from analysis.studies.membership import add_videos, import_values_csv
     from analysis.studies.participants import confirm, study_persons, suggestions
     from bench.room_clip import room_mosaic
-    from videos.models import Video
+    from bench.study_rows import stored_video
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)  # the server serves them as `make run` does
@@ -59,21 +57,7 @@ def main() -> None:
         ("Interview 3", DATA / "videos" / "face_noface.mov"),
     ]
     for title, path in clips:
-        info = probe(str(path))
-        video = Video(
-            owner=user,
-            title=title,
-            original_name=path.name,
-            size_bytes=path.stat().st_size,
-            duration_s=info.duration_s,
-            fps=info.fps,
-            width=info.width,
-            height=info.height,
-            frame_count=info.frame_count,
-        )
-        with open(path, "rb") as handle:
-            video.file.save(path.name, File(handle), save=False)
-        video.save()
+        video = stored_video(user, path, title)
         run = start_analysis(video, 5.0)
         print(title, run_analysis(run.pk))
         videos.append(video)
