@@ -552,6 +552,7 @@ def test_the_timeline_stores_the_room_series_and_a_summary(analysed, settings):
     assert len(valence) == 2 and valence[0] > 0
     summary = timeline.summary
     keys = {"persons", "seen_s", "valence", "attention", "shares", "weight", "weights", "valence_scale", "figures"}
+    keys |= {"talking", "eyes_closed"}
     assert set(summary) == keys | {"calm", "time_grid", "person_figures"} and summary["time_grid"] == TIME_GRID
     # What each person adds to the figures, for edits that read only the changed persons (timeline_update.py).
     assert summary["person_figures"]["1"]["facing"] == [5.0, 6] and summary["person_figures"]["2"]["facing"] == [0.0, 0]
@@ -561,6 +562,9 @@ def test_the_timeline_stores_the_room_series_and_a_summary(analysed, settings):
     # The video's figures pool its persons' samples (core/video_figures.py): attention over the samples with a
     # known pose (person 1's, 5 of 6 facing), shares and valence weighted by each person's face-time.
     assert summary["attention"] == pytest.approx(5 / 6, abs=1e-4)
+    # Talking and eyes closed: over the measured samples (person 1's 5; person 2 has none).
+    assert summary["person_figures"]["1"]["states"][2] == 5 and summary["person_figures"]["2"]["states"] == [0, 0, 0]
+    assert summary["eyes_closed"] == 0.0 and 0.0 <= summary["talking"] <= 1.0
     happy, sad = (run.persons.get(number=n) for n in (1, 2))
     weights = summary["weights"]
     assert weights["1"] > weights["2"] > 0  # 6 samples against 5
