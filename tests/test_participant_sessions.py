@@ -399,3 +399,20 @@ def test_deleting_the_stimulus_closes_the_link_and_keeps_its_recordings(alice, l
     assert alice.get(reverse("studies:session_link", args=[link.study.pk, link.pk])).status_code == 200
     assert alice.get(reverse("studies:detail", args=[link.study.pk])).status_code == 200
     assert client.get(page("done", recording)).status_code == 200  # the withdrawal code is still shown
+
+
+def test_a_last_chunk_cut_short_is_answered_with_where_the_server_stands(link, recording_webm):
+    client = Client()
+    recording = consent(client, link)
+    url = page("upload", recording)
+    client.post(url, headers={**TUS, "Upload-Defer-Length": "1"})
+    half, whole = len(recording_webm) // 2, str(len(recording_webm))
+    headers = {**TUS, "Upload-Offset": "0", "Upload-Length": whole}
+    short = client.generic("PATCH", url, recording_webm[:half], content_type=OFFSET, headers=headers)
+    assert short.status_code == 204 and short["Upload-Offset"] == str(half) and short["Recording-State"] == "recording"
+    headers["Upload-Offset"] = str(half)
+    rest = client.generic("PATCH", url, recording_webm[half:], content_type=OFFSET, headers=headers)
+    assert rest["Recording-State"] == "uploaded" and rest["Upload-Offset"] == whole
+    # Finishing again (the idle job, a late beacon) changes nothing: one recording, one video.
+    again = recordings.finish(SessionRecording.objects.get(pk=recording.pk), partial=True)
+    assert again.state == "uploaded" and Video.objects.filter(title__startswith="Wave 1 ·").count() == 1

@@ -7,10 +7,11 @@ count an upload's declared length from its first byte, so a quota cannot be pass
 at once.
 """
 
+import contextlib
 import fcntl
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,6 +123,20 @@ def append(upload: PartialUpload, offset: int, read: Callable[[int], bytes], sen
         upload.expires_at = timezone.now() + timedelta(seconds=settings.UPLOAD_EXPIRE_S)
         PartialUpload.objects.filter(pk=upload.pk).update(offset=upload.offset, expires_at=upload.expires_at)
     return upload
+
+
+@contextlib.contextmanager
+def exclusive(upload: PartialUpload) -> Iterator[None]:
+    """Hold the upload's file lock, waiting for an append under way to end: what the upload holds cannot
+    change meanwhile (an append that comes now is refused as another request's, OffsetMismatch)."""
+    try:
+        partial = file_path(upload).open("r+b")
+    except FileNotFoundError:  # finished or discarded already: nothing can append to it
+        yield
+        return
+    with partial:
+        fcntl.flock(partial, fcntl.LOCK_EX)
+        yield
 
 
 def finished_file(upload: PartialUpload) -> PartialFile:

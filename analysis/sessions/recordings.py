@@ -139,34 +139,36 @@ def set_stimulus_times(recording: SessionRecording, start_s: float | None, end_s
 
 
 def finish(recording: SessionRecording, partial: bool) -> SessionRecording:
-    """The bytes received become the owner's video, or the recording says why not. Once only: a second call
-    (the idle job and the last chunk at once) finds the recording no longer recording."""
-    with transaction.atomic():
-        claimed = SessionRecording.objects.filter(pk=recording.pk, state=SessionRecording.State.RECORDING)
-        claimed = claimed.select_for_update().first()
-        if claimed is None:
-            recording.refresh_from_db()
-            return recording
-        upload = PartialUpload.objects.filter(pk=claimed.upload_id).first()
-    claimed.link = recording.link
-    if upload is None or upload.offset == 0:
-        if upload is not None:
-            partial_uploads.discard(upload)
-        return _end(claimed, SessionRecording.State.EMPTY, "Nothing was recorded.")
-    PartialUpload.objects.filter(pk=upload.pk).update(length=upload.offset)
-    upload.length = upload.offset
-    try:
-        video = _store(claimed, upload, partial)
-    except (VideoError, StorageRefused, ValueError) as error:
-        partial_uploads.discard(upload)
-        message = "; ".join(m for _, m in error.refusals) if isinstance(error, StorageRefused) else str(error)
-        return _end(claimed, SessionRecording.State.FAILED, f"The recording could not be kept: {message}"[:300])
-    partial_uploads.mark_finished(upload, video)
+    """The bytes received become the owner's video, or the recording says why not. Once only: the first
+    caller (the last chunk, the page's leaving beacon, the idle job) moves the recording out of
+    "recording" in one conditional update; the others find it done."""
     state = SessionRecording.State.PARTIAL if partial else SessionRecording.State.UPLOADED
-    SessionRecording.objects.filter(pk=claimed.pk).update(video=video, state=state)
-    claimed.video, claimed.state = video, state
-    log_action(claimed, video, Action.RECORD, "partial recording" if partial else "recording")
-    return claimed
+    claimed = SessionRecording.objects.filter(pk=recording.pk, state=SessionRecording.State.RECORDING)
+    if not claimed.update(state=state):
+        recording.refresh_from_db()
+        return recording
+    recording.state = state
+    upload = PartialUpload.objects.filter(pk=recording.upload_id).first()
+    if upload is None:
+        return _end(recording, SessionRecording.State.EMPTY, "Nothing was recorded.")
+    with partial_uploads.exclusive(upload):  # an append under way ends first; none starts until the move
+        upload.refresh_from_db()
+        if upload.offset == 0:
+            partial_uploads.discard(upload)
+            return _end(recording, SessionRecording.State.EMPTY, "Nothing was recorded.")
+        PartialUpload.objects.filter(pk=upload.pk).update(length=upload.offset)
+        upload.length = upload.offset
+        try:
+            video = _store(recording, upload, partial)
+        except (VideoError, StorageRefused, ValueError) as error:
+            partial_uploads.discard(upload)
+            message = "; ".join(m for _, m in error.refusals) if isinstance(error, StorageRefused) else str(error)
+            return _end(recording, SessionRecording.State.FAILED, f"The recording could not be kept: {message}"[:300])
+        partial_uploads.mark_finished(upload, video)
+    SessionRecording.objects.filter(pk=recording.pk).update(video=video)
+    recording.video = video
+    log_action(recording, video, Action.RECORD, "partial recording" if partial else "recording")
+    return recording
 
 
 def _end(recording: SessionRecording, state: str, error: str) -> SessionRecording:

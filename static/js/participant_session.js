@@ -66,10 +66,11 @@
           response = null;
         }
         if (response && response.status === 204) {
-          dropSent(sentOffset + body.size);
+          // The server says how far it got: a chunk cut short is sent again from there.
+          dropSent(Number(response.headers.get("Upload-Offset")));
           failures = 0;
           status.textContent = "";
-          if (last) { finished = true; window.location.href = urls.done; return; }
+          if (last && response.headers.get("Recording-State") !== "recording") { finished = true; window.location.href = urls.done; return; }
           continue;
         }
         if (response && response.status === 409) {
