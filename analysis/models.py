@@ -398,6 +398,7 @@ class SessionRecording(models.Model):
     class State(models.TextChoices):
         CONSENTED = "consented", "Consented, not recording yet"
         RECORDING = "recording", "Recording"
+        FINISHING = "finishing", "Being stored"
         UPLOADED = "uploaded", "Recorded"
         PARTIAL = "partial", "Partial: the participant left before the end"
         EMPTY = "empty", "Left before anything was recorded"

@@ -416,3 +416,87 @@ def test_a_last_chunk_cut_short_is_answered_with_where_the_server_stands(link, r
     # Finishing again (the idle job, a late beacon) changes nothing: one recording, one video.
     again = recordings.finish(SessionRecording.objects.get(pk=recording.pk), partial=True)
     assert again.state == "uploaded" and Video.objects.filter(title__startswith="Wave 1 ·").count() == 1
+
+
+def test_a_withdrawal_while_the_recording_is_being_stored_erases_it_when_stored(link, recording_webm, monkeypatch):
+    client = Client()
+    recording = consent(client, link)
+    send(client, recording, recording_webm[:300_000], chunks=1, finish=False)
+    store = recordings._store
+
+    def withdrawn_meanwhile(*args, **kwargs):
+        assert recordings.withdraw(recording.withdrawal_code) is not None  # the participant, at this moment
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(recordings, "_store", withdrawn_meanwhile)
+    recordings.finish(SessionRecording.objects.get(pk=recording.pk), partial=True)
+    recording.refresh_from_db()
+    assert recording.state == "withdrawn" and recording.video is None
+    assert not Video.objects.filter(title__startswith="Wave 1 ·").exists()
+    assert AccessEvent.objects.filter(action="withdraw").count() == 1
+
+
+def test_a_failure_while_storing_keeps_the_bytes_for_another_try(link, recording_webm, monkeypatch, settings):
+    client = Client()
+    recording = consent(client, link)
+    send(client, recording, recording_webm[:300_000], chunks=1, finish=False)
+
+    def storage_down(*args, **kwargs):
+        raise OSError("the storage is unreachable")
+
+    monkeypatch.setattr(recordings, "store_and_start", storage_down)
+    with pytest.raises(OSError):
+        recordings.finish(SessionRecording.objects.get(pk=recording.pk), partial=True)
+    recording.refresh_from_db()
+    assert recording.state == "recording" and PartialUpload.objects.get(pk=recording.upload_id).offset == 300_000
+    monkeypatch.undo()
+    settings.PARTICIPANT_IDLE_S = 0
+    assert recordings.finish_idle() == 1
+    recording.refresh_from_db()
+    assert recording.state == "partial" and recording.video is not None
+
+
+def test_bytes_still_arriving_are_not_idle(link, recording_webm, settings):
+    """A slow catch-up after a long drop holds the upload's lock while its bytes arrive: the idle job
+    leaves it alone, however old its last finished append."""
+    import fcntl
+
+    from videos import partial_uploads
+
+    client = Client()
+    recording = consent(client, link)
+    send(client, recording, recording_webm[:100_000], chunks=1, finish=False)
+    settings.PARTICIPANT_IDLE_S = 0
+    recording.refresh_from_db()
+    upload = PartialUpload.objects.get(pk=recording.upload_id)
+    with partial_uploads.file_path(upload).open("r+b") as appending:  # as an append under way holds it
+        fcntl.flock(appending, fcntl.LOCK_EX)
+        assert partial_uploads.busy(upload) and recordings.finish_idle() == 0
+        recording.refresh_from_db()
+        assert recording.state == "recording"
+    assert not partial_uploads.busy(upload) and recordings.finish_idle() == 1  # once the append is over
+
+
+def test_one_upload_per_recording_and_no_second_recording_over_the_first(link, recording_webm):
+    client = Client()
+    recording = consent(client, link)
+    url = page("upload", recording)
+    created = {**TUS, "Upload-Defer-Length": "1"}
+    assert client.post(url, headers=created).status_code == 201
+    assert client.post(url, headers=created).status_code == 201  # a reload before recording: the same one
+    assert PartialUpload.objects.count() == 1
+    headers = {**TUS, "Upload-Offset": "0"}
+    client.generic("PATCH", url, recording_webm[:50_000], content_type=OFFSET, headers=headers)
+    again = client.post(url, headers=created)
+    assert again.status_code == 409 and PartialUpload.objects.count() == 1
+    # Back on the video page after a crash: what was sent is kept as partial, not recorded over.
+    response = client.get(page("watch", recording))
+    assert response.status_code == 302 and response["Location"] == page("done", recording)
+    recording.refresh_from_db()
+    assert recording.state in ("partial", "failed")
+
+
+def test_a_participant_404_keeps_the_participant_headers(link):
+    response = Client().get(reverse("participants:done", args=[link.token, "no-such-key"]))
+    assert response.status_code == 404 and response["Permissions-Policy"].startswith("camera=(self)")
+    assert "My videos" not in response.content.decode() and "Log in" not in response.content.decode()

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -125,18 +126,40 @@ def append(upload: PartialUpload, offset: int, read: Callable[[int], bytes], sen
     return upload
 
 
+class Busy(Exception):
+    """An append to the upload is still under way."""
+
+
 @contextlib.contextmanager
-def exclusive(upload: PartialUpload) -> Iterator[None]:
-    """Hold the upload's file lock, waiting for an append under way to end: what the upload holds cannot
-    change meanwhile (an append that comes now is refused as another request's, OffsetMismatch)."""
+def exclusive(upload: PartialUpload, wait_s: float = 30.0) -> Iterator[None]:
+    """Hold the upload's file lock, waiting up to `wait_s` for an append under way to end (Busy after):
+    what the upload holds cannot change meanwhile (an append that comes now is refused as another
+    request's, OffsetMismatch)."""
     try:
         partial = file_path(upload).open("r+b")
     except FileNotFoundError:  # finished or discarded already: nothing can append to it
         yield
         return
     with partial:
-        fcntl.flock(partial, fcntl.LOCK_EX)
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(partial, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as busy:
+                if time.monotonic() >= deadline:
+                    raise Busy(f"Upload {upload.pk} is being appended to.") from busy
+                time.sleep(0.1)
         yield
+
+
+def busy(upload: PartialUpload) -> bool:
+    """Whether an append to the upload is under way now (bytes are arriving, however slowly)."""
+    try:
+        with exclusive(upload, wait_s=0):
+            return False
+    except Busy:
+        return True
 
 
 def finished_file(upload: PartialUpload) -> PartialFile:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from analysis.models import SessionLink, SessionRecording
@@ -46,6 +46,8 @@ def participant_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     def page(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             response = view(request, *args, **kwargs)
+        except Http404:  # the participant's own page, with the same headers: no way into the site from here
+            response = render(request, "participants/not_found.html", status=404)
         except RateLimited as limited:
             response = render(request, "participants/limited.html", status=429)
             response["Retry-After"] = str(limited.retry_after_s)

@@ -96,6 +96,10 @@ def watch(request: HttpRequest, token: str, key: str) -> HttpResponse:
         return redirect(_page("done", key, token))
     if recording.link.stimulus is None:
         return redirect(_page("done", key, token))
+    if recording.state == SessionRecording.State.RECORDING and not recordings.may_start_over(recording):
+        # Back on the page after a crash, bytes already sent: they are kept as partial, not recorded over.
+        recordings.finish(recording, partial=True)
+        return redirect(_page("done", key, token))
     context = {
         "link": recording.link,
         "recording": recording,

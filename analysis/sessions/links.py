@@ -20,6 +20,7 @@ TOKEN_BYTES = 32
 COUNTED_STATES = (
     SessionRecording.State.CONSENTED,
     SessionRecording.State.RECORDING,
+    SessionRecording.State.FINISHING,
     SessionRecording.State.UPLOADED,
     SessionRecording.State.PARTIAL,
     SessionRecording.State.FAILED,

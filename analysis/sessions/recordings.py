@@ -107,14 +107,17 @@ def upload_bound(link: SessionLink) -> int:
     return int((link.stimulus_duration_s + EXTRA_SECONDS) * settings.PARTICIPANT_BYTES_PER_S)
 
 
+@transaction.atomic
 def start_upload(recording: SessionRecording) -> PartialUpload:
-    """The recording's upload (one per recording; the same one again if it exists). UploadRefused."""
-    if recording.upload_id:
-        upload = PartialUpload.objects.filter(pk=recording.upload_id).first()
-        if upload is not None:
-            return upload
-    if recording.state != SessionRecording.State.CONSENTED:
-        raise partial_uploads.UploadRefused("This recording is finished.", status=409)
+    """The recording's upload: one per recording, made under the recording's row lock (two requests at once
+    get the same one). The same one again while it holds no byte (the page reloaded before recording);
+    UploadRefused (409) once bytes arrived: a second recording cannot be appended to the first."""
+    current = SessionRecording.objects.select_for_update().get(pk=recording.pk)
+    upload = PartialUpload.objects.filter(pk=current.upload_id).first() if current.upload_id else None
+    if upload is not None and current.state == SessionRecording.State.RECORDING and upload.offset == 0:
+        return upload
+    if current.state != SessionRecording.State.CONSENTED or upload is not None:
+        raise partial_uploads.UploadRefused("This recording has been made already.", status=409)
     link = recording.link
     metadata = {"session_recording": recording.pk}
     upload = partial_uploads.create(
@@ -123,6 +126,14 @@ def start_upload(recording: SessionRecording) -> PartialUpload:
     SessionRecording.objects.filter(pk=recording.pk).update(upload=upload, state=SessionRecording.State.RECORDING)
     recording.upload, recording.state = upload, SessionRecording.State.RECORDING
     return upload
+
+
+def may_start_over(recording: SessionRecording) -> bool:
+    """Whether the participant's page may (re)start recording: nothing has been received yet."""
+    if recording.state == SessionRecording.State.CONSENTED:
+        return True
+    received = PartialUpload.objects.filter(pk=recording.upload_id).values_list("offset", flat=True).first()
+    return recording.state == SessionRecording.State.RECORDING and received == 0
 
 
 def set_stimulus_times(recording: SessionRecording, start_s: float | None, end_s: float | None) -> None:
@@ -140,35 +151,63 @@ def set_stimulus_times(recording: SessionRecording, start_s: float | None, end_s
 
 def finish(recording: SessionRecording, partial: bool) -> SessionRecording:
     """The bytes received become the owner's video, or the recording says why not. Once only: the first
-    caller (the last chunk, the page's leaving beacon, the idle job) moves the recording out of
-    "recording" in one conditional update; the others find it done."""
-    state = SessionRecording.State.PARTIAL if partial else SessionRecording.State.UPLOADED
+    caller (the last chunk, the page's leaving beacon, the idle job) moves the recording from "recording"
+    to "finishing" in one conditional update; the others find it taken. Should the storing fail for an
+    unexpected reason (the storage down, the job's time limit), or an append still be under way after 30 s,
+    the recording goes back to "recording", its bytes kept, for the idle job to try again."""
     claimed = SessionRecording.objects.filter(pk=recording.pk, state=SessionRecording.State.RECORDING)
-    if not claimed.update(state=state):
+    if not claimed.update(state=SessionRecording.State.FINISHING, updated_at=timezone.now()):
         recording.refresh_from_db()
         return recording
-    recording.state = state
+    recording.state = SessionRecording.State.FINISHING
     upload = PartialUpload.objects.filter(pk=recording.upload_id).first()
     if upload is None:
         return _end(recording, SessionRecording.State.EMPTY, "Nothing was recorded.")
-    with partial_uploads.exclusive(upload):  # an append under way ends first; none starts until the move
-        upload.refresh_from_db()
-        if upload.offset == 0:
-            partial_uploads.discard(upload)
-            return _end(recording, SessionRecording.State.EMPTY, "Nothing was recorded.")
-        PartialUpload.objects.filter(pk=upload.pk).update(length=upload.offset)
-        upload.length = upload.offset
-        try:
-            video = _store(recording, upload, partial)
-        except (VideoError, StorageRefused, ValueError) as error:
-            partial_uploads.discard(upload)
-            message = "; ".join(m for _, m in error.refusals) if isinstance(error, StorageRefused) else str(error)
-            return _end(recording, SessionRecording.State.FAILED, f"The recording could not be kept: {message}"[:300])
-        partial_uploads.mark_finished(upload, video)
-    SessionRecording.objects.filter(pk=recording.pk).update(video=video)
-    recording.video = video
+    try:
+        with partial_uploads.exclusive(upload):  # an append under way ends first; none starts until the move
+            upload.refresh_from_db()
+            if upload.offset == 0:
+                partial_uploads.discard(upload)
+                return _end(recording, SessionRecording.State.EMPTY, "Nothing was recorded.")
+            PartialUpload.objects.filter(pk=upload.pk).update(length=upload.offset)
+            upload.length = upload.offset
+            try:
+                video = _store(recording, upload, partial)
+            except (VideoError, StorageRefused, ValueError) as error:
+                partial_uploads.discard(upload)
+                refusals = "; ".join(m for _, m in error.refusals) if isinstance(error, StorageRefused) else ""
+                message = f"The recording could not be kept: {refusals or error}"[:300]
+                return _end(recording, SessionRecording.State.FAILED, message)
+            partial_uploads.mark_finished(upload, video)
+    except BaseException:
+        _back_to_recording(recording)
+        raise
+    state = SessionRecording.State.PARTIAL if partial else SessionRecording.State.UPLOADED
+    kept = SessionRecording.objects.filter(pk=recording.pk, state=SessionRecording.State.FINISHING)
+    if not kept.update(state=state, video=video):  # withdrawn meanwhile: the video goes too
+        _erase(recording, video)
+        recording.refresh_from_db()
+        return recording
+    recording.state, recording.video = state, video
     log_action(recording, video, Action.RECORD, "partial recording" if partial else "recording")
     return recording
+
+
+def _back_to_recording(recording: SessionRecording) -> None:
+    """Undo a claim that could not finish: the bytes stay, and so does the upload's length bound."""
+    SessionRecording.objects.filter(pk=recording.pk, state=SessionRecording.State.FINISHING).update(
+        state=SessionRecording.State.RECORDING
+    )
+    PartialUpload.objects.filter(pk=recording.upload_id, video__isnull=True).update(length=upload_bound(recording.link))
+    recording.state = SessionRecording.State.RECORDING
+
+
+def _erase(recording: SessionRecording, video: Video) -> None:
+    """A withdrawn participant's video, with its analyses and results (files go by the videos' signal)."""
+    for run in video.runs.filter(status__in=AnalysisRun.ACTIVE):
+        cancel(run)
+    log_action(recording, video, Action.WITHDRAW, "withdrew: the recording and its results were erased")
+    video.delete()
 
 
 def _end(recording: SessionRecording, state: str, error: str) -> SessionRecording:
@@ -210,10 +249,14 @@ def finish_idle() -> int:
         "link__study__owner", "link__stimulus"
     )
     for recording in stalled:
-        upload = PartialUpload.objects.filter(pk=recording.upload_id).only("expires_at").first()
-        if upload is None or upload.expires_at < idle_before:
-            finish(recording, partial=True)
-            ended += 1
+        upload = PartialUpload.objects.filter(pk=recording.upload_id).first()
+        # Bytes still arriving (a slow catch-up after a long drop) are not idle, however old the last append.
+        if upload is None or (upload.expires_at < idle_before and not partial_uploads.busy(upload)):
+            ended += finish(recording, partial=True).state != SessionRecording.State.RECORDING
+    # A finish whose process died (a killed worker) is tried again.
+    SessionRecording.objects.filter(
+        state=SessionRecording.State.FINISHING, updated_at__lt=now - timedelta(hours=1)
+    ).update(state=SessionRecording.State.RECORDING, updated_at=now)
     forgotten = SessionRecording.objects.filter(
         state=SessionRecording.State.CONSENTED, updated_at__lt=now - timedelta(days=1)
     )
@@ -222,8 +265,9 @@ def finish_idle() -> int:
 
 
 def withdraw(code: str) -> SessionRecording | None:
-    """Erase the recording whose withdrawal code this is: its video, results and file, logged. None: no such
-    code (or withdrawn already)."""
+    """Erase the recording whose withdrawal code this is: its video, results and file (or its bytes still
+    arriving), logged. None: no such code (or withdrawn already). A recording being stored right now is
+    marked withdrawn at once, and the storing erases its video when it ends (finish)."""
     code = re.sub(r"[^A-Z2-7]", "", code.upper())
     recording = (
         SessionRecording.objects.select_related("link__stimulus", "video")
@@ -233,18 +277,14 @@ def withdraw(code: str) -> SessionRecording | None:
     )
     if recording is None or not code:
         return None
-    if recording.state == SessionRecording.State.RECORDING:
-        finish(recording, partial=True)  # its bytes become a video first, then go with it
-        recording.refresh_from_db()
-    video = recording.video
-    if video is not None:
-        for run in video.runs.filter(status__in=AnalysisRun.ACTIVE):
-            cancel(run)
-        log_action(recording, video, Action.WITHDRAW, "withdrew: the recording and its results were erased")
-        video.delete()
-    else:
-        log_action(recording, recording.link.stimulus, Action.WITHDRAW, "withdrew before any recording was kept")
-    SessionRecording.objects.filter(pk=recording.pk).update(
-        state=SessionRecording.State.WITHDRAWN, video=None, stimulus_start_s=None, stimulus_end_s=None
-    )
+    withdrawn = dict(state=SessionRecording.State.WITHDRAWN, video=None, stimulus_start_s=None, stimulus_end_s=None)
+    being_stored = SessionRecording.objects.filter(pk=recording.pk, state=SessionRecording.State.FINISHING)
+    if not being_stored.update(**withdrawn):
+        if recording.video is not None:
+            _erase(recording, recording.video)
+        else:
+            if recording.upload_id:  # bytes still arriving, never stored as a video: deleted
+                partial_uploads.discard(PartialUpload(pk=recording.upload_id))
+            log_action(recording, recording.link.stimulus, Action.WITHDRAW, "withdrew before any recording was kept")
+        SessionRecording.objects.filter(pk=recording.pk).update(**withdrawn)
     return recording

@@ -15,13 +15,19 @@
   const csrf = document.querySelector("#csrf input[name=csrfmiddlewaretoken]").value;
   const TUS = "1.0.0";
   const BITS_PER_SECOND = 1000000; // the server's bound allows ~1.6x this (PARTICIPANT_BYTES_PER_S)
+  const MAX_PATCH_BYTES = 1024 * 1024; // a backlog after a long drop goes up in pieces, each one acknowledged
 
   let recorder = null, recorderStart = 0, finished = false, stopping = false;
   let queue = [], queuedBytes = 0, sentOffset = 0, sending = false, failures = 0, totalBytes = 0;
   let startOffsets = [], startSent = false;
 
   const say = (text, kind) => { message.textContent = text; message.className = kind || ""; };
-  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // A wait that the browser coming back online cuts short.
+  let wake = null;
+  const wait = (ms) => new Promise((resolve) => {
+    const timer = setTimeout(() => { wake = null; resolve(); }, ms);
+    wake = () => { clearTimeout(timer); wake = null; resolve(); };
+  });
   const headers = (extra) => ({ "Tus-Resumable": TUS, "X-CSRFToken": csrf, ...extra });
 
   async function createUpload() {
@@ -55,8 +61,16 @@
     sending = true;
     try {
       while (queue.length || (stopping && !finished && recorder === null)) {
-        const body = new Blob(queue);
-        const last = stopping && recorder === null;
+        const parts = [];
+        let size = 0;
+        for (const blob of queue) {
+          if (size >= MAX_PATCH_BYTES) break;
+          const part = blob.size > MAX_PATCH_BYTES - size ? blob.slice(0, MAX_PATCH_BYTES - size) : blob;
+          parts.push(part);
+          size += part.size;
+        }
+        const body = new Blob(parts);
+        const last = stopping && recorder === null && size === queuedBytes;
         const extra = { "Content-Type": "application/offset+octet-stream", "Upload-Offset": String(sentOffset) };
         if (last) extra["Upload-Length"] = String(totalBytes);
         let response;
@@ -76,10 +90,13 @@
         if (response && response.status === 409) {
           const offset = await serverOffset().catch(() => undefined);
           if (offset === null) { finished = true; window.location.href = urls.done; return; }
-          if (typeof offset === "number") { dropSent(offset); continue; }
+          if (typeof offset === "number" && offset > sentOffset) { dropSent(offset); continue; }
+          // No progress (another request of ours still holds the upload): wait as after a failure.
         } else if (response && response.status < 500 && response.status !== 429) {
           const detail = await response.json().then((b) => b.detail).catch(() => "");
-          say(`The recording could not be sent: ${detail || response.status}.`, "error");
+          say(`The recording could not be sent: ${detail || response.status}. What arrived is kept.`, "error");
+          const link = Object.assign(document.createElement("a"), { href: urls.done, textContent: "Your withdrawal code" });
+          message.append(" ", link);
           finished = true;
           return;
         }
@@ -186,6 +203,6 @@
   window.addEventListener("pagehide", () => {
     if (recorder !== null || (stopping && !finished)) navigator.sendBeacon(urls.left, new Blob());
   });
-  window.addEventListener("online", () => { if (queue.length || stopping) pump(); });
+  window.addEventListener("online", () => { if (wake) wake(); else if (queue.length || stopping) pump(); });
   startButton.addEventListener("click", start);
 })();
