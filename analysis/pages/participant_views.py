@@ -92,7 +92,7 @@ def watch(request: HttpRequest, token: str, key: str) -> HttpResponse:
     recording = participant_recording(token, key)
     if recording.camera_checked_at is None and recording.state == SessionRecording.State.CONSENTED:
         return redirect(_page("check", key, token))
-    if recording.state not in (SessionRecording.State.CONSENTED, SessionRecording.State.RECORDING):
+    if recording.state not in recordings.UNDER_WAY:
         return redirect(_page("done", key, token))
     if recording.link.stimulus is None:
         return redirect(_page("done", key, token))
@@ -118,7 +118,7 @@ def watch(request: HttpRequest, token: str, key: str) -> HttpResponse:
 @require_GET
 def stimulus(request: HttpRequest, token: str, key: str) -> HttpResponse:
     recording = participant_recording(token, key)
-    if recording.state not in (SessionRecording.State.CONSENTED, SessionRecording.State.RECORDING):
+    if recording.state not in recordings.UNDER_WAY:
         raise Http404("The session is over.")
     video = recording.link.stimulus
     stored = video.playable_file if video is not None else None
@@ -174,7 +174,7 @@ def done(request: HttpRequest, token: str, key: str) -> HttpResponse:
         "link": recording.link,
         "recording": recording,
         "withdrawal_code": recordings.shown_withdrawal_code(recording.withdrawal_code),
-        "still_recording": recording.state in (SessionRecording.State.CONSENTED, SessionRecording.State.RECORDING),
+        "still_recording": recording.state in recordings.UNDER_WAY,
     }
     return render(request, "participants/done.html", context)
 

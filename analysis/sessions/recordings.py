@@ -42,6 +42,8 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 KEY_BYTES = 24
 WITHDRAWAL_CODE_BYTES = 10  # 80 bits: 16 base32 characters, shown in groups of four
 SAMPLE_FPS = 5.0  # the site's recommended rate: the stimulus responses need no blink counts
+# A recording whose participant may still be on its pages (watching, or about to).
+UNDER_WAY = (SessionRecording.State.CONSENTED, SessionRecording.State.RECORDING)
 EXTRA_SECONDS = 60  # an upload's bound: the stimulus, plus the camera's start and the last chunk
 
 
